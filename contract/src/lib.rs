@@ -1,0 +1,436 @@
+//! The contract between a billing-reconciliation host and its vendor plugins, interface v1.
+//!
+//! A reconciliation host (Gradient's Synthesize/Reconcile is the model) loads one WebAssembly
+//! plugin per vendor through [Extism](https://extism.org). Every plugin exports the same five
+//! functions, and every call crosses the boundary as JSON text, so a plugin can be written in any
+//! language that Extism supports. This crate is the one definition of that JSON: the plugin
+//! encodes these types, the host decodes them. It depends on serde alone, so that a plugin
+//! built on it links nothing of the host and stays small.
+//!
+//! # The calls
+//!
+//! | export | input | output on success |
+//! |---|---|---|
+//! | [`describe_credentials`](exports::DESCRIBE_CREDENTIALS) | [`CredentialsInput`] (credentials may be `{}`) | [`Description`] |
+//! | [`authenticate`](exports::AUTHENTICATE) | [`CredentialsInput`] | [`Authenticated`] |
+//! | [`list_accounts`](exports::LIST_ACCOUNTS) | [`CredentialsInput`] | [`AccountList`] |
+//! | [`list_services`](exports::LIST_SERVICES) | [`CredentialsInput`] | [`ServiceList`] |
+//! | [`fetch_usage`](exports::FETCH_USAGE) | [`FetchUsageInput`] | [`Usage`] |
+//!
+//! Every input is a JSON object with a `credentials` member: an object of string values whose
+//! keys the plugin declares in its credentials schema.
+//!
+//! # Failures
+//!
+//! A call that fails returns a non-zero code from the export and sets the Extism error (the
+//! PDKs' `Err` / `extism_error_set`) to the JSON of a [`PluginError`]:
+//! `{"class", "message", "http_status"?, "retry_after_s"?}`. The [`ErrorClass`] tells the host
+//! what to do (ask the MSP to fix the credentials, retry later, report a vendor bug); the
+//! message tells a person what happened and never contains a secret.
+//!
+//! # Rules every plugin keeps
+//!
+//! - **No clock.** The host passes `as_of`; the plugin echoes it and reads nothing else of time.
+//! - **Sorted output.** Accounts and services by id, records by (account, service), so the same
+//!   vendor data always gives the same bytes.
+//! - **Nothing unknown becomes zero.** [`Usage`] has one record per requested (account, service)
+//!   pair, zeros included, *or* lists the pair under [`Usage::failed_accounts`]; never neither.
+//! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
+//!   any output, error or log line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The interface version this crate describes, `major.minor`.
+///
+/// A host speaks a plugin's interface when the majors are equal and the plugin's minor is not
+/// newer than the host's: minors only add optional fields.
+pub const INTERFACE_VERSION: &str = "1.0";
+
+/// Names of the functions every plugin exports.
+pub mod exports {
+    /// Describes the vendor and the credentials the MSP must enter.
+    pub const DESCRIBE_CREDENTIALS: &str = "describe_credentials";
+    /// Checks the credentials with one cheap, real vendor request.
+    pub const AUTHENTICATE: &str = "authenticate";
+    /// Lists every vendor account (customer), inactive ones included.
+    pub const LIST_ACCOUNTS: &str = "list_accounts";
+    /// Lists the services (billable units) the plugin can count.
+    pub const LIST_SERVICES: &str = "list_services";
+    /// Counts usage per (account, service) as of a host-supplied instant.
+    pub const FETCH_USAGE: &str = "fetch_usage";
+
+    /// Lists the five exports in the order a host calls them during setup.
+    pub const ALL: [&str; 5] = [
+        DESCRIBE_CREDENTIALS,
+        AUTHENTICATE,
+        LIST_ACCOUNTS,
+        LIST_SERVICES,
+        FETCH_USAGE,
+    ];
+}
+
+/// The five calls, as a Rust trait: the plugin implements it, the host calls through it.
+pub trait VendorPlugin {
+    /// Describes the vendor and the credentials the MSP must enter.
+    fn describe_credentials(
+        &mut self,
+        input: &CredentialsInput,
+    ) -> Result<Description, PluginError>;
+    /// Checks the credentials with one cheap, real vendor request.
+    fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError>;
+    /// Lists every vendor account (customer), inactive ones included, sorted by id.
+    fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError>;
+    /// Lists the services the plugin can count, sorted by id.
+    fn list_services(&mut self, input: &CredentialsInput) -> Result<ServiceList, PluginError>;
+    /// Counts usage per requested (account, service) pair as of `input.as_of`.
+    fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError>;
+}
+
+/// The values the MSP entered, keyed as in the credentials schema.
+///
+/// `Debug` prints the keys only, so a stray `{:?}` cannot leak a secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Credentials(BTreeMap<String, String>);
+
+impl Credentials {
+    /// Returns the value entered for `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// Sets `key` to `value`, replacing what was there.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(key.into(), value.into());
+    }
+
+    /// Iterates over the entries, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Credentials {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Credentials(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .finish()
+    }
+}
+
+/// Input of every call but `fetch_usage`: `{"credentials": {...}}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CredentialsInput {
+    /// The values the MSP entered.
+    #[serde(default)]
+    pub credentials: Credentials,
+}
+
+/// What `describe_credentials` returns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Description {
+    /// The interface version the plugin implements, `major.minor`.
+    pub interface_version: String,
+    /// Who the plugin talks to.
+    pub vendor: Vendor,
+    /// A JSON Schema (draft 2020-12) object of string properties; secrets carry `writeOnly: true`,
+    /// URLs `format: uri`, and a `default` is valid as it stands.
+    pub credentials_schema: serde_json::Value,
+}
+
+/// The vendor a plugin integrates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vendor {
+    /// A stable, lowercase identifier such as `saas-alerts`.
+    pub id: String,
+    /// The name shown to the MSP.
+    pub name: String,
+}
+
+/// What `authenticate` returns when the credentials work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authenticated {
+    /// One sentence for the MSP, such as how many customers the key sees.
+    pub detail: String,
+}
+
+/// What `list_accounts` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountList {
+    /// Every vendor account, inactive ones included, sorted by id.
+    pub accounts: Vec<Account>,
+}
+
+/// One vendor account: a customer of the MSP as the vendor knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The vendor's stable id; hosts key mappings on it, never on the name.
+    pub id: String,
+    /// The vendor's display name, trimmed of surrounding white space and otherwise unchanged.
+    pub name: String,
+    /// A short description, such as the primary domain.
+    pub description: String,
+    /// The vendor's status, lowercase (`active`, `inactive`, …; `unknown` when none is given).
+    pub status: String,
+    /// Internet domains of the customer, lowercase and sorted.
+    pub domains: Vec<String>,
+    /// Links the vendor itself keeps to PSA records, sorted.
+    pub psa_refs: Vec<PsaRef>,
+}
+
+/// A link from a vendor account to a record in a PSA.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PsaRef {
+    /// The PSA, as the vendor names it (`autotaskpsa`, `connectwise`, …).
+    pub system: String,
+    /// The record's id in that PSA.
+    pub id: String,
+}
+
+/// What `list_services` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceList {
+    /// Every service the plugin can count, sorted by id.
+    pub services: Vec<Service>,
+}
+
+/// A countable, billable unit of a vendor (a SKU, a product, a kind of seat).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// A stable id, documented by the plugin; never derived from a display name.
+    pub id: String,
+    /// The name shown to the MSP.
+    pub name: String,
+    /// What is counted and from where.
+    pub description: String,
+    /// Gradient's category (`security`, `backup`, `productivity`, …).
+    pub category: String,
+    /// Gradient's subcategory, or `other`.
+    pub subcategory: String,
+    /// The unit counted, singular (`user`, `device`, …).
+    pub unit: String,
+}
+
+/// Input of `fetch_usage`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FetchUsageInput {
+    /// The values the MSP entered.
+    #[serde(default)]
+    pub credentials: Credentials,
+    /// The instant the host asks about, RFC 3339 (the plugin has no clock).
+    pub as_of: String,
+    /// Accounts to count; all accounts when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<String>>,
+    /// Services to count; all services when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_ids: Option<Vec<String>>,
+}
+
+/// What `fetch_usage` returns.
+///
+/// Every requested (account, service) pair appears exactly once: as a record, or among the
+/// `service_ids` of its entry in `failed_accounts`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The instant the host asked about, echoed.
+    pub as_of: String,
+    /// One count per readable pair, zeros included, sorted by (account, service).
+    pub records: Vec<UsageRecord>,
+    /// Things the MSP should look at that did not stop the counts, sorted.
+    pub warnings: Vec<Warning>,
+    /// Accounts (or some of their services) that could not be read, sorted by account.
+    pub failed_accounts: Vec<FailedAccount>,
+}
+
+/// The count of one service for one account.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UsageRecord {
+    /// The vendor account counted.
+    pub account_id: String,
+    /// The service counted.
+    pub service_id: String,
+    /// How many units, a whole number; 0 is a real count, not a missing one.
+    pub quantity: u64,
+}
+
+/// Something worth a person's look that did not stop the counts.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    /// A stable, snake_case code, e.g. `platform_sum_mismatch`.
+    pub code: String,
+    /// What happened, for a person.
+    pub message: String,
+    /// The account concerned, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The service concerned, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+
+/// An account whose counts could not be read: the host keeps its last good values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedAccount {
+    /// The account that could not be read.
+    pub account_id: String,
+    /// The requested services that have no record for this account, sorted.
+    pub service_ids: Vec<String>,
+    /// Why.
+    pub error: PluginError,
+}
+
+/// A typed failure: what went wrong, and what the host should do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginError {
+    /// What kind of failure this is.
+    pub class: ErrorClass,
+    /// What happened and what to do, for the MSP; never contains a secret.
+    pub message: String,
+    /// The vendor's HTTP status, when a response caused the failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// How long to wait before retrying, in seconds, when the vendor said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+impl PluginError {
+    /// Creates an error of `class` with `message` and no HTTP details.
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+        PluginError {
+            class,
+            message: message.into(),
+            http_status: None,
+            retry_after_s: None,
+        }
+    }
+
+    /// Records the vendor's HTTP status on the error.
+    pub fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
+    }
+
+    /// Encodes the error as the JSON a plugin sets as its Extism error.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            // Serializing these plain fields cannot fail; keep a valid document regardless.
+            r#"{"class":"internal","message":"error could not be encoded"}"#.to_owned()
+        })
+    }
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.class.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for PluginError {}
+
+/// What kind of failure a [`PluginError`] is; the host acts on the class, never on the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// The credentials or the call's input are wrong (missing field, bad URL, unknown id).
+    Config,
+    /// The vendor rejected the credentials.
+    Auth,
+    /// The credentials are valid but not allowed to do this.
+    Permission,
+    /// What was asked for does not exist at the vendor.
+    NotFound,
+    /// The vendor asks us to slow down; see `retry_after_s`.
+    RateLimited,
+    /// A failure that may pass: vendor 5xx, timeout, connection trouble.
+    Transient,
+    /// The vendor answered something the plugin cannot read.
+    Vendor,
+    /// A bug in the plugin or the host.
+    Internal,
+}
+
+impl ErrorClass {
+    /// Lists every class, in declaration order.
+    pub const ALL: [ErrorClass; 8] = [
+        ErrorClass::Config,
+        ErrorClass::Auth,
+        ErrorClass::Permission,
+        ErrorClass::NotFound,
+        ErrorClass::RateLimited,
+        ErrorClass::Transient,
+        ErrorClass::Vendor,
+        ErrorClass::Internal,
+    ];
+
+    /// Returns the class's name as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Config => "config",
+            ErrorClass::Auth => "auth",
+            ErrorClass::Permission => "permission",
+            ErrorClass::NotFound => "not_found",
+            ErrorClass::RateLimited => "rate_limited",
+            ErrorClass::Transient => "transient",
+            ErrorClass::Vendor => "vendor",
+            ErrorClass::Internal => "internal",
+        }
+    }
+
+    /// Tells whether calling again later, unchanged, may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorClass::RateLimited | ErrorClass::Transient)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_debug_shows_keys_not_values() {
+        let credentials: Credentials = [("api_key", "s3cret-value")].into_iter().collect();
+        let printed = format!("{credentials:?}");
+        assert!(printed.contains("api_key"));
+        assert!(!printed.contains("s3cret-value"));
+    }
+
+    #[test]
+    fn error_json_omits_absent_http_details() {
+        let error = PluginError::new(ErrorClass::Auth, "rejected").with_http_status(401);
+        assert_eq!(
+            error.to_json(),
+            r#"{"class":"auth","message":"rejected","http_status":401}"#
+        );
+    }
+
+    #[test]
+    fn error_class_names_match_their_json() {
+        for class in ErrorClass::ALL {
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{}\"", class.as_str()));
+        }
+    }
+
+    #[test]
+    fn fetch_usage_input_takes_absent_filters_as_everything() {
+        let input: FetchUsageInput =
+            serde_json::from_str(r#"{"credentials":{},"as_of":"2026-11-01T00:00:00Z"}"#).unwrap();
+        assert_eq!(input.account_ids, None);
+        assert_eq!(input.service_ids, None);
+    }
+}

@@ -1,0 +1,38 @@
+//! A generic host for billing-reconciliation vendor plugins, for local runs and tests.
+//!
+//! It plays the host's part of the contract in [`plugin_contract`] and knows nothing of any
+//! vendor: what it needs to know about a plugin comes from the plugin's `manifest.json`
+//! ([`manifest`]) and from the plugin's own `describe_credentials` (which credentials are URLs,
+//! to check against `allowed_hosts` before any request; which are secrets, to keep out of
+//! errors). The pieces:
+//!
+//! - [`manifest`]: reads `manifest.json`, refuses unknown interface versions and wasm whose
+//!   pinned hash differs, and maps limits and hosts into Extism's manifest.
+//! - [`plugin`]: compiles a plugin once, makes instances, and exposes the five calls through the
+//!   contract's [`VendorPlugin`](plugin_contract::VendorPlugin) trait with typed errors.
+//! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
+//! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
+//! - [`exit_code`]: the CLI's exit code for each error class.
+
+pub mod manifest;
+pub mod plugin;
+pub mod replay;
+pub mod seed;
+
+use plugin_contract::ErrorClass;
+
+/// Returns the CLI's exit code for a call that failed with `class`.
+///
+/// 0 is success, 1 a harness failure (manifest, module, replay), 2 a usage error.
+pub fn exit_code(class: ErrorClass) -> u8 {
+    match class {
+        ErrorClass::Config => 10,
+        ErrorClass::Auth => 11,
+        ErrorClass::Permission => 12,
+        ErrorClass::NotFound => 13,
+        ErrorClass::RateLimited => 14,
+        ErrorClass::Transient => 15,
+        ErrorClass::Vendor => 16,
+        ErrorClass::Internal => 17,
+    }
+}

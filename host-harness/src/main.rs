@@ -1,0 +1,189 @@
+//! `host-harness`: run a vendor plugin's calls from the command line, on a live vendor or on
+//! recorded exchanges. JSON on stdout; the exit code tells the error class (see the README).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use host_harness::manifest::PluginManifest;
+use host_harness::plugin::CompiledVendorPlugin;
+use host_harness::replay::ReplayServer;
+use host_harness::seed::run_seed;
+use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin};
+use serde::Serialize;
+
+/// Credentials come from `--credentials FILE` and from `HARNESS_CRED_<KEY>` variables (which
+/// win), never from the command line.
+const CREDENTIAL_ENV_PREFIX: &str = "HARNESS_CRED_";
+
+#[derive(Parser)]
+#[command(
+    name = "host-harness",
+    version,
+    about = "Load a vendor plugin by manifest and call it as a reconciliation host would."
+)]
+struct Cli {
+    /// The plugin's manifest.
+    #[arg(long, global = true, default_value = "manifest.json")]
+    manifest: PathBuf,
+    /// Replay the recorded scenario in DIR from a server on 127.0.0.1 instead of calling the vendor.
+    #[arg(long, global = true, value_name = "DIR")]
+    replay: Option<PathBuf>,
+    /// Also allow HTTP requests to HOST (repeatable).
+    #[arg(long = "allow-host", global = true, value_name = "HOST")]
+    allow_hosts: Vec<String>,
+    /// A JSON object of credentials; HARNESS_CRED_<KEY> variables override its entries.
+    #[arg(long, global = true, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the vendor and its credentials schema.
+    Describe,
+    /// Check the credentials with the vendor.
+    Authenticate,
+    /// List the vendor's accounts.
+    Accounts,
+    /// List the services the plugin counts.
+    Services,
+    /// Fetch usage counts.
+    Usage {
+        #[command(flatten)]
+        sync: SyncArgs,
+        /// Only this account (repeatable).
+        #[arg(long = "account", value_name = "ID")]
+        accounts: Vec<String>,
+        /// Only this service (repeatable).
+        #[arg(long = "service", value_name = "ID")]
+        services: Vec<String>,
+    },
+    /// Run the whole seed flow and print it for a person.
+    Seed {
+        #[command(flatten)]
+        sync: SyncArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct SyncArgs {
+    /// The instant to count as of (RFC 3339); now when absent.
+    #[arg(long = "as-of", value_name = "RFC3339")]
+    as_of: Option<String>,
+}
+
+impl SyncArgs {
+    fn as_of(&self) -> String {
+        self.as_of.clone().unwrap_or_else(|| {
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("host-harness: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs the command; `Err` is a harness failure (exit 1), a plugin error is an exit code.
+fn run(cli: Cli) -> Result<u8, String> {
+    let replay = match &cli.replay {
+        Some(folder) => Some(ReplayServer::start(folder).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let mut credentials = replay
+        .as_ref()
+        .map(|r| r.credentials().clone())
+        .unwrap_or_default();
+    if let Some(path) = &cli.credentials {
+        for (key, value) in read_credentials(path)?.iter() {
+            credentials.insert(key, value);
+        }
+    }
+    for (name, value) in std::env::vars() {
+        if let Some(key) = name.strip_prefix(CREDENTIAL_ENV_PREFIX) {
+            credentials.insert(key.to_ascii_lowercase(), value);
+        }
+    }
+    let mut extra_hosts = cli.allow_hosts.clone();
+    if replay.is_some() {
+        extra_hosts.push("127.0.0.1".to_owned());
+    }
+    let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
+    let compiled =
+        CompiledVendorPlugin::compile(&manifest, &extra_hosts).map_err(|e| e.to_string())?;
+    let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+    let input = CredentialsInput {
+        credentials: credentials.clone(),
+    };
+
+    let code = match &cli.command {
+        Command::Describe => print_result(plugin.describe_credentials(&input)),
+        Command::Authenticate => print_result(plugin.authenticate(&input)),
+        Command::Accounts => print_result(plugin.list_accounts(&input)),
+        Command::Services => print_result(plugin.list_services(&input)),
+        Command::Usage {
+            sync,
+            accounts,
+            services,
+        } => print_result(plugin.fetch_usage(&FetchUsageInput {
+            credentials,
+            as_of: sync.as_of(),
+            account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
+            service_ids: (!services.is_empty()).then(|| services.clone()),
+        })),
+        Command::Seed { sync } => {
+            let report = run_seed(&mut plugin, &credentials, &sync.as_of());
+            print!("{}", report.text);
+            report
+                .failure
+                .map_or(0, |(_, e)| host_harness::exit_code(e.class))
+        }
+    };
+    // The seed flow makes every call, so it must use every recorded exchange; one command may not.
+    match (replay, &cli.command) {
+        (Some(replay), Command::Seed { .. }) => replay.finish().map(drop),
+        (Some(replay), _) => replay.check_unmatched(),
+        (None, _) => Ok(()),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(code)
+}
+
+fn print_result<T: Serialize>(result: Result<T, PluginError>) -> u8 {
+    #[derive(Serialize)]
+    struct Failure<'a> {
+        error: &'a PluginError,
+    }
+    let (json, code) = match &result {
+        Ok(output) => (serde_json::to_string_pretty(output), 0),
+        Err(error) => (
+            serde_json::to_string_pretty(&Failure { error }),
+            host_harness::exit_code(error.class),
+        ),
+    };
+    match json {
+        Ok(json) => println!("{json}"),
+        Err(e) => eprintln!("host-harness: cannot print the result: {e}"),
+    }
+    code
+}
+
+fn read_credentials(path: &Path) -> Result<Credentials, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the credentials file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "the credentials file {} must be a JSON object of strings: {e}",
+            path.display()
+        )
+    })
+}

@@ -1,0 +1,413 @@
+//! A vendor plugin loaded by manifest and called through the contract's typed functions.
+//!
+//! Compiling a module takes seconds in a debug build and instantiating it milliseconds, so a
+//! [`CompiledVendorPlugin`] is made once and [`HostedPlugin`]s are made from it as needed.
+//! Every failure of a call reaches the caller as the contract's [`PluginError`]: the plugin's
+//! own typed error when it set one, otherwise the runtime's failure mapped to a class
+//! (see [`classify_runtime_failure`]), never a wasm backtrace.
+
+use std::time::Instant;
+
+use extism::{CompiledPlugin, Plugin, PluginBuilder};
+use plugin_contract::{
+    exports, AccountList, Authenticated, Credentials, CredentialsInput, Description, ErrorClass,
+    FetchUsageInput, PluginError, ServiceList, Usage, VendorPlugin,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+
+use crate::manifest::{check_interface_version, ManifestError, PluginManifest};
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The manifest or the module is not usable.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Extism could not compile or instantiate the module.
+    #[error("Extism could not load the plugin module: {0}")]
+    Runtime(String),
+    /// The module lacks one of the contract's exports.
+    #[error("the plugin does not export {0}, which interface v1 requires")]
+    MissingExport(&'static str),
+    /// `describe_credentials` failed, so the plugin cannot be used.
+    #[error("describe_credentials failed: {0}")]
+    Describe(PluginError),
+    /// The module reports another interface version than its manifest.
+    #[error("the plugin reports interface {reported} but its manifest says {manifest}")]
+    InterfaceMismatch { reported: String, manifest: String },
+}
+
+/// A plugin compiled once, from which instances are made.
+pub struct CompiledVendorPlugin {
+    compiled: CompiledPlugin,
+    manifest: PluginManifest,
+    guard: CredentialGuard,
+    description: Description,
+}
+
+impl CompiledVendorPlugin {
+    /// Compiles the manifest's module, allowing `extra_hosts` beside the manifest's hosts, and
+    /// checks its exports and the interface version it reports.
+    pub fn compile(
+        manifest: &PluginManifest,
+        extra_hosts: &[String],
+    ) -> Result<CompiledVendorPlugin, LoadError> {
+        let wasm = manifest.read_wasm()?;
+        let extism_manifest = manifest.to_extism(wasm, extra_hosts);
+        let compiled = PluginBuilder::new(extism_manifest)
+            .with_wasi(false)
+            .with_http_response_headers(true)
+            .compile()
+            .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
+        let timeout_ms = manifest.limits.timeout_ms;
+        let mut probe = HostedPlugin::new(&compiled, CredentialGuard::default(), timeout_ms)?;
+        for export in exports::ALL {
+            if !probe.plugin.function_exists(export) {
+                return Err(LoadError::MissingExport(export));
+            }
+        }
+        let description = probe
+            .describe_credentials(&CredentialsInput::default())
+            .map_err(LoadError::Describe)?;
+        check_interface_version(&description.interface_version)?;
+        if description.interface_version != manifest.interface_version {
+            return Err(LoadError::InterfaceMismatch {
+                reported: description.interface_version,
+                manifest: manifest.interface_version.clone(),
+            });
+        }
+        let allowed_hosts = manifest.allowed_hosts.iter().chain(extra_hosts).cloned();
+        Ok(CompiledVendorPlugin {
+            guard: CredentialGuard::from_schema(
+                &description.credentials_schema,
+                allowed_hosts.collect(),
+            ),
+            compiled,
+            manifest: manifest.clone(),
+            description,
+        })
+    }
+
+    /// Makes a fresh instance, with its own memory.
+    pub fn instantiate(&self) -> Result<HostedPlugin, LoadError> {
+        HostedPlugin::new(
+            &self.compiled,
+            self.guard.clone(),
+            self.manifest.limits.timeout_ms,
+        )
+    }
+
+    /// Returns what the plugin said of itself when it was loaded.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// Returns the manifest the plugin was loaded from.
+    pub fn manifest(&self) -> &PluginManifest {
+        &self.manifest
+    }
+}
+
+/// One instance of a vendor plugin; calls run one at a time.
+pub struct HostedPlugin {
+    plugin: Plugin,
+    guard: CredentialGuard,
+    timeout_ms: u64,
+}
+
+impl HostedPlugin {
+    fn new(
+        compiled: &CompiledPlugin,
+        guard: CredentialGuard,
+        timeout_ms: u64,
+    ) -> Result<HostedPlugin, LoadError> {
+        let plugin = Plugin::new_from_compiled(compiled)
+            .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
+        Ok(HostedPlugin {
+            plugin,
+            guard,
+            timeout_ms,
+        })
+    }
+
+    fn call<I: Serialize, O: DeserializeOwned>(
+        &mut self,
+        export: &str,
+        credentials: &Credentials,
+        input: &I,
+    ) -> Result<O, PluginError> {
+        self.guard.check(credentials)?;
+        let input = serde_json::to_vec(input).map_err(|e| {
+            PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
+        })?;
+        let started = Instant::now();
+        let result = self
+            .plugin
+            .call::<&[u8], Vec<u8>>(export, &input)
+            .map_err(|e| {
+                // A plugin's own error is its message verbatim; anything else is the runtime's.
+                let message = e.to_string();
+                serde_json::from_str::<PluginError>(&message).unwrap_or_else(|_| {
+                    let elapsed_ms = started.elapsed().as_millis() as u64;
+                    classify_runtime_failure(
+                        export,
+                        &format!("{:#}", e.root_cause()),
+                        elapsed_ms,
+                        self.timeout_ms,
+                    )
+                })
+            })
+            .and_then(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    PluginError::new(
+                        ErrorClass::Internal,
+                        format!("{export} returned output that is not the contract's JSON: {e}"),
+                    )
+                })
+            });
+        result.map_err(|error| self.guard.redact_error(error))
+    }
+}
+
+impl VendorPlugin for HostedPlugin {
+    fn describe_credentials(
+        &mut self,
+        input: &CredentialsInput,
+    ) -> Result<Description, PluginError> {
+        self.call(
+            exports::DESCRIBE_CREDENTIALS,
+            &Credentials::default(),
+            input,
+        )
+    }
+
+    fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
+        self.call(exports::AUTHENTICATE, &input.credentials, input)
+    }
+
+    fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
+        self.call(exports::LIST_ACCOUNTS, &input.credentials, input)
+    }
+
+    fn list_services(&mut self, input: &CredentialsInput) -> Result<ServiceList, PluginError> {
+        self.call(exports::LIST_SERVICES, &input.credentials, input)
+    }
+
+    fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
+        self.call(exports::FETCH_USAGE, &input.credentials, input)
+    }
+}
+
+/// Maps a failure the plugin did not type itself (a trap, a limit, a refused HTTP request).
+///
+/// Extism 1.30 reports these only as text (`runtime/src/pdk.rs`, `runtime/src/plugin.rs`), so
+/// this is the one place that reads such text; `extism` is pinned to the version read here.
+pub fn classify_runtime_failure(
+    export: &str,
+    cause: &str,
+    elapsed_ms: u64,
+    timeout_ms: u64,
+) -> PluginError {
+    let (class, message) = if cause == "timeout" || elapsed_ms >= timeout_ms {
+        (
+            ErrorClass::Transient,
+            format!("{export} did not finish within the manifest's timeout_ms ({timeout_ms} ms)."),
+        )
+    } else if cause == "oom" {
+        (
+            ErrorClass::Internal,
+            format!("{export} ran out of memory (the manifest's memory_max_pages)."),
+        )
+    } else if cause.starts_with("HTTP request to ") && cause.ends_with(" is not allowed") {
+        (
+            ErrorClass::Config,
+            format!("{export} was refused an HTTP request outside the manifest's allowed_hosts: {cause}."),
+        )
+    } else if cause.starts_with("HTTP response exceeds") {
+        (
+            ErrorClass::Vendor,
+            format!("{export}: the vendor's response is larger than the manifest's max_http_response_bytes ({cause})."),
+        )
+    } else if cause.contains("unreachable") {
+        (
+            ErrorClass::Internal,
+            format!("{export} crashed inside the plugin (a panic or a bug): {cause}."),
+        )
+    } else {
+        (
+            ErrorClass::Transient,
+            format!("{export} could not reach the vendor: {cause}."),
+        )
+    };
+    PluginError::new(class, message)
+}
+
+/// Checks credentials before a call and keeps their secrets out of errors.
+#[derive(Clone, Debug, Default)]
+struct CredentialGuard {
+    allowed_hosts: Vec<String>,
+    /// `(field, default)` of every `format: uri` credential.
+    url_fields: Vec<(String, Option<String>)>,
+    /// Fields marked `writeOnly`.
+    secret_fields: Vec<String>,
+    /// Secret values seen in the last call, to redact.
+    secrets: Vec<String>,
+}
+
+impl CredentialGuard {
+    fn from_schema(schema: &Value, allowed_hosts: Vec<String>) -> CredentialGuard {
+        let mut guard = CredentialGuard {
+            allowed_hosts,
+            ..CredentialGuard::default()
+        };
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (field, property) in properties.into_iter().flatten() {
+            if property.get("format").and_then(Value::as_str) == Some("uri") {
+                let default = property.get("default").and_then(Value::as_str);
+                guard
+                    .url_fields
+                    .push((field.clone(), default.map(str::to_owned)));
+            }
+            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
+                guard.secret_fields.push(field.clone());
+            }
+        }
+        guard
+    }
+
+    /// Refuses URL credentials whose host the plugin may not reach, before any request.
+    fn check(&mut self, credentials: &Credentials) -> Result<(), PluginError> {
+        self.secrets = self
+            .secret_fields
+            .iter()
+            .filter_map(|field| credentials.get(field))
+            .filter(|value| !value.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        for (field, default) in &self.url_fields {
+            let value = credentials
+                .get(field)
+                .filter(|v| !v.trim().is_empty())
+                .or(default.as_deref());
+            let Some(value) = value else { continue };
+            let Some(host) = url::Url::parse(value.trim())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+            else {
+                continue; // The plugin validates the URL itself and names what is wrong.
+            };
+            if !self.allowed_hosts.iter().any(|p| host_matches(p, &host)) {
+                return Err(PluginError::new(
+                    ErrorClass::Config,
+                    format!(
+                        "{field} points at {host}, which the plugin's manifest does not allow (allowed_hosts: {}). If you trust it, allow it with --allow-host {host}.",
+                        self.allowed_hosts.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn redact_error(&self, mut error: PluginError) -> PluginError {
+        for secret in &self.secrets {
+            error.message = error.message.replace(secret.as_str(), "<redacted>");
+        }
+        error
+    }
+}
+
+/// Matches a host against an `allowed_hosts` pattern where `*` is any run of characters.
+pub fn host_matches(pattern: &str, host: &str) -> bool {
+    let (pattern, host) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == host;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !host.starts_with(first) || !host[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &host[first.len()..host.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_patterns_match_like_globs() {
+        assert!(host_matches("*", "anything.example"));
+        assert!(host_matches("*.example.com", "api.example.com"));
+        assert!(!host_matches("*.example.com", "example.com"));
+        assert!(host_matches("127.0.0.1", "127.0.0.1"));
+        assert!(!host_matches("127.0.0.1", "127.0.0.10"));
+        assert!(host_matches(
+            "US-central1-*.net",
+            "us-central1-x.cloudfunctions.net"
+        ));
+        assert!(!host_matches("a*b*c", "ac"));
+    }
+
+    #[test]
+    fn url_hosts_outside_allowed_hosts_are_config_errors_naming_the_host() {
+        let schema = serde_json::json!({"properties": {
+            "api_url": {"type": "string", "format": "uri", "default": "https://good.example"},
+            "api_key": {"type": "string", "writeOnly": true}
+        }});
+        let mut guard = CredentialGuard::from_schema(&schema, vec!["good.example".into()]);
+        let ok: Credentials = [("api_key", "k")].into_iter().collect();
+        assert!(guard.check(&ok).is_ok(), "the default host is allowed");
+        let bad: Credentials = [("api_url", "http://evil.example:8080/x")]
+            .into_iter()
+            .collect();
+        let error = guard.check(&bad).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Config);
+        assert!(error.message.contains("evil.example"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_errors() {
+        let schema = serde_json::json!({"properties": {"api_key": {"writeOnly": true}}});
+        let mut guard = CredentialGuard::from_schema(&schema, vec![]);
+        let credentials: Credentials = [("api_key", "hunter2")].into_iter().collect();
+        guard.check(&credentials).unwrap();
+        let error = guard.redact_error(PluginError::new(ErrorClass::Auth, "bad key hunter2"));
+        assert_eq!(error.message, "bad key <redacted>");
+    }
+
+    #[test]
+    fn runtime_failures_are_classified() {
+        let class = |cause: &str| classify_runtime_failure("f", cause, 10, 1000).class;
+        assert_eq!(class("timeout"), ErrorClass::Transient);
+        assert_eq!(class("oom"), ErrorClass::Internal);
+        assert_eq!(
+            class("HTTP request to https://x/ is not allowed"),
+            ErrorClass::Config
+        );
+        assert_eq!(
+            class("HTTP response exceeds the configured maximum number of bytes: 10"),
+            ErrorClass::Vendor
+        );
+        assert_eq!(
+            class("wasm trap: wasm `unreachable` instruction executed"),
+            ErrorClass::Internal
+        );
+        assert_eq!(
+            class("io: Connection refused (os error 111)"),
+            ErrorClass::Transient
+        );
+        assert_eq!(
+            classify_runtime_failure("f", "whatever", 1000, 1000).class,
+            ErrorClass::Transient
+        );
+    }
+}

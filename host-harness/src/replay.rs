@@ -1,0 +1,397 @@
+//! Replays recorded vendor exchanges from a real HTTP server on 127.0.0.1.
+//!
+//! The plugin's real HTTP path runs (Extism's `http_request`, headers, statuses, limits); only
+//! the other end is canned. A scenario is a folder:
+//!
+//! - `exchanges.json`: `{"source": "where these came from", "exchanges": [{"request": {"method",
+//!   "path", "query": {...}, "headers": {...}}, "response": {"status", "headers": {...},
+//!   "body": <JSON> | "body_text": "<raw text>"}}]}`;
+//! - `credentials.json` (optional): credentials for the scenario, where `{replay_url}` stands for
+//!   the server's base URL, e.g. `{"api_key": "replay-key", "api_url": "{replay_url}"}`.
+//!
+//! Replay is strict. A request matches an exchange when method, path and query are equal and
+//! every recorded request header is present (a recorded value of `<redacted>` matches any
+//! value, other values must be equal). Exchanges with the same request are served in order and
+//! the last one repeats, so `429` then `200` replays a retry. A request that matches nothing
+//! gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never used.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use plugin_contract::Credentials;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The placeholder for the server's base URL in a scenario's `credentials.json`.
+pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";
+
+/// A recorded request header value that matches any value (secrets are scrubbed to it).
+pub const REDACTED: &str = "<redacted>";
+
+/// The contents of a scenario's `exchanges.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// Where the exchanges came from: a capture, or how they were synthesized.
+    pub source: String,
+    /// The exchanges, in the order they were recorded.
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One request and the response it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exchange {
+    /// What the client sent.
+    pub request: RecordedRequest,
+    /// What the server answered.
+    pub response: RecordedResponse,
+}
+
+/// A recorded request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedRequest {
+    /// The HTTP method, e.g. `GET`.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query parameters, decoded.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Headers the request must carry (lowercase names).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// A recorded response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// Response headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body, stored as JSON for readability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// A body that is not JSON (or is broken JSON), stored as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+}
+
+/// Why a replay could not start or did not go as recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A scenario file could not be read or parsed.
+    #[error("cannot use the scenario file {path}: {problem}")]
+    Scenario { path: PathBuf, problem: String },
+    /// The server could not listen on 127.0.0.1.
+    #[error("the replay server could not start: {0}")]
+    Listen(String),
+    /// Requests matched no recorded exchange, or recorded exchanges were never requested.
+    #[error("the replay did not go as recorded:{}", list(unmatched, "no recorded exchange for") + &list(unused, "never requested:"))]
+    Mismatch {
+        unmatched: Vec<String>,
+        unused: Vec<String>,
+    },
+}
+
+fn list(items: &[String], label: &str) -> String {
+    items.iter().map(|i| format!("\n  {label} {i}")).collect()
+}
+
+/// A request the server received, and the status it answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServedRequest {
+    /// `METHOD /path?query`.
+    pub request: String,
+    /// The status answered (501 when nothing matched).
+    pub status: u16,
+}
+
+/// A replay server running on 127.0.0.1 until dropped.
+pub struct ReplayServer {
+    server: Arc<tiny_http::Server>,
+    base_url: String,
+    state: Arc<Mutex<State>>,
+    credentials: Credentials,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct State {
+    exchanges: Vec<Exchange>,
+    times_served: Vec<usize>,
+    served: Vec<ServedRequest>,
+    unmatched: Vec<String>,
+}
+
+impl ReplayServer {
+    /// Starts serving the scenario in `folder` on an ephemeral port of 127.0.0.1.
+    pub fn start(folder: &Path) -> Result<ReplayServer, ReplayError> {
+        let recording: Recording = read_json(&folder.join("exchanges.json"))?;
+        let credentials_path = folder.join("credentials.json");
+        let credentials: Credentials = if credentials_path.exists() {
+            read_json(&credentials_path)?
+        } else {
+            Credentials::default()
+        };
+        ReplayServer::serve(recording, credentials)
+    }
+
+    /// Starts serving `recording`; `credentials` may use [`REPLAY_URL_PLACEHOLDER`].
+    pub fn serve(
+        recording: Recording,
+        credentials: Credentials,
+    ) -> Result<ReplayServer, ReplayError> {
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| ReplayError::Listen(e.to_string()))?;
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .ok_or_else(|| ReplayError::Listen("no IP address".into()))?;
+        let base_url = format!("http://127.0.0.1:{port}");
+        let credentials = credentials
+            .iter()
+            .map(|(k, v)| (k, v.replace(REPLAY_URL_PLACEHOLDER, &base_url)))
+            .collect();
+        let state = Arc::new(Mutex::new(State {
+            times_served: vec![0; recording.exchanges.len()],
+            exchanges: recording.exchanges,
+            served: Vec::new(),
+            unmatched: Vec::new(),
+        }));
+        let server = Arc::new(server);
+        let thread = {
+            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+            std::thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    let response = lock(&state).answer(&request);
+                    // The client may have given up (timeout); nothing to do about it here.
+                    let _ = request.respond(response);
+                }
+            })
+        };
+        Ok(ReplayServer {
+            server,
+            base_url,
+            state,
+            credentials,
+            thread: Some(thread),
+        })
+    }
+
+    /// Returns `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Returns the scenario's credentials with the server's URL filled in.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Returns the requests served so far, in order.
+    pub fn served(&self) -> Vec<ServedRequest> {
+        lock(&self.state).served.clone()
+    }
+
+    /// Fails if a request matched nothing so far.
+    pub fn check_unmatched(&self) -> Result<(), ReplayError> {
+        let state = lock(&self.state);
+        if state.unmatched.is_empty() {
+            Ok(())
+        } else {
+            Err(ReplayError::Mismatch {
+                unmatched: state.unmatched.clone(),
+                unused: Vec::new(),
+            })
+        }
+    }
+
+    /// Stops the server and fails if a request matched nothing or an exchange was never used.
+    pub fn finish(self) -> Result<Vec<ServedRequest>, ReplayError> {
+        let state = lock(&self.state);
+        let unused: Vec<String> = state
+            .exchanges
+            .iter()
+            .zip(&state.times_served)
+            .filter(|(_, times)| **times == 0)
+            .map(|(exchange, _)| describe(&exchange.request))
+            .collect();
+        if state.unmatched.is_empty() && unused.is_empty() {
+            Ok(state.served.clone())
+        } else {
+            Err(ReplayError::Mismatch {
+                unmatched: state.unmatched.clone(),
+                unused,
+            })
+        }
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl State {
+    fn answer(
+        &mut self,
+        request: &tiny_http::Request,
+    ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+        let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
+        let query = parse_query(raw_query);
+        let method = request.method().as_str().to_ascii_uppercase();
+        let headers: BTreeMap<String, String> = request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_ascii_lowercase(),
+                    h.value.as_str().to_owned(),
+                )
+            })
+            .collect();
+        let shown = format!("{method} {}", request.url());
+        let candidates: Vec<usize> = (0..self.exchanges.len())
+            .filter(|&i| {
+                let recorded = &self.exchanges[i].request;
+                recorded.method.eq_ignore_ascii_case(&method)
+                    && recorded.path == path
+                    && recorded.query == query
+                    && recorded.headers.iter().all(|(name, value)| {
+                        headers.get(&name.to_ascii_lowercase()).is_some_and(|sent| {
+                            if value == REDACTED {
+                                !sent.is_empty()
+                            } else {
+                                sent == value
+                            }
+                        })
+                    })
+            })
+            .collect();
+        let chosen = candidates
+            .iter()
+            .copied()
+            .find(|&i| self.times_served[i] == 0)
+            .or(candidates.last().copied());
+        let Some(index) = chosen else {
+            self.unmatched.push(shown.clone());
+            self.served.push(ServedRequest {
+                request: shown.clone(),
+                status: 501,
+            });
+            return tiny_http::Response::from_data(
+                format!("replay: no recorded exchange for {shown}").into_bytes(),
+            )
+            .with_status_code(501);
+        };
+        self.times_served[index] += 1;
+        let recorded = &self.exchanges[index].response;
+        self.served.push(ServedRequest {
+            request: shown,
+            status: recorded.status,
+        });
+        let body = match (&recorded.body, &recorded.body_text) {
+            (Some(json), _) => json.to_string().into_bytes(),
+            (None, Some(text)) => text.clone().into_bytes(),
+            (None, None) => Vec::new(),
+        };
+        let mut response = tiny_http::Response::from_data(body).with_status_code(recorded.status);
+        for (name, value) in &recorded.headers {
+            if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+                response.add_header(header);
+            }
+        }
+        response
+    }
+}
+
+fn describe(request: &RecordedRequest) -> String {
+    let query: Vec<String> = request
+        .query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if query.is_empty() {
+        format!("{} {}", request.method, request.path)
+    } else {
+        format!("{} {}?{}", request.method, request.path, query.join("&"))
+    }
+}
+
+/// Decodes `a=1&b=x%20y` into a map.
+fn parse_query(raw: &str) -> BTreeMap<String, String> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayError> {
+    let scenario_error = |problem: String| ReplayError::Scenario {
+        path: path.to_owned(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| scenario_error(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| scenario_error(e.to_string()))
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves the state as consistent as it was; keep serving.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_decoded() {
+        let query = parse_query("customerId=a%26b&x=y+z&flag");
+        assert_eq!(query["customerId"], "a&b");
+        assert_eq!(query["x"], "y z");
+        assert_eq!(query["flag"], "");
+    }
+}

@@ -1,0 +1,236 @@
+//! The seed flow an MSP goes through after entering credentials, printed for a person:
+//! describe → authenticate → accounts and services generated (status pending) → first sync.
+
+use std::fmt::Write;
+
+use plugin_contract::{
+    Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
+};
+use serde_json::Value;
+
+/// What the seed flow printed, and the error that stopped it, if one did.
+pub struct SeedReport {
+    /// The report, for a person.
+    pub text: String,
+    /// The step and error that stopped the flow.
+    pub failure: Option<(&'static str, PluginError)>,
+}
+
+/// Runs the seed flow with `credentials`, syncing usage `as_of`.
+pub fn run_seed(
+    plugin: &mut impl VendorPlugin,
+    credentials: &Credentials,
+    as_of: &str,
+) -> SeedReport {
+    let mut text = String::new();
+    let failure = seed_steps(plugin, credentials, as_of, &mut text).err();
+    if let Some((step, error)) = &failure {
+        let _ = writeln!(
+            text,
+            "\n{step} FAILED ({}): {}",
+            error.class.as_str(),
+            error.message
+        );
+        let _ = writeln!(text, "Integration status: error");
+    }
+    SeedReport { text, failure }
+}
+
+fn seed_steps(
+    plugin: &mut impl VendorPlugin,
+    credentials: &Credentials,
+    as_of: &str,
+    out: &mut String,
+) -> Result<(), (&'static str, PluginError)> {
+    let input = CredentialsInput {
+        credentials: credentials.clone(),
+    };
+    let description = plugin
+        .describe_credentials(&CredentialsInput::default())
+        .map_err(|e| ("describe_credentials", e))?;
+    let _ = writeln!(
+        out,
+        "{} ({}), interface {}\n",
+        description.vendor.name, description.vendor.id, description.interface_version
+    );
+    let _ = writeln!(out, "1. Credentials the MSP enters");
+    out.push_str(&table(
+        &["FIELD", "TITLE", "NOTES"],
+        credential_rows(&description.credentials_schema),
+    ));
+
+    let authenticated = plugin
+        .authenticate(&input)
+        .map_err(|e| ("authenticate", e))?;
+    let _ = writeln!(out, "\n2. Authenticate: OK\n   {}", authenticated.detail);
+
+    let accounts = plugin
+        .list_accounts(&input)
+        .map_err(|e| ("list_accounts", e))?;
+    let services = plugin
+        .list_services(&input)
+        .map_err(|e| ("list_services", e))?;
+    let _ = writeln!(
+        out,
+        "\n3. Accounts and services generated. Integration status: pending (ready for mapping)\n\n   {} accounts",
+        accounts.accounts.len()
+    );
+    out.push_str(&table(
+        &["ID", "NAME", "STATUS", "DOMAINS", "PSA REFS"],
+        accounts.accounts.iter().map(|a| {
+            let refs: Vec<String> = a
+                .psa_refs
+                .iter()
+                .map(|r| format!("{}:{}", r.system, r.id))
+                .collect();
+            vec![
+                a.id.clone(),
+                a.name.clone(),
+                a.status.clone(),
+                a.domains.join(", "),
+                refs.join(", "),
+            ]
+        }),
+    ));
+    let _ = writeln!(out, "\n   {} services", services.services.len());
+    out.push_str(&table(
+        &["ID", "NAME", "UNIT", "CATEGORY"],
+        services.services.iter().map(|s| {
+            vec![
+                s.id.clone(),
+                s.name.clone(),
+                s.unit.clone(),
+                format!("{} / {}", s.category, s.subcategory),
+            ]
+        }),
+    ));
+
+    let usage = plugin
+        .fetch_usage(&FetchUsageInput {
+            credentials: credentials.clone(),
+            as_of: as_of.to_owned(),
+            account_ids: None,
+            service_ids: None,
+        })
+        .map_err(|e| ("fetch_usage", e))?;
+    render_usage(&usage, &accounts.accounts, out);
+    let _ = writeln!(out, "\nIntegration status: active (first sync received)");
+    Ok(())
+}
+
+fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut String) {
+    let name_of = |id: &str| {
+        accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or("(not listed)".to_owned(), |a| a.name.clone())
+    };
+    let _ = writeln!(
+        out,
+        "\n4. First sync: usage as of {} ({} records, {} warnings, {} failed accounts)",
+        usage.as_of,
+        usage.records.len(),
+        usage.warnings.len(),
+        usage.failed_accounts.len()
+    );
+    out.push_str(&table(
+        &["ACCOUNT", "NAME", "SERVICE", "QUANTITY"],
+        usage.records.iter().map(|r| {
+            vec![
+                r.account_id.clone(),
+                name_of(&r.account_id),
+                r.service_id.clone(),
+                r.quantity.to_string(),
+            ]
+        }),
+    ));
+    if !usage.warnings.is_empty() {
+        let _ = writeln!(out, "\n   Warnings");
+        for warning in &usage.warnings {
+            let account = warning.account_id.as_deref().unwrap_or("-");
+            let _ = writeln!(out, "   - {account} [{}] {}", warning.code, warning.message);
+        }
+    }
+    if !usage.failed_accounts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n   Failed accounts (no count reported; keep the last good values)"
+        );
+        for failed in &usage.failed_accounts {
+            let _ = writeln!(
+                out,
+                "   - {} ({}) {}: {} [{}]",
+                failed.account_id,
+                name_of(&failed.account_id),
+                failed.error.class.as_str(),
+                failed.error.message,
+                failed.service_ids.join(", ")
+            );
+        }
+    }
+}
+
+fn credential_rows(schema: &Value) -> Vec<Vec<String>> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let properties = schema.get("properties").and_then(Value::as_object);
+    properties
+        .into_iter()
+        .flatten()
+        .map(|(field, property)| {
+            let text = |key: &str| property.get(key).and_then(Value::as_str).unwrap_or("");
+            let mut notes = Vec::new();
+            if required.contains(&field.as_str()) {
+                notes.push("required".to_owned());
+            }
+            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
+                notes.push("secret".to_owned());
+            }
+            if let Some(default) = property.get("default").and_then(Value::as_str) {
+                notes.push(format!("default {default}"));
+            }
+            if !text("description").is_empty() {
+                notes.push(text("description").to_owned());
+            }
+            vec![field.clone(), text("title").to_owned(), notes.join("; ")]
+        })
+        .collect()
+}
+
+/// Lays out rows under headers in columns, indented by three spaces.
+fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows.into_iter().collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
+            .collect();
+        format!("   {}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_by_characters() {
+        let text = table(&["A", "B"], [vec!["Café".to_owned(), "1".to_owned()]]);
+        assert_eq!(text, "   A     B\n   Café  1\n");
+    }
+}

@@ -1,0 +1,352 @@
+//! The SaaS Alerts endpoints the plugin calls, and how their answers are classified.
+//!
+//! Two endpoints carry everything billing needs: `GET /reports/customers` (every customer with
+//! its `billingUsers.count`, one request for the whole tenant) and
+//! `GET /reports/users?customerId=…` (one customer's accounts with their `isBillable` flag).
+
+use plugin_contract::{ErrorClass, PluginError};
+use serde::de::DeserializeOwned;
+
+use crate::credentials::{Config, DEFAULT_API_URL};
+use crate::model::{Customer, User};
+use crate::transport::{HttpGet, HttpResponse};
+
+/// How long to wait after a 429 that names no `Retry-After`.
+pub const DEFAULT_RETRY_AFTER_S: u64 = 30;
+
+/// A SaaS Alerts API client over the host's HTTP.
+pub struct Client<'a, H: HttpGet> {
+    http: &'a mut H,
+    config: &'a Config,
+}
+
+/// Why a SaaS Alerts request gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The request never got a response.
+    #[error("{endpoint}: no response ({reason})")]
+    Transport { endpoint: String, reason: String },
+    /// The server answered with a status that is not 200.
+    #[error("{endpoint}: HTTP {status}")]
+    Status {
+        endpoint: String,
+        status: u16,
+        retry_after_s: Option<u64>,
+    },
+    /// The server answered 200 with a web page instead of JSON.
+    #[error("{endpoint}: HTTP 200 with a web page instead of JSON")]
+    WebPage { endpoint: String },
+    /// The body is not the JSON expected.
+    #[error("{endpoint}: {problem}")]
+    Unreadable { endpoint: String, problem: String },
+}
+
+impl<'a, H: HttpGet> Client<'a, H> {
+    /// Creates a client that sends requests through `http` with `config`'s key.
+    pub fn new(http: &'a mut H, config: &'a Config) -> Self {
+        Client { http, config }
+    }
+
+    /// Lists every customer of the partner (`GET /reports/customers`, not paginated).
+    pub fn customers(&mut self) -> Result<Vec<Customer>, ApiError> {
+        self.get_list("/reports/customers", "a list of customers")
+    }
+
+    /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
+    pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
+        let path = format!("/reports/users?customerId={}", percent_encode(customer_id));
+        self.get_list(&path, "a list of users")
+    }
+
+    fn get_list<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        expected: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        let endpoint = format!("GET {path}");
+        let url = format!("{}{path}", self.config.api_root);
+        let headers = [
+            ("api_key", self.config.api_key.as_str()),
+            ("accept", "application/json"),
+        ];
+        let response = self
+            .http
+            .get(&url, &headers)
+            .map_err(|e| ApiError::Transport {
+                endpoint: endpoint.clone(),
+                reason: e.0,
+            })?;
+        parse_list(endpoint, &response, expected)
+    }
+}
+
+fn parse_list<T: DeserializeOwned>(
+    endpoint: String,
+    response: &HttpResponse,
+    expected: &str,
+) -> Result<Vec<T>, ApiError> {
+    if response.status != 200 {
+        return Err(ApiError::Status {
+            endpoint,
+            status: response.status,
+            retry_after_s: retry_after(response),
+        });
+    }
+    if looks_like_html(response) {
+        return Err(ApiError::WebPage { endpoint });
+    }
+    serde_json::from_slice(&response.body).map_err(|e| ApiError::Unreadable {
+        endpoint,
+        problem: if e.is_data() {
+            format!("the response is JSON but not {expected}: {e}")
+        } else {
+            format!("the response is not valid JSON: {e}")
+        },
+    })
+}
+
+fn looks_like_html(response: &HttpResponse) -> bool {
+    let content_type = response.header("content-type").unwrap_or("");
+    let start = response
+        .body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &response.body[i..]);
+    content_type.contains("html") || start.starts_with(b"<")
+}
+
+/// Reads `Retry-After` as whole seconds; an HTTP date cannot be turned into a wait without a
+/// clock, so it (or an absent header) gives the default.
+fn retry_after(response: &HttpResponse) -> Option<u64> {
+    if response.status != 429 && response.status != 503 {
+        return None;
+    }
+    match response.header("retry-after").map(str::trim) {
+        Some(value) => Some(value.parse().unwrap_or(DEFAULT_RETRY_AFTER_S)),
+        None if response.status == 429 => Some(DEFAULT_RETRY_AFTER_S),
+        None => None,
+    }
+}
+
+impl ApiError {
+    /// Tells whether this failure concerns the key or the tenant, not just one customer.
+    pub fn stops_the_whole_call(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status {
+                status: 401 | 403 | 429,
+                ..
+            }
+        )
+    }
+
+    /// Turns the failure of the first request of a call into the error the MSP sees.
+    ///
+    /// The first request is where a wrong URL shows: there a 404 or a web page means the URL
+    /// points somewhere other than the SaaS Alerts API, so both are `config` errors.
+    pub fn into_first_request_error(self, api_root: &str) -> PluginError {
+        let check_url = format!(
+            "Check the API URL (the default is {DEFAULT_API_URL}); it answered at {api_root}."
+        );
+        match self {
+            ApiError::Status {
+                endpoint,
+                status: 404,
+                ..
+            } => PluginError::new(
+                ErrorClass::Config,
+                format!("There is no SaaS Alerts API here: {endpoint} answered HTTP 404. {check_url}"),
+            )
+            .with_http_status(404),
+            ApiError::WebPage { endpoint } => PluginError::new(
+                ErrorClass::Config,
+                format!("There is no SaaS Alerts API here: {endpoint} answered with a web page, not JSON. {check_url}"),
+            )
+            .with_http_status(200),
+            other => other.into_plugin_error(),
+        }
+    }
+
+    /// Turns the failure into the typed error of the contract.
+    pub fn into_plugin_error(self) -> PluginError {
+        match self {
+            ApiError::Transport { endpoint, reason } => PluginError::new(
+                ErrorClass::Transient,
+                format!("SaaS Alerts could not be reached ({endpoint}): {reason}. Try again later."),
+            ),
+            ApiError::Status { endpoint, status, retry_after_s } => {
+                let (class, advice) = match status {
+                    401 => (
+                        ErrorClass::Auth,
+                        format!("SaaS Alerts rejected the API key. Copy it again from {}.", crate::credentials::API_KEY_HELP),
+                    ),
+                    403 => (
+                        ErrorClass::Permission,
+                        "SaaS Alerts refused this key access to the API. If the key was copied whole, ask SaaS Alerts support to enable the REST API for your partner account.".to_owned(),
+                    ),
+                    404 => (ErrorClass::NotFound, "SaaS Alerts does not know what was asked for.".to_owned()),
+                    429 => (
+                        ErrorClass::RateLimited,
+                        format!("SaaS Alerts is rate limiting this key; retry after {} s.", retry_after_s.unwrap_or(DEFAULT_RETRY_AFTER_S)),
+                    ),
+                    500..=599 => (ErrorClass::Transient, "SaaS Alerts is failing or unavailable; try again later.".to_owned()),
+                    _ => (ErrorClass::Vendor, "SaaS Alerts answered with an unexpected status.".to_owned()),
+                };
+                PluginError {
+                    class,
+                    message: format!("{advice} ({endpoint} answered HTTP {status}.)"),
+                    http_status: Some(status),
+                    retry_after_s,
+                }
+            }
+            ApiError::WebPage { endpoint } => PluginError::new(
+                ErrorClass::Vendor,
+                format!("SaaS Alerts answered {endpoint} with a web page instead of JSON."),
+            )
+            .with_http_status(200),
+            ApiError::Unreadable { endpoint, problem } => PluginError::new(
+                ErrorClass::Vendor,
+                format!("SaaS Alerts answered {endpoint} with something the plugin cannot read: {problem}."),
+            )
+            .with_http_status(200),
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakeHttp;
+
+    fn config() -> Config {
+        Config {
+            api_key: "key-123".into(),
+            api_root: "https://sa.example/reportApi/api/v1".into(),
+        }
+    }
+
+    #[test]
+    fn requests_carry_the_key_in_the_api_key_header() {
+        let mut http = FakeHttp::new().json("/reports/customers", 200, "[]");
+        let config = config();
+        Client::new(&mut http, &config).customers().unwrap();
+        let sent = &http.sent[0];
+        assert_eq!(
+            sent.url,
+            "https://sa.example/reportApi/api/v1/reports/customers"
+        );
+        assert!(sent.headers.contains(&("api_key".into(), "key-123".into())));
+    }
+
+    #[test]
+    fn customer_ids_are_percent_encoded_in_the_query() {
+        let mut http = FakeHttp::new().json("/reports/users?customerId=a%26b%20c", 200, "[]");
+        let config = config();
+        Client::new(&mut http, &config).users("a&b c").unwrap();
+    }
+
+    #[test]
+    fn statuses_map_to_error_classes() {
+        for (status, class) in [
+            (401, ErrorClass::Auth),
+            (403, ErrorClass::Permission),
+            (404, ErrorClass::NotFound),
+            (429, ErrorClass::RateLimited),
+            (500, ErrorClass::Transient),
+            (503, ErrorClass::Transient),
+            (418, ErrorClass::Vendor),
+        ] {
+            let mut http = FakeHttp::new().json("/reports/customers", status, "{}");
+            let config = config();
+            let error = Client::new(&mut http, &config).customers().unwrap_err();
+            let error = error.into_plugin_error();
+            assert_eq!((error.class, error.http_status), (class, Some(status)));
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_are_read_and_dates_fall_back_to_the_default() {
+        let cases = [
+            (Some("12"), Some(12)),
+            (
+                Some("Wed, 21 Oct 2026 07:28:00 GMT"),
+                Some(DEFAULT_RETRY_AFTER_S),
+            ),
+            (None, Some(DEFAULT_RETRY_AFTER_S)),
+        ];
+        for (header, expected) in cases {
+            let mut http = FakeHttp::new().json("/reports/customers", 429, "{}");
+            if let Some(value) = header {
+                http = http.with_header("retry-after", value);
+            }
+            let config = config();
+            let error = Client::new(&mut http, &config).customers().unwrap_err();
+            assert_eq!(
+                error.into_plugin_error().retry_after_s,
+                expected,
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_web_page_on_the_first_request_points_at_the_url() {
+        let mut http = FakeHttp::new().text("/reports/customers", 200, "<!DOCTYPE html><p>Hi</p>");
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        let error = error.into_first_request_error(&config.api_root);
+        assert_eq!(error.class, ErrorClass::Config);
+        assert!(error.message.contains("Check the API URL"));
+    }
+
+    #[test]
+    fn malformed_json_is_a_vendor_error() {
+        let mut http = FakeHttp::new().json("/reports/customers", 200, r#"[{"id":"a","na"#);
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        let error = error.into_first_request_error(&config.api_root);
+        assert_eq!(error.class, ErrorClass::Vendor);
+        assert!(
+            error.message.contains("not valid JSON"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn an_object_instead_of_a_list_is_a_vendor_error() {
+        let mut http = FakeHttp::new().json("/reports/customers", 200, r#"{"id":"a"}"#);
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        assert!(error
+            .into_plugin_error()
+            .message
+            .contains("not a list of customers"));
+    }
+
+    #[test]
+    fn only_key_and_tenant_failures_stop_the_whole_call() {
+        let status = |status| ApiError::Status {
+            endpoint: "GET /x".into(),
+            status,
+            retry_after_s: None,
+        };
+        assert!(status(401).stops_the_whole_call());
+        assert!(status(429).stops_the_whole_call());
+        assert!(!status(500).stops_the_whole_call());
+        assert!(!status(404).stops_the_whole_call());
+    }
+}

@@ -1,0 +1,213 @@
+//! What the MSP types in: the credentials schema and its validation.
+//!
+//! Gradient asks for the API host only; the `/reportApi/api/v1` prefix is ours to append. MSPs
+//! paste URLs with a trailing slash or with the prefix already on; both are normalized here.
+
+use plugin_contract::{Credentials, ErrorClass, PluginError};
+use serde_json::{json, Value};
+
+/// The API URL SaaS Alerts gives every partner.
+pub const DEFAULT_API_URL: &str = "https://us-central1-the-byway-248217.cloudfunctions.net";
+
+/// The path prefix of the reporting ("External Partner") API on that host.
+pub const API_PREFIX: &str = "/reportApi/api/v1";
+
+/// Where the MSP finds the key in the SaaS Alerts console.
+pub const API_KEY_HELP: &str =
+    "SaaS Alerts Management Console → Settings → API → Manage API → Show Key";
+
+/// Returns the JSON Schema of the credentials form.
+pub fn credentials_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["api_key", "api_url"],
+        "additionalProperties": false,
+        "properties": {
+            "api_key": {
+                "type": "string",
+                "title": "API Key",
+                "description": API_KEY_HELP,
+                "writeOnly": true,
+                "minLength": 1
+            },
+            "api_url": {
+                "type": "string",
+                "title": "API URL",
+                "description": "The SaaS Alerts API host. A trailing slash or a pasted /reportApi/api/v1 is accepted.",
+                "format": "uri",
+                "default": DEFAULT_API_URL
+            }
+        }
+    })
+}
+
+/// Validated credentials, ready to call SaaS Alerts with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The API key, sent as the `api_key` header and nowhere else.
+    pub api_key: String,
+    /// The API root, e.g. `https://host/reportApi/api/v1`, without a trailing slash.
+    pub api_root: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &"<redacted>")
+            .field("api_root", &self.api_root)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Validates the MSP's credentials; an absent or blank `api_url` takes the default.
+    pub fn from_credentials(credentials: &Credentials) -> Result<Config, PluginError> {
+        let api_key = credentials.get("api_key").map(str::trim).unwrap_or("");
+        if api_key.is_empty() {
+            return Err(config_error(format!(
+                "api_key is missing: paste the key from {API_KEY_HELP}."
+            )));
+        }
+        let api_url = credentials.get("api_url").map(str::trim).unwrap_or("");
+        let api_url = if api_url.is_empty() {
+            DEFAULT_API_URL
+        } else {
+            api_url
+        };
+        Ok(Config {
+            api_key: api_key.to_owned(),
+            api_root: format!("{}{API_PREFIX}", normalize_api_url(api_url)?),
+        })
+    }
+}
+
+/// Reduces a pasted API URL to `scheme://host[:port][/path]` without the API prefix.
+pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
+    let lower = raw.to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &raw["https://".len()..]
+    } else if lower.starts_with("http://") {
+        &raw["http://".len()..]
+    } else {
+        return Err(config_error(format!(
+            "api_url must start with https:// (the default is {DEFAULT_API_URL})."
+        )));
+    };
+    if raw.chars().any(char::is_whitespace) {
+        return Err(config_error("api_url must not contain spaces."));
+    }
+    if raw.contains(['?', '#']) {
+        return Err(config_error(
+            "api_url must not contain a query (?) or a fragment (#).",
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(config_error(
+            "api_url must not contain a user name or password; the key goes in api_key.",
+        ));
+    }
+    if authority.is_empty() || authority.starts_with(':') {
+        return Err(config_error("api_url has no host name."));
+    }
+    let mut url = raw.trim_end_matches('/');
+    let prefix_start = url.len().saturating_sub(API_PREFIX.len());
+    if url.is_char_boundary(prefix_start) && url[prefix_start..].eq_ignore_ascii_case(API_PREFIX) {
+        url = url[..prefix_start].trim_end_matches('/');
+    }
+    Ok(url.to_owned())
+}
+
+/// Returns the host part of an API root, for messages.
+pub fn host_of(api_root: &str) -> &str {
+    let rest = api_root
+        .split_once("://")
+        .map_or(api_root, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+fn config_error(message: impl Into<String>) -> PluginError {
+    PluginError::new(ErrorClass::Config, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(pairs: &[(&str, &str)]) -> Credentials {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn default_url_applies_when_api_url_is_absent() {
+        let config = Config::from_credentials(&credentials(&[("api_key", "k")])).unwrap();
+        assert_eq!(
+            config.api_root,
+            "https://us-central1-the-byway-248217.cloudfunctions.net/reportApi/api/v1"
+        );
+    }
+
+    #[test]
+    fn trailing_slash_and_pasted_prefix_are_normalized() {
+        for pasted in [
+            "https://host.example/",
+            "https://host.example//",
+            "https://host.example/reportApi/api/v1",
+            "https://host.example/reportapi/api/v1/",
+            " https://host.example ",
+        ] {
+            let config =
+                Config::from_credentials(&credentials(&[("api_key", "k"), ("api_url", pasted)]))
+                    .unwrap();
+            assert_eq!(
+                config.api_root, "https://host.example/reportApi/api/v1",
+                "{pasted}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_key_is_a_config_error_naming_the_field() {
+        let error = Config::from_credentials(&credentials(&[("api_key", "  ")])).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Config);
+        assert!(error.message.contains("api_key"));
+    }
+
+    #[test]
+    fn unusable_urls_are_config_errors() {
+        for bad in [
+            "ftp://host.example",
+            "host.example",
+            "https://user:pw@host.example",
+            "https://host.example/?x=1",
+            "https://host.example/#top",
+            "https://",
+            "https://exa mple.com",
+        ] {
+            let error =
+                Config::from_credentials(&credentials(&[("api_key", "k"), ("api_url", bad)]))
+                    .unwrap_err();
+            assert_eq!(error.class, ErrorClass::Config, "{bad}");
+            assert!(
+                error.message.contains("api_url"),
+                "{bad}: {}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn config_debug_hides_the_key() {
+        let config = Config::from_credentials(&credentials(&[("api_key", "very-secret")])).unwrap();
+        assert!(!format!("{config:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn host_of_strips_scheme_and_path() {
+        assert_eq!(
+            host_of("http://127.0.0.1:8080/reportApi/api/v1"),
+            "127.0.0.1:8080"
+        );
+    }
+}

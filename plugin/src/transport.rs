@@ -1,0 +1,35 @@
+//! The one thing the plugin needs from its host: a blocking HTTP GET.
+//!
+//! Inside wasm the Extism PDK provides it (see `exports.rs`); native unit tests pass a fake.
+//! Keeping it behind this trait is what lets every SaaS Alerts rule run as a plain Rust test.
+
+use std::collections::BTreeMap;
+
+/// Sends HTTP GET requests on the plugin's behalf.
+pub trait HttpGet {
+    /// Sends a GET to `url` with `headers` and returns whatever status the server answered.
+    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError>;
+}
+
+/// A response as the plugin sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Response headers with lowercase names; empty when the host does not share them.
+    pub headers: BTreeMap<String, String>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Returns the value of header `name` (lowercase), if the host shared it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// The request never produced a response.
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP request could not be made: {0}")]
+pub struct TransportError(pub String);

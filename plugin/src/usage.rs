@@ -1,0 +1,547 @@
+//! Billable user counts per customer: the numbers an MSP's invoice depends on.
+//!
+//! `billable-users` comes from the customer list alone, so it costs one request for the whole
+//! tenant. The per-platform services need one `/reports/users` request per customer, made only
+//! when one of them is asked for. A count that cannot be read is never reported as 0: its
+//! (account, service) pairs go to `failed_accounts` with the reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plugin_contract::{
+    ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
+};
+
+use crate::client::Client;
+use crate::credentials::Config;
+use crate::model::{Customer, User};
+use crate::services::{self, Platform, BILLABLE_USERS};
+use crate::transport::HttpGet;
+
+/// Counts the requested services for the requested accounts as of `input.as_of`.
+pub fn fetch_usage<H: HttpGet>(
+    http: &mut H,
+    input: &FetchUsageInput,
+) -> Result<Usage, PluginError> {
+    let config = Config::from_credentials(&input.credentials)?;
+    check_rfc3339(&input.as_of)?;
+    let wanted = Wanted::from_ids(input.service_ids.as_deref())?;
+    let mut client = Client::new(http, &config);
+    let customers = client
+        .customers()
+        .map_err(|e| e.into_first_request_error(&config.api_root))?;
+
+    let mut usage = Usage {
+        as_of: input.as_of.clone(),
+        records: Vec::new(),
+        warnings: Vec::new(),
+        failed_accounts: Vec::new(),
+    };
+    let mut by_id: BTreeMap<&str, &Customer> = BTreeMap::new();
+    for customer in &customers {
+        if by_id.insert(customer.id.as_str(), customer).is_some() {
+            usage.warnings.push(warning(
+                "duplicate_customer",
+                format!(
+                    "SaaS Alerts lists customer {} more than once; the last entry was counted.",
+                    customer.id
+                ),
+                &customer.id,
+            ));
+        }
+    }
+    let account_ids: BTreeSet<&str> = match &input.account_ids {
+        Some(ids) => ids.iter().map(String::as_str).collect(),
+        None => by_id.keys().copied().collect(),
+    };
+
+    for account_id in account_ids {
+        let mut counter = AccountCounter::new(account_id, &wanted);
+        match by_id.get(account_id) {
+            Some(customer) => counter.count(&mut client, customer)?,
+            None => counter.fail_all(PluginError::new(
+                ErrorClass::NotFound,
+                format!("SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."),
+            )),
+        }
+        counter.finish(&mut usage);
+    }
+
+    usage.records.sort();
+    usage.warnings.sort_by(|a, b| {
+        (&a.account_id, &a.service_id, &a.code).cmp(&(&b.account_id, &b.service_id, &b.code))
+    });
+    usage
+        .failed_accounts
+        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    Ok(usage)
+}
+
+/// The services asked for, split by where their counts come from.
+struct Wanted {
+    billable_users: bool,
+    platforms: Vec<Platform>,
+}
+
+impl Wanted {
+    fn from_ids(ids: Option<&[String]>) -> Result<Wanted, PluginError> {
+        let Some(ids) = ids else {
+            return Ok(Wanted {
+                billable_users: true,
+                platforms: Platform::ALL.to_vec(),
+            });
+        };
+        let unknown: BTreeSet<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !services::is_known(id))
+            .collect();
+        if !unknown.is_empty() {
+            let unknown: Vec<&str> = unknown.into_iter().collect();
+            return Err(PluginError::new(
+                ErrorClass::Config,
+                format!("service_ids names services this plugin does not have: {}. list_services gives the valid ids.", unknown.join(", ")),
+            ));
+        }
+        let mut platforms: Vec<Platform> = ids
+            .iter()
+            .filter_map(|id| Platform::from_service_id(id))
+            .collect();
+        platforms.sort_by_key(|p| p.service_id());
+        platforms.dedup();
+        Ok(Wanted {
+            billable_users: ids.iter().any(|id| id == BILLABLE_USERS),
+            platforms,
+        })
+    }
+
+    fn service_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.billable_users
+            .then_some(BILLABLE_USERS)
+            .into_iter()
+            .chain(self.platforms.iter().map(|p| p.service_id()))
+    }
+}
+
+/// Collects one account's records, warnings and failures.
+struct AccountCounter<'w> {
+    account_id: String,
+    wanted: &'w Wanted,
+    records: Vec<UsageRecord>,
+    warnings: Vec<Warning>,
+    failed_services: Vec<String>,
+    first_error: Option<PluginError>,
+}
+
+impl<'w> AccountCounter<'w> {
+    fn new(account_id: &str, wanted: &'w Wanted) -> Self {
+        AccountCounter {
+            account_id: account_id.to_owned(),
+            wanted,
+            records: Vec::new(),
+            warnings: Vec::new(),
+            failed_services: Vec::new(),
+            first_error: None,
+        }
+    }
+
+    fn count<H: HttpGet>(
+        &mut self,
+        client: &mut Client<'_, H>,
+        customer: &Customer,
+    ) -> Result<(), PluginError> {
+        let billable = customer.billable_count();
+        if self.wanted.billable_users {
+            match &billable {
+                Ok(quantity) => self.record(BILLABLE_USERS, *quantity),
+                Err(problem) => self.fail(
+                    &[BILLABLE_USERS],
+                    PluginError::new(
+                        ErrorClass::Vendor,
+                        format!(
+                            "SaaS Alerts sent no usable billable count for customer {}: {problem}.",
+                            customer.id
+                        ),
+                    ),
+                ),
+            }
+        }
+        if self.wanted.platforms.is_empty() {
+            return Ok(());
+        }
+        let platform_ids: Vec<&str> = self
+            .wanted
+            .platforms
+            .iter()
+            .map(|p| p.service_id())
+            .collect();
+        match client.users(&customer.id) {
+            Ok(users) => {
+                let tally = Tally::of(&users);
+                let wanted = self.wanted;
+                for platform in &wanted.platforms {
+                    let quantity = tally.per_platform.get(platform).copied().unwrap_or(0);
+                    self.record(platform.service_id(), quantity);
+                }
+                self.check(&tally, billable.ok());
+            }
+            Err(e) if e.stops_the_whole_call() => return Err(e.into_plugin_error()),
+            Err(e) => self.fail(&platform_ids, e.into_plugin_error()),
+        }
+        Ok(())
+    }
+
+    /// Warns where the user list and the customer's billing count disagree.
+    fn check(&mut self, tally: &Tally, billable: Option<u64>) {
+        if let Some(count) = billable {
+            if tally.billable != count {
+                self.warn(
+                    "platform_sum_mismatch",
+                    format!("Users flagged isBillable add up to {} but billingUsers.count is {count}; the invoice follows billingUsers.count.", tally.billable),
+                );
+            }
+        }
+        if tally.unflagged > 0 {
+            self.warn(
+                "billable_flag_missing",
+                format!(
+                    "{} users have no isBillable flag and were not counted on any platform.",
+                    tally.unflagged
+                ),
+            );
+        }
+    }
+
+    fn fail_all(&mut self, error: PluginError) {
+        let ids: Vec<&str> = self.wanted.service_ids().collect();
+        self.fail(&ids, error);
+    }
+
+    fn record(&mut self, service_id: &str, quantity: u64) {
+        self.records.push(UsageRecord {
+            account_id: self.account_id.clone(),
+            service_id: service_id.to_owned(),
+            quantity,
+        });
+    }
+
+    fn warn(&mut self, code: &str, message: String) {
+        self.warnings.push(warning(code, message, &self.account_id));
+    }
+
+    fn fail(&mut self, service_ids: &[&str], error: PluginError) {
+        self.failed_services
+            .extend(service_ids.iter().map(|s| s.to_string()));
+        self.first_error.get_or_insert(error);
+    }
+
+    fn finish(self, usage: &mut Usage) {
+        usage.records.extend(self.records);
+        usage.warnings.extend(self.warnings);
+        if let Some(error) = self.first_error {
+            let mut service_ids = self.failed_services;
+            service_ids.sort();
+            usage.failed_accounts.push(FailedAccount {
+                account_id: self.account_id,
+                service_ids,
+                error,
+            });
+        }
+    }
+}
+
+/// Billable users of one customer, per platform.
+#[derive(Debug, Default, PartialEq)]
+struct Tally {
+    per_platform: BTreeMap<Platform, u64>,
+    billable: u64,
+    unflagged: u64,
+}
+
+impl Tally {
+    fn of(users: &[User]) -> Tally {
+        let mut tally = Tally::default();
+        for user in users {
+            match user.is_billable {
+                Some(true) => {
+                    *tally
+                        .per_platform
+                        .entry(Platform::of_product(user.product.as_ref()))
+                        .or_default() += 1;
+                    tally.billable += 1;
+                }
+                Some(false) => {}
+                None => tally.unflagged += 1,
+            }
+        }
+        tally
+    }
+}
+
+fn warning(code: &str, message: String, account_id: &str) -> Warning {
+    Warning {
+        code: code.to_owned(),
+        message,
+        account_id: Some(account_id.to_owned()),
+        service_id: None,
+    }
+}
+
+/// Accepts `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the RFC 3339 instants hosts send.
+fn check_rfc3339(as_of: &str) -> Result<(), PluginError> {
+    let b = as_of.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    let mut ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if ok {
+        let mut rest = &b[19..];
+        if let Some(fraction) = rest.strip_prefix(b".") {
+            let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+            ok = n > 0;
+            rest = &fraction[n..];
+        }
+        ok = ok
+            && match rest {
+                [b'Z' | b'z'] => true,
+                [b'+' | b'-', h1, h2, b':', m1, m2] => {
+                    [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+                }
+                _ => false,
+            };
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(PluginError::new(
+            ErrorClass::Config,
+            format!(
+                "as_of must be an RFC 3339 instant such as 2026-11-01T00:00:00Z, not {as_of:?}."
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FakeHttp;
+    use plugin_contract::Credentials;
+
+    const CUSTOMERS: &str = r#"[
+        {"id":"c2","name":"Two","billingUsers":{"count":2}},
+        {"id":"c1","name":"One","billingUsers":{"count":3}},
+        {"id":"c3","name":"Three","status":"inactive","billingUsers":{"count":0}}
+    ]"#;
+    const USERS_C1: &str = r#"[
+        {"isBillable":true,"product":{"type":"ms"}},
+        {"isBillable":true,"product":{"type":"ms"}},
+        {"isBillable":true,"product":{"name":"Google Workspace"}},
+        {"isBillable":false,"product":{"type":"ms"}}
+    ]"#;
+
+    fn input(accounts: Option<&[&str]>, services: Option<&[&str]>) -> FetchUsageInput {
+        let credentials: Credentials = [("api_key", "k"), ("api_url", "https://sa.example")]
+            .into_iter()
+            .collect();
+        FetchUsageInput {
+            credentials,
+            as_of: "2026-11-01T00:00:00Z".into(),
+            account_ids: accounts.map(|ids| ids.iter().map(|s| s.to_string()).collect()),
+            service_ids: services.map(|ids| ids.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    fn records(usage: &Usage) -> Vec<(&str, &str, u64)> {
+        usage
+            .records
+            .iter()
+            .map(|r| (r.account_id.as_str(), r.service_id.as_str(), r.quantity))
+            .collect()
+    }
+
+    #[test]
+    fn billable_users_alone_costs_one_request_for_every_customer() {
+        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let usage = fetch_usage(&mut http, &input(None, Some(&["billable-users"]))).unwrap();
+        assert_eq!(http.sent.len(), 1);
+        assert_eq!(
+            records(&usage),
+            [
+                ("c1", "billable-users", 3),
+                ("c2", "billable-users", 2),
+                ("c3", "billable-users", 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn platform_services_state_zeros_explicitly() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .json("/reports/users?customerId=c1", 200, USERS_C1);
+        let services = [
+            "billable-users.google-workspace",
+            "billable-users.microsoft-365",
+            "billable-users.slack",
+        ];
+        let usage = fetch_usage(&mut http, &input(Some(&["c1"]), Some(&services))).unwrap();
+        assert_eq!(
+            records(&usage),
+            [
+                ("c1", "billable-users.google-workspace", 1),
+                ("c1", "billable-users.microsoft-365", 2),
+                ("c1", "billable-users.slack", 0)
+            ]
+        );
+        assert!(usage.warnings.is_empty(), "{:?}", usage.warnings);
+    }
+
+    #[test]
+    fn disagreeing_platform_sum_is_a_warning_not_a_correction() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .json("/reports/users?customerId=c2", 200, USERS_C1);
+        let usage = fetch_usage(&mut http, &input(Some(&["c2"]), None)).unwrap();
+        assert!(records(&usage).contains(&("c2", "billable-users", 2)));
+        assert_eq!(usage.warnings[0].code, "platform_sum_mismatch");
+    }
+
+    #[test]
+    fn unreadable_users_fail_that_account_only() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .json("/reports/users?customerId=c1", 200, USERS_C1)
+            .json("/reports/users?customerId=c2", 500, "oops")
+            .json("/reports/users?customerId=c3", 200, "[]");
+        let usage = fetch_usage(&mut http, &input(None, None)).unwrap();
+        let failed = &usage.failed_accounts;
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].account_id, "c2");
+        assert_eq!(failed[0].error.class, ErrorClass::Transient);
+        assert_eq!(failed[0].service_ids.len(), Platform::ALL.len());
+        assert!(records(&usage).contains(&("c2", "billable-users", 2)));
+        assert!(!usage
+            .records
+            .iter()
+            .any(|r| r.account_id == "c2" && r.service_id != "billable-users"));
+        assert!(records(&usage).contains(&("c3", "billable-users.microsoft-365", 0)));
+    }
+
+    #[test]
+    fn every_requested_pair_is_a_record_or_a_failure() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .json("/reports/users?customerId=c1", 200, USERS_C1)
+            .json("/reports/users?customerId=c2", 404, "{}");
+        let usage = fetch_usage(&mut http, &input(Some(&["c1", "c2", "gone"]), None)).unwrap();
+        let mut pairs: Vec<(String, String)> = usage
+            .records
+            .iter()
+            .map(|r| (r.account_id.clone(), r.service_id.clone()))
+            .collect();
+        for failed in &usage.failed_accounts {
+            pairs.extend(
+                failed
+                    .service_ids
+                    .iter()
+                    .map(|s| (failed.account_id.clone(), s.clone())),
+            );
+        }
+        pairs.sort();
+        let before = pairs.len();
+        pairs.dedup();
+        assert_eq!(before, pairs.len(), "a pair is reported twice");
+        assert_eq!(pairs.len(), 3 * services::catalog().len());
+    }
+
+    #[test]
+    fn an_unknown_account_is_reported_not_zeroed() {
+        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let usage = fetch_usage(
+            &mut http,
+            &input(Some(&["gone"]), Some(&["billable-users"])),
+        )
+        .unwrap();
+        assert!(usage.records.is_empty());
+        assert_eq!(usage.failed_accounts[0].error.class, ErrorClass::NotFound);
+    }
+
+    #[test]
+    fn a_missing_billing_count_fails_that_service_not_the_call() {
+        let mut http = FakeHttp::new().json(
+            "/reports/customers",
+            200,
+            r#"[{"id":"c1"},{"id":"c2","billingUsers":{"count":4}}]"#,
+        );
+        let usage = fetch_usage(&mut http, &input(None, Some(&["billable-users"]))).unwrap();
+        assert_eq!(records(&usage), [("c2", "billable-users", 4)]);
+        assert_eq!(usage.failed_accounts[0].account_id, "c1");
+        assert_eq!(usage.failed_accounts[0].error.class, ErrorClass::Vendor);
+    }
+
+    #[test]
+    fn a_rejected_key_mid_sync_fails_the_whole_call() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .json("/reports/users?customerId=c1", 401, "{}");
+        let error = fetch_usage(&mut http, &input(Some(&["c1"]), None)).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Auth);
+    }
+
+    #[test]
+    fn unknown_service_ids_are_config_errors_before_any_request() {
+        let mut http = FakeHttp::new();
+        let error =
+            fetch_usage(&mut http, &input(None, Some(&["billable-users", "seats"]))).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Config);
+        assert!(error.message.contains("seats"));
+        assert!(http.sent.is_empty());
+    }
+
+    #[test]
+    fn users_without_a_billable_flag_are_not_counted_and_are_warned_about() {
+        let users: Vec<User> = serde_json::from_str(
+            r#"[{"isBillable":true,"product":"ms"},{"product":"ms"},{"isBillable":null}]"#,
+        )
+        .unwrap();
+        let tally = Tally::of(&users);
+        assert_eq!((tally.billable, tally.unflagged), (1, 2));
+    }
+
+    #[test]
+    fn as_of_must_be_rfc3339() {
+        for good in [
+            "2026-11-01T00:00:00Z",
+            "2026-11-01T10:20:30.123+02:00",
+            "2026-11-01t00:00:00z",
+        ] {
+            assert!(check_rfc3339(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-11-01",
+            "2026-11-01 00:00:00Z",
+            "2026-11-01T00:00:00",
+            "yesterday",
+            "2026-11-01T00:00:00.Z",
+        ] {
+            assert_eq!(
+                check_rfc3339(bad).unwrap_err().class,
+                ErrorClass::Config,
+                "{bad}"
+            );
+        }
+    }
+}
