@@ -146,7 +146,7 @@ impl ApiError {
     /// points somewhere other than the SaaS Alerts API, so both are `config` errors.
     pub fn into_first_request_error(self, api_root: &str) -> PluginError {
         let check_url = format!(
-            "Check the API URL (the default is {DEFAULT_API_URL}); it answered at {api_root}."
+            "Check the API URL (the default is {DEFAULT_API_URL}); requests went to {api_root}."
         );
         match self {
             ApiError::Status {

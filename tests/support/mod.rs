@@ -1,0 +1,180 @@
+//! What every end-to-end test needs: the plugin built to wasm and compiled once per test binary,
+//! a replay server per scenario, and JSON made fit for a snapshot.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use host_harness::manifest::PluginManifest;
+use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
+use host_harness::replay::ReplayServer;
+use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError};
+use serde::Serialize;
+
+/// A key no output may ever contain.
+pub const SECRET_KEY: &str = "sa-TEST-key-0f1e2d3c4b5a-must-never-leak";
+
+/// The instant every sync in the tests is counted as of.
+pub const AS_OF: &str = "2026-11-01T00:00:00Z";
+
+/// Returns the repository's root folder.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `cargo build` with `args` once per test binary and key, failing loudly.
+fn cargo_build(args: &[&str]) {
+    let status = Command::new(env!("CARGO"))
+        .arg("build")
+        .args(args)
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build {args:?} failed");
+}
+
+/// Builds the plugin's wasm (profile `plugin`) once per test binary.
+pub fn build_plugin() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(&[
+            "-p",
+            "saas-alerts-plugin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "plugin",
+        ])
+    });
+}
+
+/// Builds the `host-harness` binary once per test binary and returns its path.
+pub fn harness_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            build_plugin();
+            cargo_build(&["-p", "host-harness", "--bin", "host-harness"]);
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root().join("target"));
+            target.join("debug").join("host-harness")
+        })
+        .clone()
+}
+
+/// Returns the plugin from the repository's `manifest.json`, allowed to reach 127.0.0.1.
+pub fn compiled_plugin() -> &'static CompiledVendorPlugin {
+    static COMPILED: OnceLock<CompiledVendorPlugin> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        build_plugin();
+        let manifest = PluginManifest::load(&root().join("manifest.json")).expect("manifest loads");
+        CompiledVendorPlugin::compile(&manifest, &["127.0.0.1".to_owned()])
+            .expect("plugin compiles")
+    })
+}
+
+/// A scenario of `fixtures/` being replayed to a fresh plugin instance.
+pub struct Scenario {
+    pub replay: ReplayServer,
+    pub plugin: HostedPlugin,
+    pub credentials: Credentials,
+}
+
+impl Scenario {
+    /// Starts replaying `fixtures/<name>` with the recognizable [`SECRET_KEY`] as the key.
+    pub fn start(name: &str) -> Scenario {
+        let replay =
+            ReplayServer::start(&root().join("fixtures").join(name)).expect("replay starts");
+        let mut credentials = replay.credentials().clone();
+        credentials.insert("api_key", SECRET_KEY);
+        let plugin = compiled_plugin()
+            .instantiate()
+            .expect("plugin instantiates");
+        Scenario {
+            replay,
+            plugin,
+            credentials,
+        }
+    }
+
+    /// Returns the call input carrying the scenario's credentials.
+    pub fn input(&self) -> CredentialsInput {
+        CredentialsInput {
+            credentials: self.credentials.clone(),
+        }
+    }
+
+    /// Returns a `fetch_usage` input as of [`AS_OF`] with optional filters.
+    pub fn usage_input(
+        &self,
+        accounts: Option<&[&str]>,
+        services: Option<&[&str]>,
+    ) -> FetchUsageInput {
+        let owned = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
+        FetchUsageInput {
+            credentials: self.credentials.clone(),
+            as_of: AS_OF.to_owned(),
+            account_ids: accounts.map(owned),
+            service_ids: services.map(owned),
+        }
+    }
+
+    /// Returns a call's result with the vendor requests it made, as pretty JSON fit for a
+    /// snapshot (fields in the contract's order).
+    pub fn step<T: Serialize>(&self, result: Result<T, PluginError>) -> String {
+        #[derive(Serialize)]
+        struct Step<T> {
+            result: Outcome<T>,
+            vendor_requests: Vec<String>,
+        }
+        self.replay
+            .check_unmatched()
+            .expect("every request was recorded");
+        let step = Step {
+            result: Outcome::from(result),
+            vendor_requests: self
+                .replay
+                .served()
+                .iter()
+                .map(|s| format!("{} -> {}", s.request, s.status))
+                .collect(),
+        };
+        scrub(&serde_json::to_string_pretty(&step).expect("step serializes"))
+    }
+}
+
+/// A call's output, or `{"error": ...}`.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Outcome<T> {
+    Output(T),
+    Failure { error: PluginError },
+}
+
+impl<T> From<Result<T, PluginError>> for Outcome<T> {
+    fn from(result: Result<T, PluginError>) -> Self {
+        result.map_or_else(|error| Outcome::Failure { error }, Outcome::Output)
+    }
+}
+
+/// Replaces the replay server's port and fails if the key appears.
+pub fn scrub(text: &str) -> String {
+    assert!(
+        !text.contains(SECRET_KEY),
+        "the API key leaked into: {text}"
+    );
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        let (before, after) = rest.split_at(i + "127.0.0.1:".len());
+        out.push_str(before);
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(if digits > 0 { "PORT" } else { "" });
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
