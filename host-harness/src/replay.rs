@@ -386,6 +386,85 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+
+    /// Sends a bare HTTP/1.1 GET and returns the status code.
+    fn get(base_url: &str, target: &str, headers: &[(&str, &str)]) -> u16 {
+        let address = base_url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        let mut request =
+            format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response[9..12].parse().unwrap()
+    }
+
+    fn exchange(path: &str, status: u16) -> Exchange {
+        Exchange {
+            request: RecordedRequest {
+                method: "GET".into(),
+                path: path.into(),
+                query: BTreeMap::new(),
+                headers: BTreeMap::from([("api_key".into(), REDACTED.into())]),
+            },
+            response: RecordedResponse {
+                status,
+                headers: BTreeMap::new(),
+                body: Some(Value::Array(vec![])),
+                body_text: None,
+            },
+        }
+    }
+
+    fn serve(exchanges: Vec<Exchange>) -> ReplayServer {
+        let recording = Recording {
+            source: "test".into(),
+            exchanges,
+        };
+        let credentials = [("api_url", "{replay_url}/x")].into_iter().collect();
+        ReplayServer::serve(recording, credentials).unwrap()
+    }
+
+    #[test]
+    fn same_requests_are_answered_in_order_and_the_last_answer_repeats() {
+        let server = serve(vec![exchange("/a", 429), exchange("/a", 200)]);
+        let key = [("api_key", "k")];
+        let statuses: Vec<u16> = (0..3).map(|_| get(server.base_url(), "/a", &key)).collect();
+        assert_eq!(statuses, [429, 200, 200]);
+        assert!(server.finish().is_ok());
+    }
+
+    #[test]
+    fn a_recorded_header_must_be_sent() {
+        let server = serve(vec![exchange("/a", 200)]);
+        assert_eq!(get(server.base_url(), "/a", &[]), 501);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(error.contains("no recorded exchange for GET /a"), "{error}");
+    }
+
+    #[test]
+    fn unmatched_requests_and_unused_exchanges_are_both_reported() {
+        let server = serve(vec![exchange("/a", 200)]);
+        assert_eq!(get(server.base_url(), "/b?x=1", &[("api_key", "k")]), 501);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(
+            error.contains("no recorded exchange for GET /b?x=1"),
+            "{error}"
+        );
+        assert!(error.contains("never requested: GET /a"), "{error}");
+    }
+
+    #[test]
+    fn credentials_get_the_server_url() {
+        let server = serve(vec![]);
+        let url = server.credentials().get("api_url").unwrap().to_owned();
+        assert_eq!(url, format!("{}/x", server.base_url()));
+    }
 
     #[test]
     fn queries_are_decoded() {

@@ -24,9 +24,30 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `cargo build` with `args` once per test binary and key, failing loudly.
+/// Runs `cargo build` with `args`, failing loudly.
+///
+/// Cargo gives a test the variables of its package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …);
+/// build scripts that track them (ring's does) would rebuild half the tree on every run, so
+/// the nested build gets the environment the outer `cargo test` had.
 fn cargo_build(args: &[&str]) {
-    let status = Command::new(env!("CARGO"))
+    let mut command = Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars() {
+        let set_by_cargo_for_tests = [
+            "CARGO_MANIFEST_",
+            "CARGO_PKG_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_",
+            "CARGO_TARGET_TMPDIR",
+        ];
+        if set_by_cargo_for_tests
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            command.env_remove(name);
+        }
+    }
+    let status = command
         .arg("build")
         .args(args)
         .current_dir(root())

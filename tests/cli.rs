@@ -1,0 +1,379 @@
+//! The `host-harness` command line, run as a person or a script would run it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
+use insta::assert_snapshot;
+use plugin_contract::Credentials;
+use serde_json::{json, Value};
+use support::{harness_binary, root, scrub, SECRET_KEY};
+
+/// What one run of the command printed and returned.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `host-harness args…` from the repository root with only the given credential variables.
+fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(harness_binary());
+    command.args(args).current_dir(root());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HARNESS_CRED_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().expect("host-harness runs");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stdout.contains(SECRET_KEY) && !run.stderr.contains(SECRET_KEY),
+        "the key leaked"
+    );
+    run
+}
+
+/// A SaaS Alerts-compatible server with two customers, one user list each.
+fn vendor_server() -> ReplayServer {
+    let get = |path: &str, query: Option<(&str, &str)>, body: Value| Exchange {
+        request: RecordedRequest {
+            method: "GET".into(),
+            path: format!("/reportApi/api/v1{path}"),
+            query: query
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into_iter()
+                .collect(),
+            headers: [("api_key".to_owned(), SECRET_KEY.to_owned())].into(),
+        },
+        response: RecordedResponse {
+            status: 200,
+            headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
+            body: Some(body),
+            body_text: None,
+        },
+    };
+    let customers = json!([
+        {"id": "cust0000000000000002", "name": "Beta Bakery", "status": "active", "billingUsers": {"count": 12}},
+        {"id": "cust0000000000000001", "name": "Alpha Accounting", "status": "inactive", "billingUsers": {"count": 0}}
+    ]);
+    let recording = Recording {
+        source: "built by tests/cli.rs".into(),
+        exchanges: vec![
+            get("/reports/customers", None, customers),
+            get(
+                "/reports/users",
+                Some(("customerId", "cust0000000000000001")),
+                json!([]),
+            ),
+            get(
+                "/reports/users",
+                Some(("customerId", "cust0000000000000002")),
+                json!([{"isBillable": true, "product": {"type": "ms"}}, {"isBillable": false, "product": {"type": "ms"}}]),
+            ),
+        ],
+    };
+    ReplayServer::serve(recording, Credentials::default()).expect("server starts")
+}
+
+/// Returns a scratch folder of this test binary's own.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// Writes a copy of `manifest.json` with `change` applied and an absolute wasm path.
+fn manifest_with(name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("manifest.json")).expect("manifest");
+    let mut manifest: Value = serde_json::from_str(&text).expect("manifest is JSON");
+    let wasm = root().join(manifest["wasm"]["path"].as_str().expect("wasm path"));
+    manifest["wasm"]["path"] = json!(wasm);
+    change(&mut manifest);
+    let path = scratch(name).join("manifest.json");
+    std::fs::write(&path, manifest.to_string()).expect("manifest written");
+    path
+}
+
+#[test]
+fn seed_on_the_bundled_fixtures_prints_the_whole_flow() {
+    let run = harness(
+        &[
+            "seed",
+            "--replay",
+            "fixtures/happy-path",
+            "--as-of",
+            "2026-11-01T00:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_snapshot!(scrub(&run.stdout));
+}
+
+#[test]
+fn a_new_user_lists_accounts_of_a_live_server_with_credentials_from_the_environment() {
+    let server = vendor_server();
+    let env = [
+        ("HARNESS_CRED_API_KEY", SECRET_KEY),
+        ("HARNESS_CRED_API_URL", server.base_url()),
+    ];
+    let run = harness(&["accounts", "--allow-host", "127.0.0.1"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let accounts = run.json();
+    let names: Vec<&str> = accounts["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["Alpha Accounting", "Beta Bakery"]);
+}
+
+#[test]
+fn a_new_user_gets_counts_of_a_live_server_with_credentials_from_a_file() {
+    let server = vendor_server();
+    let file = scratch("credentials-file").join("credentials.json");
+    let credentials = json!({"api_key": SECRET_KEY, "api_url": server.base_url()});
+    std::fs::write(&file, credentials.to_string()).expect("credentials written");
+    let args = [
+        "usage",
+        "--credentials",
+        file.to_str().expect("utf-8 path"),
+        "--allow-host",
+        "127.0.0.1",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+        "--service",
+        "billable-users",
+        "--service",
+        "billable-users.microsoft-365",
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records: Vec<(String, String, u64)> = run.json()["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().expect("account").to_owned(),
+                r["service_id"].as_str().expect("service").to_owned(),
+                r["quantity"].as_u64().expect("quantity"),
+            )
+        })
+        .collect();
+    let expected = [
+        ("cust0000000000000001", "billable-users", 0),
+        ("cust0000000000000001", "billable-users.microsoft-365", 0),
+        ("cust0000000000000002", "billable-users", 12),
+        ("cust0000000000000002", "billable-users.microsoft-365", 1),
+    ]
+    .map(|(a, s, q)| (a.to_owned(), s.to_owned(), q));
+    assert_eq!(records, expected);
+    // The user list says 1 billable user where billingUsers.count says 12: warned, not corrected.
+    assert_eq!(run.json()["warnings"][0]["code"], "platform_sum_mismatch");
+}
+
+#[test]
+fn environment_credentials_override_the_file() {
+    let server = vendor_server();
+    let file = scratch("credentials-override").join("credentials.json");
+    std::fs::write(
+        &file,
+        json!({"api_key": "stale-key", "api_url": server.base_url()}).to_string(),
+    )
+    .expect("credentials written");
+    let args = [
+        "authenticate",
+        "--credentials",
+        file.to_str().expect("utf-8 path"),
+        "--allow-host",
+        "127.0.0.1",
+    ];
+    let run = harness(&args, &[("HARNESS_CRED_API_KEY", SECRET_KEY)]);
+    assert_eq!(
+        run.code, 0,
+        "the server accepts only the key from the environment: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_url_outside_allowed_hosts_is_a_config_error_before_any_request() {
+    let server = vendor_server();
+    let env = [
+        ("HARNESS_CRED_API_KEY", SECRET_KEY),
+        ("HARNESS_CRED_API_URL", server.base_url()),
+    ];
+    let run = harness(&["authenticate"], &env);
+    assert_eq!(run.code, 10);
+    let error = &run.json()["error"];
+    assert_eq!(error["class"], "config");
+    assert!(error["message"]
+        .as_str()
+        .expect("message")
+        .contains("127.0.0.1"));
+    assert!(
+        server.served().is_empty(),
+        "no request may reach the server"
+    );
+}
+
+#[test]
+fn errors_print_typed_json_and_exit_with_the_class_code() {
+    for (scenario, command, class, code) in [
+        ("bad-key-401", "authenticate", "auth", 11),
+        ("no-api-access-403", "authenticate", "permission", 12),
+        ("wrong-path-404", "accounts", "config", 10),
+        ("rate-limited-429", "usage", "rate_limited", 14),
+        ("unavailable-503", "authenticate", "transient", 15),
+        ("malformed-json", "accounts", "vendor", 16),
+    ] {
+        let folder = format!("fixtures/{scenario}");
+        let mut args = vec![command, "--replay", &folder];
+        if command == "usage" {
+            args.extend(["--as-of", "2026-11-01T00:00:00Z"]);
+        }
+        let run = harness(&args, &[]);
+        assert_eq!(run.code, code, "{scenario}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.json()["error"]["class"], class, "{scenario}");
+    }
+}
+
+#[test]
+fn a_request_missing_from_the_recording_fails_loudly_naming_it() {
+    let folder = scratch("unrecorded-request");
+    let recording = json!({"source": "test", "exchanges": [{
+        "request": {"method": "GET", "path": "/reportApi/api/v1/reports/customers", "headers": {"api_key": "<redacted>"}},
+        "response": {"status": 200, "body": [{"id": "c1", "name": "C", "billingUsers": {"count": 1}}]}
+    }]});
+    std::fs::write(folder.join("exchanges.json"), recording.to_string()).expect("written");
+    std::fs::write(
+        folder.join("credentials.json"),
+        r#"{"api_key":"k","api_url":"{replay_url}"}"#,
+    )
+    .expect("written");
+    let run = harness(
+        &["usage", "--replay", folder.to_str().expect("utf-8 path")],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("no recorded exchange for GET /reportApi/api/v1/reports/users?customerId=c1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_recorded_exchange_the_seed_never_requests_fails_the_run() {
+    let folder = scratch("unused-exchange");
+    let customers = json!({
+        "request": {"method": "GET", "path": "/reportApi/api/v1/reports/customers"},
+        "response": {"status": 200, "body": []}
+    });
+    let extra = json!({
+        "request": {"method": "GET", "path": "/reportApi/api/v1/reports/partners/profile"},
+        "response": {"status": 200, "body": {}}
+    });
+    let recording = json!({"source": "test", "exchanges": [customers, extra]});
+    std::fs::write(folder.join("exchanges.json"), recording.to_string()).expect("written");
+    std::fs::write(
+        folder.join("credentials.json"),
+        r#"{"api_key":"k","api_url":"{replay_url}"}"#,
+    )
+    .expect("written");
+    let run = harness(
+        &["seed", "--replay", folder.to_str().expect("utf-8 path")],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("never requested: GET /reportApi/api/v1/reports/partners/profile"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_manifest_with_an_unknown_interface_version_is_refused() {
+    let manifest = manifest_with("interface-2", |m| m["interface_version"] = json!("2.0"));
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("implements interface 2.0, but this harness speaks 1.0"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_wasm_whose_pinned_hash_differs_is_refused() {
+    let wrong = "0".repeat(64);
+    let manifest = manifest_with("wrong-hash", |m| m["wasm"]["sha256"] = json!(wrong));
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains(&format!("the manifest pins {wrong}: refusing to load it")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_wasm_with_the_pinned_hash_loads() {
+    let manifest = manifest_with("right-hash", |m| {
+        let wasm = std::fs::read(m["wasm"]["path"].as_str().expect("path")).expect("wasm built");
+        m["wasm"]["sha256"] = json!(host_harness::manifest::sha256_hex(&wasm));
+    });
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["vendor"]["id"], "saas-alerts");
+}
+
+#[test]
+fn credentials_are_never_taken_from_the_command_line() {
+    let run = harness(&["authenticate", "--api-key", SECRET_KEY], &[]);
+    assert_eq!(run.code, 2, "clap refuses unknown options with exit code 2");
+}
