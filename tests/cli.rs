@@ -65,6 +65,7 @@ fn vendor_server() -> ReplayServer {
             headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
             body: Some(body),
             body_text: None,
+            delay_ms: None,
         },
     };
     let customers = json!([

@@ -172,6 +172,10 @@ pub struct Authenticated {
 pub struct AccountList {
     /// Every vendor account, inactive ones included, sorted by id.
     pub accounts: Vec<Account>,
+    /// What the MSP should know about the list (an entry without an id, a duplicate id, a
+    /// blank name), sorted like [`Usage::warnings`].
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 /// One vendor account: a customer of the MSP as the vendor knows it.
@@ -250,7 +254,8 @@ pub struct Usage {
     pub as_of: String,
     /// One count per readable pair, zeros included, sorted by (account, service).
     pub records: Vec<UsageRecord>,
-    /// Things the MSP should look at that did not stop the counts, sorted.
+    /// Things the MSP should look at that did not stop the counts, sorted by
+    /// [`sort_warnings`].
     pub warnings: Vec<Warning>,
     /// Accounts (or some of their services) that could not be read, sorted by account.
     pub failed_accounts: Vec<FailedAccount>,
@@ -280,6 +285,18 @@ pub struct Warning {
     /// The service concerned, if one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_id: Option<String>,
+}
+
+/// Sorts warnings by account, then service, code and message (absent account first).
+pub fn sort_warnings(warnings: &mut [Warning]) {
+    warnings.sort_by(|a, b| {
+        (&a.account_id, &a.service_id, &a.code, &a.message).cmp(&(
+            &b.account_id,
+            &b.service_id,
+            &b.code,
+            &b.message,
+        ))
+    });
 }
 
 /// An account whose counts could not be read: the host keeps its last good values.

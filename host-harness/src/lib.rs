@@ -8,15 +8,20 @@
 //!
 //! - [`manifest`]: reads `manifest.json`, refuses unknown interface versions and wasm whose
 //!   pinned hash differs, and maps limits and hosts into Extism's manifest.
+//! - [`http`]: the plugin's HTTP, in place of Extism's: no redirects, `allowed_hosts` checked on
+//!   every request, typed transport failures.
 //! - [`plugin`]: compiles a plugin once, makes instances, and exposes the five calls through the
 //!   contract's [`VendorPlugin`](plugin_contract::VendorPlugin) trait with typed errors.
+//! - [`retry`]: retries of `rate_limited` and `transient` failures inside a time budget.
 //! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
 //! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
 //! - [`exit_code`]: the CLI's exit code for each error class.
 
+pub mod http;
 pub mod manifest;
 pub mod plugin;
 pub mod replay;
+pub mod retry;
 pub mod seed;
 
 use plugin_contract::ErrorClass;

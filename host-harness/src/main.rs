@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use host_harness::manifest::PluginManifest;
 use host_harness::plugin::CompiledVendorPlugin;
 use host_harness::replay::ReplayServer;
+use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin};
 use serde::Serialize;
@@ -35,6 +37,14 @@ struct Cli {
     /// A JSON object of credentials; HARNESS_CRED_<KEY> variables override its entries.
     #[arg(long, global = true, value_name = "FILE")]
     credentials: Option<PathBuf>,
+    /// Retry rate_limited and transient failures, waiting at most this long in all (0: never).
+    #[arg(
+        long = "retry-budget",
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = 0
+    )]
+    retry_budget: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,7 +130,9 @@ fn run(cli: Cli) -> Result<u8, String> {
     let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
     let compiled =
         CompiledVendorPlugin::compile(&manifest, &extra_hosts).map_err(|e| e.to_string())?;
-    let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+    let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+    let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
+    let mut plugin = Retrying::new(plugin, policy);
     let input = CredentialsInput {
         credentials: credentials.clone(),
     };

@@ -6,6 +6,7 @@
 //! own typed error when it set one, otherwise the runtime's failure mapped to a class
 //! (see [`classify_runtime_failure`]), never a wasm backtrace.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use extism::{CompiledPlugin, Plugin, PluginBuilder};
@@ -16,6 +17,7 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
+use crate::http::{host_functions, CallHttp, HttpPolicy, SharedCallHttp, TransportFailure};
 use crate::manifest::{check_interface_version, ManifestError, PluginManifest};
 
 /// Why a plugin could not be loaded.
@@ -55,9 +57,18 @@ impl CompiledVendorPlugin {
     ) -> Result<CompiledVendorPlugin, LoadError> {
         let wasm = manifest.read_wasm()?;
         let extism_manifest = manifest.to_extism(wasm, extra_hosts);
+        let policy = HttpPolicy {
+            allowed_hosts: manifest
+                .allowed_hosts
+                .iter()
+                .chain(extra_hosts)
+                .cloned()
+                .collect(),
+            max_response_bytes: manifest.limits.max_http_response_bytes,
+        };
         let compiled = PluginBuilder::new(extism_manifest)
             .with_wasi(false)
-            .with_http_response_headers(true)
+            .with_functions(host_functions(policy))
             .compile()
             .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
         let timeout_ms = manifest.limits.timeout_ms;
@@ -142,21 +153,18 @@ impl HostedPlugin {
             PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
         })?;
         let started = Instant::now();
+        let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::default()));
         let result = self
             .plugin
-            .call::<&[u8], Vec<u8>>(export, &input)
+            .call_with_host_context::<&[u8], Vec<u8>, SharedCallHttp>(
+                export,
+                &input,
+                Arc::clone(&http),
+            )
             .map_err(|e| {
-                // A plugin's own error is its message verbatim; anything else is the runtime's.
-                let message = e.to_string();
-                serde_json::from_str::<PluginError>(&message).unwrap_or_else(|_| {
-                    let elapsed_ms = started.elapsed().as_millis() as u64;
-                    classify_runtime_failure(
-                        export,
-                        &format!("{:#}", e.root_cause()),
-                        elapsed_ms,
-                        self.timeout_ms,
-                    )
-                })
+                let failure = http.lock().map(|mut h| h.failure.take()).unwrap_or(None);
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                failure_of(export, &e, failure, elapsed_ms, self.timeout_ms)
             })
             .and_then(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| {
@@ -199,48 +207,52 @@ impl VendorPlugin for HostedPlugin {
     }
 }
 
-/// Maps a failure the plugin did not type itself (a trap, a limit, a refused HTTP request).
+/// Types the failure of a call, most specific first.
 ///
-/// Extism 1.30 reports these only as text (`runtime/src/pdk.rs`, `runtime/src/plugin.rs`), so
-/// this is the one place that reads such text; `extism` is pinned to the version read here.
-pub fn classify_runtime_failure(
+/// 1. The plugin's own error: the Extism error (or, after a panic, its root cause) is the JSON of
+///    a [`PluginError`].
+/// 2. A failed HTTP request, as the harness's HTTP recorded it.
+/// 3. The call's time ran out.
+/// 4. Anything else is a trap: a bug in the plugin, or its memory limit. Extism 1.30 reports the
+///    memory limit only as the text `oom` (`runtime/src/plugin.rs`); it is the one text read here.
+fn failure_of(
     export: &str,
-    cause: &str,
+    error: &extism::Error,
+    transport: Option<TransportFailure>,
     elapsed_ms: u64,
     timeout_ms: u64,
 ) -> PluginError {
-    let (class, message) = if cause == "timeout" || elapsed_ms >= timeout_ms {
-        (
+    let root_cause = error.root_cause().to_string();
+    for text in [error.to_string(), root_cause.clone()] {
+        if let Ok(typed) = serde_json::from_str::<PluginError>(&text) {
+            return typed;
+        }
+    }
+    if let Some(transport) = transport {
+        let class = match transport {
+            TransportFailure::HostNotAllowed { .. } => ErrorClass::Config,
+            TransportFailure::BadRequest(_) => ErrorClass::Internal,
+            TransportFailure::Timeout | TransportFailure::Connection(_) => ErrorClass::Transient,
+            TransportFailure::TooLarge { .. } => ErrorClass::Vendor,
+        };
+        return PluginError::new(class, format!("{export}: {transport}."));
+    }
+    if elapsed_ms >= timeout_ms {
+        return PluginError::new(
             ErrorClass::Transient,
             format!("{export} did not finish within the manifest's timeout_ms ({timeout_ms} ms)."),
-        )
-    } else if cause == "oom" {
-        (
+        );
+    }
+    if root_cause == "oom" {
+        return PluginError::new(
             ErrorClass::Internal,
-            format!("{export} ran out of memory (the manifest's memory_max_pages)."),
-        )
-    } else if cause.starts_with("HTTP request to ") && cause.ends_with(" is not allowed") {
-        (
-            ErrorClass::Config,
-            format!("{export} was refused an HTTP request outside the manifest's allowed_hosts: {cause}."),
-        )
-    } else if cause.starts_with("HTTP response exceeds") {
-        (
-            ErrorClass::Vendor,
-            format!("{export}: the vendor's response is larger than the manifest's max_http_response_bytes ({cause})."),
-        )
-    } else if cause.contains("unreachable") {
-        (
-            ErrorClass::Internal,
-            format!("{export} crashed inside the plugin (a panic or a bug): {cause}."),
-        )
-    } else {
-        (
-            ErrorClass::Transient,
-            format!("{export} could not reach the vendor: {cause}."),
-        )
-    };
-    PluginError::new(class, message)
+            format!("{export} needed more memory than the manifest's memory_max_pages allows."),
+        );
+    }
+    PluginError::new(
+        ErrorClass::Internal,
+        format!("{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."),
+    )
 }
 
 /// Checks credentials before a call and keeps their secrets out of errors.
@@ -382,32 +394,5 @@ mod tests {
         guard.check(&credentials).unwrap();
         let error = guard.redact_error(PluginError::new(ErrorClass::Auth, "bad key hunter2"));
         assert_eq!(error.message, "bad key <redacted>");
-    }
-
-    #[test]
-    fn runtime_failures_are_classified() {
-        let class = |cause: &str| classify_runtime_failure("f", cause, 10, 1000).class;
-        assert_eq!(class("timeout"), ErrorClass::Transient);
-        assert_eq!(class("oom"), ErrorClass::Internal);
-        assert_eq!(
-            class("HTTP request to https://x/ is not allowed"),
-            ErrorClass::Config
-        );
-        assert_eq!(
-            class("HTTP response exceeds the configured maximum number of bytes: 10"),
-            ErrorClass::Vendor
-        );
-        assert_eq!(
-            class("wasm trap: wasm `unreachable` instruction executed"),
-            ErrorClass::Internal
-        );
-        assert_eq!(
-            class("io: Connection refused (os error 111)"),
-            ErrorClass::Transient
-        );
-        assert_eq!(
-            classify_runtime_failure("f", "whatever", 1000, 1000).class,
-            ErrorClass::Transient
-        );
     }
 }

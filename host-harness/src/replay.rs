@@ -5,7 +5,7 @@
 //!
 //! - `exchanges.json`: `{"source": "where these came from", "exchanges": [{"request": {"method",
 //!   "path", "query": {...}, "headers": {...}}, "response": {"status", "headers": {...},
-//!   "body": <JSON> | "body_text": "<raw text>"}}]}`;
+//!   "body": <JSON> | "body_text": "<raw text>", "delay_ms"?}}]}`;
 //! - `credentials.json` (optional): credentials for the scenario, where `{replay_url}` stands for
 //!   the server's base URL, e.g. `{"api_key": "replay-key", "api_url": "{replay_url}"}`.
 //!
@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use plugin_contract::Credentials;
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,9 @@ pub struct RecordedResponse {
     /// A body that is not JSON (or is broken JSON), stored as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_text: Option<String>,
+    /// Waits this long before answering (a slow vendor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
 }
 
 /// Why a replay could not start or did not go as recorded.
@@ -170,7 +174,8 @@ impl ReplayServer {
             let (server, state) = (Arc::clone(&server), Arc::clone(&state));
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    let response = lock(&state).answer(&request);
+                    let (response, delay) = lock(&state).answer(&request);
+                    std::thread::sleep(delay);
                     // The client may have given up (timeout); nothing to do about it here.
                     let _ = request.respond(response);
                 }
@@ -243,11 +248,12 @@ impl Drop for ReplayServer {
     }
 }
 
+/// A response ready to send.
+type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
 impl State {
-    fn answer(
-        &mut self,
-        request: &tiny_http::Request,
-    ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    /// Finds the exchange for `request`; returns its response and how long to wait first.
+    fn answer(&mut self, request: &tiny_http::Request) -> (Answer, Duration) {
         let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
         let query = parse_query(raw_query);
         let method = request.method().as_str().to_ascii_uppercase();
@@ -290,10 +296,11 @@ impl State {
                 request: shown.clone(),
                 status: 501,
             });
-            return tiny_http::Response::from_data(
-                format!("replay: no recorded exchange for {shown}").into_bytes(),
-            )
-            .with_status_code(501);
+            let body = format!("replay: no recorded exchange for {shown}").into_bytes();
+            return (
+                tiny_http::Response::from_data(body).with_status_code(501),
+                Duration::ZERO,
+            );
         };
         self.times_served[index] += 1;
         let recorded = &self.exchanges[index].response;
@@ -306,13 +313,25 @@ impl State {
             (None, Some(text)) => text.clone().into_bytes(),
             (None, None) => Vec::new(),
         };
-        let mut response = tiny_http::Response::from_data(body).with_status_code(recorded.status);
-        for (name, value) in &recorded.headers {
-            if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(header);
-            }
-        }
-        response
+        let headers = recorded
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+            })
+            .collect();
+        let length = body.len();
+        let response = tiny_http::Response::new(
+            recorded.status.into(),
+            headers,
+            std::io::Cursor::new(body),
+            Some(length),
+            None,
+        );
+        (
+            response,
+            Duration::from_millis(recorded.delay_ms.unwrap_or(0)),
+        )
     }
 }
 
@@ -417,6 +436,7 @@ mod tests {
                 headers: BTreeMap::new(),
                 body: Some(Value::Array(vec![])),
                 body_text: None,
+                delay_ms: None,
             },
         }
     }

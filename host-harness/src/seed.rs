@@ -92,6 +92,7 @@ fn seed_steps(
             ]
         }),
     ));
+    render_warnings(&accounts.warnings, out);
     let _ = writeln!(out, "\n   {} services", services.services.len());
     out.push_str(&table(
         &["ID", "NAME", "UNIT", "CATEGORY"],
@@ -144,13 +145,7 @@ fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut 
             ]
         }),
     ));
-    if !usage.warnings.is_empty() {
-        let _ = writeln!(out, "\n   Warnings");
-        for warning in &usage.warnings {
-            let account = warning.account_id.as_deref().unwrap_or("-");
-            let _ = writeln!(out, "   - {account} [{}] {}", warning.code, warning.message);
-        }
-    }
+    render_warnings(&usage.warnings, out);
     if !usage.failed_accounts.is_empty() {
         let _ = writeln!(
             out,
@@ -166,6 +161,16 @@ fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut 
                 failed.error.message,
                 failed.service_ids.join(", ")
             );
+        }
+    }
+}
+
+fn render_warnings(warnings: &[plugin_contract::Warning], out: &mut String) {
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\n   Warnings");
+        for warning in warnings {
+            let account = warning.account_id.as_deref().unwrap_or("-");
+            let _ = writeln!(out, "   - {account} [{}] {}", warning.code, warning.message);
         }
     }
 }

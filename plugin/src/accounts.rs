@@ -1,40 +1,100 @@
 //! SaaS Alerts customers as contract accounts.
 
-use plugin_contract::{Account, PsaRef};
+use std::collections::BTreeMap;
 
-use crate::model::Customer;
+use plugin_contract::{sort_warnings, Account, AccountList, PsaRef, Warning};
 
-/// Turns customers into accounts, sorted by id; inactive customers are kept with their status.
-pub fn accounts_of(customers: &[Customer]) -> Vec<Account> {
-    let mut accounts: Vec<Account> = customers.iter().map(account_of).collect();
-    accounts.sort_by(|a, b| a.id.cmp(&b.id));
-    accounts
+use crate::model::{Customer, CustomerList};
+
+/// The customers of a tenant by id, with what the MSP should know about the list.
+pub struct Tenant<'a> {
+    /// Customers by id; of two entries with one id, the last is kept.
+    pub by_id: BTreeMap<&'a str, &'a Customer>,
+    /// Unusable entries and duplicate ids, as warnings.
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Tenant<'a> {
+    /// Indexes a customer list by id, warning of unusable entries and duplicate ids.
+    pub fn of(list: &'a CustomerList) -> Tenant<'a> {
+        let mut warnings: Vec<Warning> = list
+            .problems
+            .iter()
+            .map(|problem| Warning {
+                code: "unusable_customer".to_owned(),
+                message: format!("SaaS Alerts listed a customer the plugin cannot use ({problem}); it is not counted."),
+                account_id: None,
+                service_id: None,
+            })
+            .collect();
+        let mut by_id = BTreeMap::new();
+        for customer in &list.customers {
+            if by_id.insert(customer.id.as_str(), customer).is_some() {
+                warnings.push(warning(
+                    "duplicate_customer",
+                    format!(
+                        "SaaS Alerts lists customer {} more than once; the last entry is used.",
+                        customer.id
+                    ),
+                    &customer.id,
+                ));
+            }
+        }
+        Tenant { by_id, warnings }
+    }
+}
+
+/// Lists the tenant's accounts, sorted by id; inactive customers are kept with their status.
+pub fn account_list(list: &CustomerList) -> AccountList {
+    let tenant = Tenant::of(list);
+    let mut warnings = tenant.warnings;
+    let accounts = tenant
+        .by_id
+        .values()
+        .map(|customer| {
+            let account = account_of(customer);
+            if customer.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                warnings.push(warning(
+                    "customer_without_name",
+                    format!(
+                        "SaaS Alerts gives customer {} no name; it is listed as {:?}.",
+                        customer.id, account.name
+                    ),
+                    &customer.id,
+                ));
+            }
+            account
+        })
+        .collect();
+    sort_warnings(&mut warnings);
+    AccountList { accounts, warnings }
 }
 
 /// Turns one customer into an account.
 pub fn account_of(customer: &Customer) -> Account {
     let domain = customer
-        .customer_domain
+        .domain
         .as_deref()
         .map(|d| d.trim().to_ascii_lowercase())
         .filter(|d| !d.is_empty());
     let mut psa_refs: Vec<PsaRef> = customer
-        .mapped_to_psa
+        .psa_refs
         .iter()
-        .flatten()
-        .filter_map(|m| {
-            Some(PsaRef {
-                system: m.product.as_deref()?.trim().to_owned(),
-                id: m.psa_id()?,
-            })
+        .map(|(system, id)| PsaRef {
+            system: system.clone(),
+            id: id.clone(),
         })
-        .filter(|r| !r.system.is_empty())
         .collect();
     psa_refs.sort();
     psa_refs.dedup();
+    let name = customer.name.as_deref().map(str::trim).unwrap_or("");
     Account {
         id: customer.id.clone(),
-        name: customer.name.as_deref().unwrap_or("").trim().to_owned(),
+        name: if name.is_empty() {
+            format!("(unnamed SaaS Alerts customer {})", customer.id)
+        } else {
+            name.to_owned()
+        },
         description: domain.clone().unwrap_or_default(),
         status: customer
             .status
@@ -47,48 +107,94 @@ pub fn account_of(customer: &Customer) -> Account {
     }
 }
 
+/// Makes a warning about one account.
+pub fn warning(code: &str, message: String, account_id: &str) -> Warning {
+    Warning {
+        code: code.to_owned(),
+        message,
+        account_id: Some(account_id.to_owned()),
+        service_id: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::customers_of;
+    use serde_json::json;
 
-    fn customers(json: &str) -> Vec<Customer> {
-        serde_json::from_str(json).unwrap()
+    fn list(entries: serde_json::Value) -> CustomerList {
+        customers_of(serde_json::from_value(entries).unwrap())
     }
 
     #[test]
     fn accounts_are_sorted_by_id_and_keep_inactive_customers() {
-        let accounts = accounts_of(&customers(
-            r#"[{"id":"b","name":"B","status":"inactive"},{"id":"a","name":"A","status":"Active"}]"#,
-        ));
+        let accounts = account_list(&list(json!([
+            {"id": "b", "name": "B", "status": "inactive"},
+            {"id": "a", "name": "A", "status": "Active"}
+        ])));
         let summary: Vec<_> = accounts
+            .accounts
             .iter()
             .map(|a| (a.id.as_str(), a.status.as_str()))
             .collect();
         assert_eq!(summary, [("a", "active"), ("b", "inactive")]);
+        assert!(accounts.warnings.is_empty());
     }
 
     #[test]
     fn names_lose_surrounding_spaces_but_keep_ampersands_and_accents() {
-        let account = account_of(&customers(r#"[{"id":"a","name":"  Café & Co  "}]"#)[0]);
-        assert_eq!(account.name, "Café & Co");
+        let accounts = account_list(&list(json!([{"id": "a", "name": "  Café & Co  "}])));
+        assert_eq!(accounts.accounts[0].name, "Café & Co");
+    }
+
+    #[test]
+    fn a_blank_name_gets_a_placeholder_and_a_warning() {
+        let accounts = account_list(&list(json!([{"id": "a", "name": "   "}, {"id": "b"}])));
+        assert_eq!(
+            accounts.accounts[0].name,
+            "(unnamed SaaS Alerts customer a)"
+        );
+        let codes: Vec<_> = accounts.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(codes, ["customer_without_name", "customer_without_name"]);
+    }
+
+    #[test]
+    fn duplicate_ids_keep_the_last_entry_and_warn() {
+        let accounts = account_list(&list(
+            json!([{"id": "a", "name": "Old"}, {"id": "a", "name": "New"}]),
+        ));
+        assert_eq!(accounts.accounts.len(), 1);
+        assert_eq!(accounts.accounts[0].name, "New");
+        assert_eq!(accounts.warnings[0].code, "duplicate_customer");
+    }
+
+    #[test]
+    fn unusable_entries_are_warned_about_not_dropped_silently() {
+        let accounts = account_list(&list(json!([{"id": "a", "name": "A"}, {"name": "no id"}])));
+        assert_eq!(accounts.accounts.len(), 1);
+        assert_eq!(accounts.warnings[0].code, "unusable_customer");
+        assert!(accounts.warnings[0]
+            .message
+            .contains("entry 1: the customer has no id"));
     }
 
     #[test]
     fn domain_becomes_description_and_domains() {
-        let account =
-            account_of(&customers(r#"[{"id":"a","customerDomain":" Acme.Example "}]"#)[0]);
-        assert_eq!(account.description, "acme.example");
-        assert_eq!(account.domains, ["acme.example"]);
+        let accounts = account_list(&list(
+            json!([{"id": "a", "customerDomain": " Acme.Example "}]),
+        ));
+        assert_eq!(accounts.accounts[0].description, "acme.example");
+        assert_eq!(accounts.accounts[0].domains, ["acme.example"]);
     }
 
     #[test]
-    fn psa_refs_come_from_mapped_to_psa_sorted_without_blanks() {
-        let account = account_of(
-            &customers(
-                r#"[{"id":"a","mappedToPSA":[{"product":"halopsa","mappedTo":"9"},{"product":"autotaskpsa","mappedTo":123},{"product":"x"},{"mappedTo":"5"}]}]"#,
-            )[0],
-        );
-        let refs: Vec<_> = account
+    fn psa_refs_are_sorted_and_deduplicated() {
+        let accounts = account_list(&list(json!([{"id": "a", "mappedToPSA": [
+            {"product": "halopsa", "mappedTo": "9"}, {"product": "autotaskpsa", "mappedTo": 123},
+            {"product": "halopsa", "mappedTo": "9"}
+        ]}])));
+        let refs: Vec<_> = accounts.accounts[0]
             .psa_refs
             .iter()
             .map(|r| (r.system.as_str(), r.id.as_str()))
@@ -98,8 +204,8 @@ mod tests {
 
     #[test]
     fn missing_status_reads_as_unknown() {
-        let account = account_of(&customers(r#"[{"id":"a"}]"#)[0]);
-        assert_eq!(account.status, "unknown");
-        assert!(account.domains.is_empty());
+        let accounts = account_list(&list(json!([{"id": "a"}])));
+        assert_eq!(accounts.accounts[0].status, "unknown");
+        assert!(accounts.accounts[0].domains.is_empty());
     }
 }

@@ -5,10 +5,10 @@
 //! `GET /reports/users?customerId=…` (one customer's accounts with their `isBillable` flag).
 
 use plugin_contract::{ErrorClass, PluginError};
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::credentials::{Config, DEFAULT_API_URL};
-use crate::model::{Customer, User};
+use crate::model::{customers_of, kind, users_of, CustomerList, User};
 use crate::transport::{HttpGet, HttpResponse};
 
 /// How long to wait after a 429 that names no `Retry-After`.
@@ -32,6 +32,8 @@ pub enum ApiError {
         endpoint: String,
         status: u16,
         retry_after_s: Option<u64>,
+        /// Where a redirect pointed (never followed).
+        location: Option<String>,
     },
     /// The server answered 200 with a web page instead of JSON.
     #[error("{endpoint}: HTTP 200 with a web page instead of JSON")]
@@ -48,21 +50,18 @@ impl<'a, H: HttpGet> Client<'a, H> {
     }
 
     /// Lists every customer of the partner (`GET /reports/customers`, not paginated).
-    pub fn customers(&mut self) -> Result<Vec<Customer>, ApiError> {
+    pub fn customers(&mut self) -> Result<CustomerList, ApiError> {
         self.get_list("/reports/customers", "a list of customers")
+            .map(customers_of)
     }
 
     /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
     pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
         let path = format!("/reports/users?customerId={}", percent_encode(customer_id));
-        self.get_list(&path, "a list of users")
+        self.get_list(&path, "a list of users").map(users_of)
     }
 
-    fn get_list<T: DeserializeOwned>(
-        &mut self,
-        path: &str,
-        expected: &str,
-    ) -> Result<Vec<T>, ApiError> {
+    fn get_list(&mut self, path: &str, expected: &str) -> Result<Vec<Value>, ApiError> {
         let endpoint = format!("GET {path}");
         let url = format!("{}{path}", self.config.api_root);
         let headers = [
@@ -80,29 +79,41 @@ impl<'a, H: HttpGet> Client<'a, H> {
     }
 }
 
-fn parse_list<T: DeserializeOwned>(
+fn parse_list(
     endpoint: String,
     response: &HttpResponse,
     expected: &str,
-) -> Result<Vec<T>, ApiError> {
+) -> Result<Vec<Value>, ApiError> {
     if response.status != 200 {
         return Err(ApiError::Status {
             endpoint,
             status: response.status,
             retry_after_s: retry_after(response),
+            location: response.header("location").map(str::to_owned),
         });
     }
     if looks_like_html(response) {
         return Err(ApiError::WebPage { endpoint });
     }
-    serde_json::from_slice(&response.body).map_err(|e| ApiError::Unreadable {
-        endpoint,
-        problem: if e.is_data() {
-            format!("the response is JSON but not {expected}: {e}")
-        } else {
-            format!("the response is not valid JSON: {e}")
-        },
-    })
+    let unreadable = |problem: String| ApiError::Unreadable {
+        endpoint: endpoint.clone(),
+        problem,
+    };
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(unreadable(format!("the response is empty, not {expected}")));
+    }
+    let body = response
+        .body
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(&response.body);
+    match serde_json::from_slice(body) {
+        Ok(Value::Array(entries)) => Ok(entries),
+        Ok(other) => Err(unreadable(format!(
+            "the response is {}, not {expected}",
+            kind(&other)
+        ))),
+        Err(e) => Err(unreadable(format!("the response is not valid JSON: {e}"))),
+    }
 }
 
 fn looks_like_html(response: &HttpResponse) -> bool {
@@ -151,6 +162,16 @@ impl ApiError {
         match self {
             ApiError::Status {
                 endpoint,
+                status: status @ 300..=399,
+                location,
+                ..
+            } => PluginError::new(
+                ErrorClass::Config,
+                format!("There is no SaaS Alerts API here: {endpoint} was redirected to {}, which is not followed so that the key stays with this host. {check_url}", location.as_deref().unwrap_or("an unnamed place")),
+            )
+            .with_http_status(status),
+            ApiError::Status {
+                endpoint,
                 status: 404,
                 ..
             } => PluginError::new(
@@ -174,8 +195,12 @@ impl ApiError {
                 ErrorClass::Transient,
                 format!("SaaS Alerts could not be reached ({endpoint}): {reason}. Try again later."),
             ),
-            ApiError::Status { endpoint, status, retry_after_s } => {
+            ApiError::Status { endpoint, status, retry_after_s, location } => {
                 let (class, advice) = match status {
+                    300..=399 => (
+                        ErrorClass::Vendor,
+                        format!("SaaS Alerts redirected the request to {}; redirects are not followed, so that the key stays with this host.", location.as_deref().unwrap_or("an unnamed place")),
+                    ),
                     401 => (
                         ErrorClass::Auth,
                         format!("SaaS Alerts rejected the API key. Copy it again from {}.", crate::credentials::API_KEY_HELP),
@@ -338,11 +363,53 @@ mod tests {
     }
 
     #[test]
+    fn empty_and_non_utf8_bodies_are_vendor_errors() {
+        for body in [&b""[..], b"  \n", b"[\xff\xfe]", b"[\"\xff\"]"] {
+            let mut http = FakeHttp::new().bytes("/reports/customers", 200, body);
+            let config = config();
+            let error = Client::new(&mut http, &config).customers().unwrap_err();
+            assert_eq!(
+                error.into_plugin_error().class,
+                ErrorClass::Vendor,
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_harmless() {
+        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"\xef\xbb\xbf[]");
+        let config = config();
+        assert!(Client::new(&mut http, &config).customers().is_ok());
+    }
+
+    #[test]
+    fn a_redirect_is_never_followed_and_names_where_it_pointed() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 302, "")
+            .with_header("location", "https://elsewhere.example/steal");
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        let error = error.into_first_request_error(&config.api_root);
+        assert_eq!(
+            (error.class, error.http_status),
+            (ErrorClass::Config, Some(302))
+        );
+        assert!(
+            error.message.contains("elsewhere.example"),
+            "{}",
+            error.message
+        );
+        assert_eq!(http.sent.len(), 1);
+    }
+
+    #[test]
     fn only_key_and_tenant_failures_stop_the_whole_call() {
         let status = |status| ApiError::Status {
             endpoint: "GET /x".into(),
             status,
             retry_after_s: None,
+            location: None,
         };
         assert!(status(401).stops_the_whole_call());
         assert!(status(429).stops_the_whole_call());

@@ -85,10 +85,10 @@ impl Config {
 /// Reduces a pasted API URL to `scheme://host[:port][/path]` without the API prefix.
 pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
     let lower = raw.to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &raw["https://".len()..]
+    let (rest, https) = if lower.starts_with("https://") {
+        (&raw["https://".len()..], true)
     } else if lower.starts_with("http://") {
-        &raw["http://".len()..]
+        (&raw["http://".len()..], false)
     } else {
         return Err(config_error(format!(
             "api_url must start with https:// (the default is {DEFAULT_API_URL})."
@@ -111,12 +111,29 @@ pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
     if authority.is_empty() || authority.starts_with(':') {
         return Err(config_error("api_url has no host name."));
     }
+    if !https && !is_loopback(authority) {
+        return Err(config_error(format!(
+            "api_url must start with https:// (plain http is accepted only for a test server on this machine); the default is {DEFAULT_API_URL}."
+        )));
+    }
     let mut url = raw.trim_end_matches('/');
     let prefix_start = url.len().saturating_sub(API_PREFIX.len());
     if url.is_char_boundary(prefix_start) && url[prefix_start..].eq_ignore_ascii_case(API_PREFIX) {
         url = url[..prefix_start].trim_end_matches('/');
     }
     Ok(url.to_owned())
+}
+
+/// Tells whether `authority` (`host[:port]`) names this machine.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Returns the host part of an API root, for messages.
@@ -184,6 +201,8 @@ mod tests {
             "https://host.example/#top",
             "https://",
             "https://exa mple.com",
+            "http://us-central1-the-byway-248217.cloudfunctions.net",
+            "http://127.0.0.1.evil.example",
         ] {
             let error =
                 Config::from_credentials(&credentials(&[("api_key", "k"), ("api_url", bad)]))
@@ -194,6 +213,17 @@ mod tests {
                 "{bad}: {}",
                 error.message
             );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_accepted_for_loopback_only() {
+        for loopback in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9/",
+        ] {
+            assert!(normalize_api_url(loopback).is_ok(), "{loopback}");
         }
     }
 

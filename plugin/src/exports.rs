@@ -1,7 +1,7 @@
 //! The Extism glue: each export decodes its JSON input, delegates to [`SaasAlerts`] and encodes
 //! the answer, or sets the Extism error to the JSON of the typed [`PluginError`].
 
-use extism_pdk::{http, plugin_fn, FnResult, HttpRequest, WithReturnCode};
+use extism_pdk::{http, plugin_fn, FnResult, HttpRequest, Memory, WithReturnCode};
 use plugin_contract::{ErrorClass, PluginError, VendorPlugin};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -10,35 +10,62 @@ use crate::SaasAlerts;
 
 #[plugin_fn]
 pub fn describe_credentials(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    respond(decode(&input).and_then(|input| plugin().describe_credentials(&input)))
+    run(&input, |plugin, input| plugin.describe_credentials(input))
 }
 
 #[plugin_fn]
 pub fn authenticate(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    respond(decode(&input).and_then(|input| plugin().authenticate(&input)))
+    run(&input, |plugin, input| plugin.authenticate(input))
 }
 
 #[plugin_fn]
 pub fn list_accounts(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    respond(decode(&input).and_then(|input| plugin().list_accounts(&input)))
+    run(&input, |plugin, input| plugin.list_accounts(input))
 }
 
 #[plugin_fn]
 pub fn list_services(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    respond(decode(&input).and_then(|input| plugin().list_services(&input)))
+    run(&input, |plugin, input| plugin.list_services(input))
 }
 
 #[plugin_fn]
 pub fn fetch_usage(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    respond(decode(&input).and_then(|input| plugin().fetch_usage(&input)))
+    run(&input, |plugin, input| plugin.fetch_usage(input))
 }
 
-fn plugin() -> SaasAlerts<PdkHttp> {
-    SaasAlerts::new(PdkHttp)
+/// Decodes the input, makes the call on a fresh plugin and encodes the outcome.
+fn run<I: DeserializeOwned, O: Serialize>(
+    input: &[u8],
+    call: impl FnOnce(&mut SaasAlerts<PdkHttp>, &I) -> Result<O, PluginError>,
+) -> FnResult<Vec<u8>> {
+    std::panic::set_hook(Box::new(report_panic));
+    respond(decode(input).and_then(|input| call(&mut SaasAlerts::new(PdkHttp), &input)))
 }
 
-/// Decodes a call's JSON input; a malformed input is the host's `config` error.
+/// Sets the Extism error to an `internal` error naming the panic, before the module aborts, so
+/// the host reads a typed error instead of a bare trap.
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let error = PluginError::new(ErrorClass::Internal, format!("the plugin panicked: {info}"));
+    if let Ok(memory) = Memory::from_bytes(error.to_json()) {
+        // SAFETY: `memory` is a live block of the plugin's Extism memory holding the message.
+        unsafe { extism_pdk::extism::error_set(memory.offset()) };
+    }
+}
+
+/// The largest call input accepted (100,000 account ids fit in a quarter of it).
+const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Decodes a call's JSON input; a malformed or oversized input is the host's `config` error.
 fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {
+    if input.len() > MAX_INPUT_BYTES {
+        return Err(PluginError::new(
+            ErrorClass::Config,
+            format!(
+                "The call's input is {} bytes; the most accepted is {MAX_INPUT_BYTES}.",
+                input.len()
+            ),
+        ));
+    }
     serde_json::from_slice(input).map_err(|e| {
         PluginError::new(
             ErrorClass::Config,

@@ -63,7 +63,7 @@ impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
 
     fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
-        let customers = list_customers(&mut self.http, &config)?;
+        let customers = list_customers(&mut self.http, &config)?.customers;
         let active = customers
             .iter()
             .filter(|c| {
@@ -84,9 +84,7 @@ impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
     fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
         let customers = list_customers(&mut self.http, &config)?;
-        Ok(AccountList {
-            accounts: accounts::accounts_of(&customers),
-        })
+        Ok(accounts::account_list(&customers))
     }
 
     fn list_services(&mut self, _: &CredentialsInput) -> Result<ServiceList, PluginError> {
@@ -103,7 +101,7 @@ impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
 fn list_customers<H: HttpGet>(
     http: &mut H,
     config: &Config,
-) -> Result<Vec<model::Customer>, PluginError> {
+) -> Result<model::CustomerList, PluginError> {
     Client::new(http, config)
         .customers()
         .map_err(|e| e.into_first_request_error(&config.api_root))

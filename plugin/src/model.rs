@@ -1,137 +1,237 @@
-//! SaaS Alerts' JSON, as far as the plugin reads it.
+//! SaaS Alerts' JSON, as far as the plugin reads it, read leniently.
 //!
-//! Field names are the vendor's (see `saas-alerts-api.md` §3.1–3.2). Only what the plugin uses is
-//! declared; unknown fields are ignored, and fields whose type the vendor has not pinned down
-//! (counts, PSA ids, products) are read as raw JSON and interpreted where they are used, so one
-//! odd customer cannot make the whole list unreadable.
+//! Field names are the vendor's (`saas-alerts-api.md` §3.1–3.2). The vendor's schema is not
+//! published, so each entry of a list is read on its own from raw JSON: an unknown field is
+//! ignored, a field of an unexpected type counts as absent (and where that matters for a count,
+//! the count says why it cannot be read), and an entry that cannot be used at all is reported
+//! as a problem. One odd customer never makes the whole list unreadable, and none is dropped
+//! without a word.
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::services::Platform;
 
 /// One customer from `GET /reports/customers`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Customer {
-    /// The 20-character customer id.
+    /// The customer id (20 characters in practice).
     pub id: String,
-    /// The display name.
-    #[serde(default)]
+    /// The display name, untrimmed; `None` when absent or not text.
     pub name: Option<String>,
-    /// The primary domain.
-    #[serde(default, rename = "customerDomain")]
-    pub customer_domain: Option<String>,
-    /// `active`, `inactive`, …
-    #[serde(default)]
+    /// `customerDomain`, the primary domain.
+    pub domain: Option<String>,
+    /// `status`: `active`, `inactive`, …
     pub status: Option<String>,
-    /// The billing summary; `billingUsers.count` is what SaaS Alerts invoices.
-    #[serde(default, rename = "billingUsers")]
-    pub billing_users: Option<BillingUsers>,
-    /// Links SaaS Alerts keeps to PSA companies.
-    #[serde(default, rename = "mappedToPSA")]
-    pub mapped_to_psa: Option<Vec<PsaMapping>>,
+    /// `billingUsers.count`, what SaaS Alerts invoices, or why it cannot be read.
+    pub billable_count: Result<u64, String>,
+    /// `mappedToPSA` entries as (PSA, PSA company id).
+    pub psa_refs: Vec<(String, String)>,
 }
 
-/// The `billingUsers` object of a customer.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BillingUsers {
-    /// The number of billable users, as SaaS Alerts sends it.
-    #[serde(default)]
-    pub count: Option<Value>,
-}
-
-/// One entry of a customer's `mappedToPSA`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct PsaMapping {
-    /// The PSA, e.g. `autotaskpsa`.
-    #[serde(default)]
-    pub product: Option<String>,
-    /// The PSA company id, a string or a number.
-    #[serde(default, rename = "mappedTo")]
-    pub mapped_to: Option<Value>,
+/// The customers of a response, and the entries that could not be used.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomerList {
+    /// Usable customers, in the vendor's order.
+    pub customers: Vec<Customer>,
+    /// What was wrong with each unusable entry, naming its position.
+    pub problems: Vec<String>,
 }
 
 /// One user account from `GET /reports/users?customerId=…`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
-    /// Whether SaaS Alerts bills for this account.
-    #[serde(default, rename = "isBillable")]
+    /// `isBillable`; `None` when absent or not a boolean.
     pub is_billable: Option<bool>,
-    /// The platform the account lives on; its shape is not documented (object or string).
-    #[serde(default)]
-    pub product: Option<Value>,
+    /// The platform of the account, from its `product`.
+    pub platform: Platform,
 }
 
-impl Customer {
-    /// Returns `billingUsers.count` when it is a whole, non-negative number.
-    pub fn billable_count(&self) -> Result<u64, String> {
-        let count = self.billing_users.as_ref().and_then(|b| b.count.as_ref());
-        match count {
-            Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
-            Some(other) => Err(format!(
-                "billingUsers.count is {other}, not a whole number of users"
-            )),
-            None => Err("billingUsers.count is missing".to_owned()),
+/// Reads the entries of a customers response.
+pub fn customers_of(entries: Vec<Value>) -> CustomerList {
+    let mut list = CustomerList::default();
+    for (index, entry) in entries.into_iter().enumerate() {
+        match customer_of(entry) {
+            Ok(customer) => list.customers.push(customer),
+            Err(problem) => list.problems.push(format!("entry {index}: {problem}")),
         }
+    }
+    list
+}
+
+fn customer_of(entry: Value) -> Result<Customer, String> {
+    let Value::Object(fields) = entry else {
+        return Err(format!("{} instead of a customer object", kind(&entry)));
+    };
+    let id = match fields.get("id") {
+        Some(Value::String(id)) if id.trim().is_empty() => {
+            return Err("the customer id is blank".to_owned())
+        }
+        Some(Value::String(id)) => id.trim().to_owned(),
+        Some(Value::Number(id)) => id.to_string(),
+        Some(other) => return Err(format!("the customer id is {}, not text", kind(other))),
+        None => return Err("the customer has no id".to_owned()),
+    };
+    Ok(Customer {
+        name: text(&fields, "name"),
+        domain: text(&fields, "customerDomain"),
+        status: text(&fields, "status"),
+        billable_count: billable_count(fields.get("billingUsers")),
+        psa_refs: psa_refs(fields.get("mappedToPSA")),
+        id,
+    })
+}
+
+/// Reads the entries of a users response.
+pub fn users_of(entries: Vec<Value>) -> Vec<User> {
+    entries
+        .into_iter()
+        .map(|entry| User {
+            is_billable: entry.get("isBillable").and_then(Value::as_bool),
+            platform: Platform::of_product(entry.get("product")),
+        })
+        .collect()
+}
+
+fn billable_count(billing_users: Option<&Value>) -> Result<u64, String> {
+    match billing_users.and_then(|b| b.get("count")) {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| format!("billingUsers.count is {n}, not a whole number of users")),
+        Some(other) => Err(format!(
+            "billingUsers.count is {}, not a number",
+            kind(other)
+        )),
+        None if billing_users.is_some_and(|b| !b.is_object() && !b.is_null()) => Err(format!(
+            "billingUsers is {}, not an object",
+            kind(billing_users.unwrap_or(&Value::Null))
+        )),
+        None => Err("billingUsers.count is missing".to_owned()),
     }
 }
 
-impl PsaMapping {
-    /// Returns the mapped PSA id as text, when there is one.
-    pub fn psa_id(&self) -> Option<String> {
-        match self.mapped_to.as_ref()? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
+/// Reads `mappedToPSA`: a list of `{product, mappedTo}` (a lone object is taken as a list of one).
+fn psa_refs(mapped: Option<&Value>) -> Vec<(String, String)> {
+    let entries = match mapped {
+        Some(Value::Array(entries)) => entries.iter().collect(),
+        Some(entry @ Value::Object(_)) => vec![entry],
+        _ => Vec::new(),
+    };
+    entries
+        .into_iter()
+        .filter_map(|entry| {
+            let system = entry.get("product")?.as_str()?.trim();
+            let id = match entry.get("mappedTo")? {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            (!system.is_empty() && !id.is_empty()).then(|| (system.to_owned(), id))
+        })
+        .collect()
+}
+
+fn text(fields: &Map<String, Value>, key: &str) -> Option<String> {
+    fields.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Names a JSON value's kind for messages, without echoing it.
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn customer(json: &str) -> Customer {
-        serde_json::from_str(json).unwrap()
+    fn one(entry: Value) -> Result<Customer, String> {
+        customer_of(entry)
     }
 
     #[test]
     fn billable_count_reads_whole_numbers() {
-        let c = customer(r#"{"id":"a","billingUsers":{"count":7}}"#);
-        assert_eq!(c.billable_count(), Ok(7));
+        let c = one(json!({"id": "a", "billingUsers": {"count": 7}})).unwrap();
+        assert_eq!(c.billable_count, Ok(7));
     }
 
     #[test]
-    fn billable_count_refuses_what_is_not_a_count() {
-        for json in [
-            r#"{"id":"a"}"#,
-            r#"{"id":"a","billingUsers":null}"#,
-            r#"{"id":"a","billingUsers":{}}"#,
-            r#"{"id":"a","billingUsers":{"count":-1}}"#,
-            r#"{"id":"a","billingUsers":{"count":2.5}}"#,
-            r#"{"id":"a","billingUsers":{"count":"3"}}"#,
+    fn billable_count_refuses_what_is_not_a_count_and_says_why() {
+        for (billing_users, why) in [
+            (json!(null), "missing"),
+            (json!({}), "missing"),
+            (json!({"count": -1}), "not a whole number"),
+            (json!({"count": 2.5}), "not a whole number"),
+            (json!({"count": "3"}), "text, not a number"),
+            (json!({"count": null}), "null, not a number"),
+            (json!(5), "billingUsers is a number"),
         ] {
-            assert!(customer(json).billable_count().is_err(), "{json}");
+            let c = one(json!({"id": "a", "billingUsers": billing_users})).unwrap();
+            let problem = c.billable_count.unwrap_err();
+            assert!(problem.contains(why), "{billing_users}: {problem}");
         }
     }
 
     #[test]
-    fn psa_ids_may_be_numbers_or_strings() {
-        let c = customer(
-            r#"{"id":"a","mappedToPSA":[{"product":"cw","mappedTo":19002},{"product":"at","mappedTo":" 77 "},{"product":"x","mappedTo":null}]}"#,
+    fn psa_refs_tolerate_numbers_blanks_nulls_and_a_lone_object() {
+        let c = one(json!({"id": "a", "mappedToPSA": [
+            {"product": "cw", "mappedTo": 19002}, {"product": "at", "mappedTo": " 77 "},
+            {"product": "x", "mappedTo": null}, null, "junk", {"product": " ", "mappedTo": "1"}
+        ]}))
+        .unwrap();
+        assert_eq!(
+            c.psa_refs,
+            [("cw".into(), "19002".into()), ("at".into(), "77".into())]
         );
-        let ids: Vec<_> = c
-            .mapped_to_psa
-            .unwrap()
-            .iter()
-            .map(PsaMapping::psa_id)
-            .collect();
-        assert_eq!(ids, [Some("19002".into()), Some("77".into()), None]);
+        let lone = one(json!({"id": "a", "mappedToPSA": {"product": "halopsa", "mappedTo": "9"}}))
+            .unwrap();
+        assert_eq!(lone.psa_refs, [("halopsa".into(), "9".into())]);
     }
 
     #[test]
-    fn unknown_fields_are_ignored() {
-        let c = customer(
-            r#"{"id":"a","name":"A","brandNew":{"x":1},"products":[{"name":"Microsoft"}]}"#,
+    fn fields_of_the_wrong_type_count_as_absent() {
+        let c =
+            one(json!({"id": 42, "name": 5, "status": {"x": 1}, "customerDomain": null})).unwrap();
+        assert_eq!(
+            (c.id.as_str(), c.name, c.status, c.domain),
+            ("42", None, None, None)
         );
-        assert_eq!(c.name.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn unusable_entries_are_problems_naming_their_position() {
+        let list = customers_of(vec![
+            json!({"id": "a"}),
+            json!(null),
+            json!({"name": "no id"}),
+            json!({"id": " "}),
+        ]);
+        assert_eq!(list.customers.len(), 1);
+        assert_eq!(
+            list.problems,
+            [
+                "entry 1: null instead of a customer object",
+                "entry 2: the customer has no id",
+                "entry 3: the customer id is blank"
+            ]
+        );
+    }
+
+    #[test]
+    fn users_without_a_boolean_flag_have_none() {
+        let users = users_of(vec![
+            json!({"isBillable": true, "product": "ms"}),
+            json!({"isBillable": "true"}),
+            json!(7),
+        ]);
+        let flags: Vec<_> = users.iter().map(|u| u.is_billable).collect();
+        assert_eq!(flags, [Some(true), None, None]);
+        assert_eq!(users[0].platform, Platform::Microsoft365);
     }
 }

@@ -33,6 +33,15 @@ impl FakeHttp {
         self.route(path, status, "text/html", body)
     }
 
+    /// Answers `path` with `status` and a raw `body`.
+    pub fn bytes(mut self, path: &str, status: u16, body: &[u8]) -> Self {
+        self = self.route(path, status, "application/json", "");
+        if let Some(response) = self.routes.get_mut(path) {
+            response.body = body.to_vec();
+        }
+        self
+    }
+
     /// Adds a header to the response added last.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         let last = self.last.clone().expect("add a route first");

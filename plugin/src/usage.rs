@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plugin_contract::{
-    ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
+    sort_warnings, ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord,
+    Warning,
 };
 
+use crate::accounts::{warning, Tenant};
 use crate::client::Client;
 use crate::credentials::Config;
 use crate::model::{Customer, User};
@@ -25,30 +27,22 @@ pub fn fetch_usage<H: HttpGet>(
     let config = Config::from_credentials(&input.credentials)?;
     check_rfc3339(&input.as_of)?;
     let wanted = Wanted::from_ids(input.service_ids.as_deref())?;
+    if let Some(ids) = &input.account_ids {
+        check_account_ids(ids)?;
+    }
     let mut client = Client::new(http, &config);
     let customers = client
         .customers()
         .map_err(|e| e.into_first_request_error(&config.api_root))?;
 
+    let tenant = Tenant::of(&customers);
     let mut usage = Usage {
         as_of: input.as_of.clone(),
         records: Vec::new(),
-        warnings: Vec::new(),
+        warnings: tenant.warnings,
         failed_accounts: Vec::new(),
     };
-    let mut by_id: BTreeMap<&str, &Customer> = BTreeMap::new();
-    for customer in &customers {
-        if by_id.insert(customer.id.as_str(), customer).is_some() {
-            usage.warnings.push(warning(
-                "duplicate_customer",
-                format!(
-                    "SaaS Alerts lists customer {} more than once; the last entry was counted.",
-                    customer.id
-                ),
-                &customer.id,
-            ));
-        }
-    }
+    let by_id = tenant.by_id;
     let account_ids: BTreeSet<&str> = match &input.account_ids {
         Some(ids) => ids.iter().map(String::as_str).collect(),
         None => by_id.keys().copied().collect(),
@@ -67,13 +61,40 @@ pub fn fetch_usage<H: HttpGet>(
     }
 
     usage.records.sort();
-    usage.warnings.sort_by(|a, b| {
-        (&a.account_id, &a.service_id, &a.code).cmp(&(&b.account_id, &b.service_id, &b.code))
-    });
+    sort_warnings(&mut usage.warnings);
     usage
         .failed_accounts
         .sort_by(|a, b| a.account_id.cmp(&b.account_id));
     Ok(usage)
+}
+
+/// The most account ids one call takes.
+pub const MAX_ACCOUNT_IDS: usize = 100_000;
+
+/// Refuses account ids that cannot be SaaS Alerts customer ids, before any request.
+///
+/// A well-formed id that SaaS Alerts does not know is not refused here: that customer is
+/// reported in `failed_accounts` as `not_found`, so one deleted customer never stops a sync.
+fn check_account_ids(ids: &[String]) -> Result<(), PluginError> {
+    if ids.len() > MAX_ACCOUNT_IDS {
+        return Err(PluginError::new(
+            ErrorClass::Config,
+            format!(
+                "account_ids lists {} ids; one call takes at most {MAX_ACCOUNT_IDS}.",
+                ids.len()
+            ),
+        ));
+    }
+    let malformed = ids.iter().position(|id| {
+        id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_whitespace() || c.is_control())
+    });
+    match malformed {
+        Some(index) => Err(PluginError::new(
+            ErrorClass::Config,
+            format!("account_ids[{index}] is not a SaaS Alerts customer id (empty, over 128 characters, or with spaces)."),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The services asked for, split by where their counts come from.
@@ -149,7 +170,7 @@ impl<'w> AccountCounter<'w> {
         client: &mut Client<'_, H>,
         customer: &Customer,
     ) -> Result<(), PluginError> {
-        let billable = customer.billable_count();
+        let billable = customer.billable_count.clone();
         if self.wanted.billable_users {
             match &billable {
                 Ok(quantity) => self.record(BILLABLE_USERS, *quantity),
@@ -263,10 +284,7 @@ impl Tally {
         for user in users {
             match user.is_billable {
                 Some(true) => {
-                    *tally
-                        .per_platform
-                        .entry(Platform::of_product(user.product.as_ref()))
-                        .or_default() += 1;
+                    *tally.per_platform.entry(user.platform).or_default() += 1;
                     tally.billable += 1;
                 }
                 Some(false) => {}
@@ -274,15 +292,6 @@ impl Tally {
             }
         }
         tally
-    }
-}
-
-fn warning(code: &str, message: String, account_id: &str) -> Warning {
-    Warning {
-        code: code.to_owned(),
-        message,
-        account_id: Some(account_id.to_owned()),
-        service_id: None,
     }
 }
 
@@ -511,11 +520,28 @@ mod tests {
     }
 
     #[test]
+    fn malformed_account_ids_are_config_errors_before_any_request() {
+        for bad in ["", "a b", "x\u{7}", &"x".repeat(129)] {
+            let mut http = FakeHttp::new();
+            let error = fetch_usage(&mut http, &input(Some(&["ok", bad]), None)).unwrap_err();
+            assert_eq!(error.class, ErrorClass::Config);
+            assert!(
+                error.message.contains("account_ids[1]"),
+                "{}",
+                error.message
+            );
+            assert!(http.sent.is_empty());
+        }
+    }
+
+    #[test]
     fn users_without_a_billable_flag_are_not_counted_and_are_warned_about() {
-        let users: Vec<User> = serde_json::from_str(
-            r#"[{"isBillable":true,"product":"ms"},{"product":"ms"},{"isBillable":null}]"#,
-        )
-        .unwrap();
+        let users = crate::model::users_of(
+            serde_json::from_str(
+                r#"[{"isBillable":true,"product":"ms"},{"product":"ms"},{"isBillable":null}]"#,
+            )
+            .unwrap(),
+        );
         let tally = Tally::of(&users);
         assert_eq!((tally.billable, tally.unflagged), (1, 2));
     }

@@ -89,12 +89,15 @@ pub fn harness_binary() -> PathBuf {
 /// Returns the plugin from the repository's `manifest.json`, allowed to reach 127.0.0.1.
 pub fn compiled_plugin() -> &'static CompiledVendorPlugin {
     static COMPILED: OnceLock<CompiledVendorPlugin> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        build_plugin();
-        let manifest = PluginManifest::load(&root().join("manifest.json")).expect("manifest loads");
-        CompiledVendorPlugin::compile(&manifest, &["127.0.0.1".to_owned()])
-            .expect("plugin compiles")
-    })
+    COMPILED.get_or_init(|| compile_with(|_| {}))
+}
+
+/// Compiles the plugin from `manifest.json` changed by `change`, allowed to reach 127.0.0.1.
+pub fn compile_with(change: impl FnOnce(&mut PluginManifest)) -> CompiledVendorPlugin {
+    build_plugin();
+    let mut manifest = PluginManifest::load(&root().join("manifest.json")).expect("manifest loads");
+    change(&mut manifest);
+    CompiledVendorPlugin::compile(&manifest, &["127.0.0.1".to_owned()]).expect("plugin compiles")
 }
 
 /// A scenario of `fixtures/` being replayed to a fresh plugin instance.
@@ -107,13 +110,21 @@ pub struct Scenario {
 impl Scenario {
     /// Starts replaying `fixtures/<name>` with the recognizable [`SECRET_KEY`] as the key.
     pub fn start(name: &str) -> Scenario {
+        Scenario::start_with(name, compiled_plugin())
+    }
+
+    /// Starts replaying `fixtures/<name>` to an instance of `compiled`.
+    pub fn start_with(name: &str, compiled: &CompiledVendorPlugin) -> Scenario {
         let replay =
             ReplayServer::start(&root().join("fixtures").join(name)).expect("replay starts");
+        Scenario::with_replay(replay, compiled)
+    }
+
+    /// Runs `replay` (its credentials may use `{replay_url}`) against an instance of `compiled`.
+    pub fn with_replay(replay: ReplayServer, compiled: &CompiledVendorPlugin) -> Scenario {
         let mut credentials = replay.credentials().clone();
         credentials.insert("api_key", SECRET_KEY);
-        let plugin = compiled_plugin()
-            .instantiate()
-            .expect("plugin instantiates");
+        let plugin = compiled.instantiate().expect("plugin instantiates");
         Scenario {
             replay,
             plugin,
@@ -164,6 +175,13 @@ impl Scenario {
                 .collect(),
         };
         scrub(&serde_json::to_string_pretty(&step).expect("step serializes"))
+    }
+}
+
+/// Returns the input of a call that takes only credentials.
+pub fn credentials_input(credentials: &Credentials) -> CredentialsInput {
+    CredentialsInput {
+        credentials: credentials.clone(),
     }
 }
 

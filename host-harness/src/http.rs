@@ -1,0 +1,293 @@
+//! The plugin's HTTP, provided by the harness in place of Extism's built-in `http_request`.
+//!
+//! Extism 1.30's built-in follows redirects without re-checking `allowed_hosts`, and ureq then
+//! forwards custom headers (SaaS Alerts' `api_key` among them) to whatever host the redirect
+//! names; it also reports failures only as text. This one:
+//!
+//! - checks every URL against `allowed_hosts` before connecting;
+//! - never follows a redirect: the plugin sees the 3xx and decides;
+//! - ignores proxy variables, so loopback replay traffic stays on loopback;
+//! - bounds each request by the call's remaining `timeout_ms` and the response by
+//!   `max_http_response_bytes`;
+//! - records each failure as a typed [`TransportFailure`] that the harness reads after the call.
+//!
+//! The three host functions shadow `extism:host/env::{http_request, http_status_code,
+//! http_headers}`; the PDKs call them as usual. A test in `tests/faults.rs` proves the shadowing
+//! still takes effect with the pinned Extism version.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE, PTR};
+
+use crate::plugin::host_matches;
+
+/// Why a request got no response; the plugin call traps and the harness reports this instead.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransportFailure {
+    /// The URL's host is not in `allowed_hosts`.
+    #[error("the request to {host} was refused: the host is not in the manifest's allowed_hosts")]
+    HostNotAllowed { host: String },
+    /// The request could not be built from what the plugin sent.
+    #[error("the plugin sent a request that cannot be made: {0}")]
+    BadRequest(String),
+    /// No complete response within the call's remaining time.
+    #[error("no complete response within the call's timeout_ms")]
+    Timeout,
+    /// The body is larger than `max_http_response_bytes`.
+    #[error("the response body is larger than max_http_response_bytes ({limit} bytes)")]
+    TooLarge { limit: u64 },
+    /// DNS, connection refused or reset, a body cut short, a protocol error.
+    #[error("{0}")]
+    Connection(String),
+}
+
+/// The HTTP state of one call: the last response's status and headers, or why it failed.
+#[derive(Debug, Default)]
+pub struct CallHttp {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    /// The failure that ended the call, if a request failed.
+    pub failure: Option<TransportFailure>,
+}
+
+/// The state a call passes to the host functions as its Extism host context.
+pub type SharedCallHttp = Arc<Mutex<CallHttp>>;
+
+/// What the host functions need to know of the manifest.
+#[derive(Clone, Debug)]
+pub struct HttpPolicy {
+    /// Host patterns the plugin may reach.
+    pub allowed_hosts: Vec<String>,
+    /// The largest response body accepted.
+    pub max_response_bytes: u64,
+}
+
+/// Returns the host functions that replace Extism's HTTP.
+pub fn host_functions(policy: HttpPolicy) -> Vec<Function> {
+    let policy = UserData::new(policy);
+    vec![
+        Function::new(
+            "http_request",
+            [PTR, PTR],
+            [PTR],
+            policy.clone(),
+            http_request,
+        ),
+        Function::new(
+            "http_status_code",
+            [],
+            [ValType::I32],
+            policy.clone(),
+            http_status_code,
+        ),
+        Function::new("http_headers", [], [PTR], policy, http_headers),
+    ]
+    .into_iter()
+    .map(|f| f.with_namespace(EXTISM_ENV_MODULE))
+    .collect()
+}
+
+fn call_state(plugin: &mut CurrentPlugin) -> Result<SharedCallHttp, extism::Error> {
+    Ok(Arc::clone(plugin.host_context::<SharedCallHttp>()?))
+}
+
+fn lock(state: &SharedCallHttp) -> MutexGuard<'_, CallHttp> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn http_request(
+    plugin: &mut CurrentPlugin,
+    inputs: &[Val],
+    outputs: &mut [Val],
+    policy: UserData<HttpPolicy>,
+) -> Result<(), extism::Error> {
+    let state = call_state(plugin)?;
+    let policy = policy
+        .get()?
+        .lock()
+        .map_err(|_| extism::Error::msg("policy lock"))?
+        .clone();
+    let request = read_memory(plugin, &inputs[0])?.unwrap_or_default();
+    let body = read_memory(plugin, &inputs[1])?;
+    let remaining = plugin.time_remaining();
+    let mut call = lock(&state);
+    call.status = 0;
+    call.headers.clear();
+    match send(&request, body, remaining, &policy) {
+        Ok(response) => {
+            call.status = response.status;
+            call.headers = response.headers;
+            drop(call);
+            let handle = plugin.memory_new(&response.body[..])?;
+            outputs[0] = plugin.memory_to_val(handle);
+            Ok(())
+        }
+        Err(failure) => {
+            let message = failure.to_string();
+            call.failure = Some(failure);
+            Err(extism::Error::msg(message))
+        }
+    }
+}
+
+fn http_status_code(
+    plugin: &mut CurrentPlugin,
+    _: &[Val],
+    outputs: &mut [Val],
+    _: UserData<HttpPolicy>,
+) -> Result<(), extism::Error> {
+    let state = call_state(plugin)?;
+    outputs[0] = Val::I32(i32::from(lock(&state).status));
+    Ok(())
+}
+
+fn http_headers(
+    plugin: &mut CurrentPlugin,
+    _: &[Val],
+    outputs: &mut [Val],
+    _: UserData<HttpPolicy>,
+) -> Result<(), extism::Error> {
+    let state = call_state(plugin)?;
+    let headers = serde_json::to_string(&lock(&state).headers)?;
+    plugin.memory_set_val(&mut outputs[0], headers)
+}
+
+/// Copies a block of plugin memory out (and frees it); `None` for a null offset.
+fn read_memory(plugin: &mut CurrentPlugin, value: &Val) -> Result<Option<Vec<u8>>, extism::Error> {
+    let Some(handle) = plugin.memory_from_val(value) else {
+        return Ok(None);
+    };
+    let bytes = plugin.memory_bytes(handle)?.to_vec();
+    plugin.memory_free(handle)?;
+    Ok(Some(bytes))
+}
+
+struct Response {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+fn send(
+    request: &[u8],
+    body: Option<Vec<u8>>,
+    remaining: Option<Duration>,
+    policy: &HttpPolicy,
+) -> Result<Response, TransportFailure> {
+    let request: extism_manifest::HttpRequest =
+        serde_json::from_slice(request).map_err(|e| TransportFailure::BadRequest(e.to_string()))?;
+    let url = url::Url::parse(&request.url)
+        .map_err(|e| TransportFailure::BadRequest(format!("invalid URL: {e}")))?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    if !policy.allowed_hosts.iter().any(|p| host_matches(p, &host)) {
+        return Err(TransportFailure::HostNotAllowed { host });
+    }
+    if remaining == Some(Duration::ZERO) {
+        return Err(TransportFailure::Timeout);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(remaining)
+        .proxy(None)
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(
+            request
+                .method
+                .as_deref()
+                .unwrap_or("GET")
+                .to_ascii_uppercase()
+                .as_str(),
+        )
+        .uri(url.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let built = builder
+        .body(body.unwrap_or_default())
+        .map_err(|e| TransportFailure::BadRequest(e.to_string()))?;
+    let response = agent.run(built).map_err(failure_of)?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    let mut body = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(policy.max_response_bytes.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| match e.downcast::<ureq::Error>() {
+            Ok(error) => failure_of(error),
+            Err(io) => {
+                TransportFailure::Connection(format!("the response body could not be read: {io}"))
+            }
+        })?;
+    if body.len() as u64 > policy.max_response_bytes {
+        return Err(TransportFailure::TooLarge {
+            limit: policy.max_response_bytes,
+        });
+    }
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn failure_of(error: ureq::Error) -> TransportFailure {
+    match error {
+        ureq::Error::Timeout(_) => TransportFailure::Timeout,
+        ureq::Error::BodyExceedsLimit(limit) => TransportFailure::TooLarge { limit },
+        ureq::Error::BadUri(uri) => TransportFailure::BadRequest(format!("invalid URL {uri}")),
+        other => TransportFailure::Connection(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> HttpPolicy {
+        HttpPolicy {
+            allowed_hosts: vec!["*.example.com".into()],
+            max_response_bytes: 1024,
+        }
+    }
+
+    #[test]
+    fn hosts_outside_allowed_hosts_are_refused_before_connecting() {
+        let request = br#"{"url":"http://127.0.0.1:1/x","headers":{},"method":"GET"}"#;
+        let failure = send(request, None, None, &policy()).err();
+        assert_eq!(
+            failure,
+            Some(TransportFailure::HostNotAllowed {
+                host: "127.0.0.1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_request_that_is_not_json_is_a_bad_request() {
+        let failure = send(b"nope", None, None, &policy()).err();
+        assert!(matches!(failure, Some(TransportFailure::BadRequest(_))));
+    }
+
+    #[test]
+    fn no_time_left_is_a_timeout_before_connecting() {
+        let request = br#"{"url":"https://api.example.com/x","headers":{}}"#;
+        let failure = send(request, None, Some(Duration::ZERO), &policy()).err();
+        assert_eq!(failure, Some(TransportFailure::Timeout));
+    }
+}

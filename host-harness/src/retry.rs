@@ -1,0 +1,214 @@
+//! Retries of `rate_limited` and `transient` failures, inside a time budget the caller sets.
+//!
+//! The plugin has no clock and cannot sleep, so it never retries: it ends the call with the
+//! class (and `retry_after_s` when the vendor said). The host decides whether to call again.
+//! [`Retrying`] does so with exponential backoff and jitter, waits at least `retry_after_s`,
+//! and gives up with the last error as soon as the next wait would overrun the budget. Every
+//! other class is returned at once.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use plugin_contract::{
+    AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
+    ServiceList, Usage, VendorPlugin,
+};
+
+/// How long and how often to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The most time spent waiting between attempts, all waits together.
+    pub budget: Duration,
+    /// The wait before the second attempt; it doubles for each further attempt.
+    pub first_delay: Duration,
+    /// The longest single backoff (a vendor's `retry_after_s` may ask for more).
+    pub max_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// Returns a policy that never retries.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy::within(Duration::ZERO)
+    }
+
+    /// Returns a policy with the given budget, starting at 0.5 s and capped at 30 s per wait.
+    pub fn within(budget: Duration) -> RetryPolicy {
+        RetryPolicy {
+            budget,
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+
+    /// Returns the backoff before attempt `attempt + 1`: exponential, with jitter in [½, 1].
+    fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+        let exponential = self
+            .first_delay
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(self.max_delay);
+        exponential.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// Calls `call` until it succeeds, fails with a class that is not retryable, or the next wait
+/// would overrun the policy's budget; returns the last result.
+pub fn with_retries<T>(
+    policy: &RetryPolicy,
+    mut call: impl FnMut() -> Result<T, PluginError>,
+) -> Result<T, PluginError> {
+    let started = Instant::now();
+    let mut jitter = Jitter::seeded();
+    let mut attempt = 0;
+    loop {
+        let error = match call() {
+            Ok(output) => return Ok(output),
+            Err(error) if !error.class.is_retryable() => return Err(error),
+            Err(error) => error,
+        };
+        let asked = Duration::from_secs(error.retry_after_s.unwrap_or(0));
+        let wait = policy.backoff(attempt, jitter.next()).max(asked);
+        if started.elapsed() + wait > policy.budget {
+            return Err(error);
+        }
+        std::thread::sleep(wait);
+        attempt += 1;
+    }
+}
+
+/// A [`VendorPlugin`] whose every call is retried by a [`RetryPolicy`].
+pub struct Retrying<P> {
+    plugin: P,
+    policy: RetryPolicy,
+}
+
+impl<P: VendorPlugin> Retrying<P> {
+    /// Wraps `plugin`, retrying its calls by `policy`.
+    pub fn new(plugin: P, policy: RetryPolicy) -> Self {
+        Retrying { plugin, policy }
+    }
+}
+
+impl<P: VendorPlugin> VendorPlugin for Retrying<P> {
+    fn describe_credentials(
+        &mut self,
+        input: &CredentialsInput,
+    ) -> Result<Description, PluginError> {
+        with_retries(&self.policy, || self.plugin.describe_credentials(input))
+    }
+
+    fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
+        with_retries(&self.policy, || self.plugin.authenticate(input))
+    }
+
+    fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
+        with_retries(&self.policy, || self.plugin.list_accounts(input))
+    }
+
+    fn list_services(&mut self, input: &CredentialsInput) -> Result<ServiceList, PluginError> {
+        with_retries(&self.policy, || self.plugin.list_services(input))
+    }
+
+    fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
+        with_retries(&self.policy, || self.plugin.fetch_usage(input))
+    }
+}
+
+/// A small xorshift generator: jitter needs spread, not quality.
+struct Jitter(u64);
+
+impl Jitter {
+    fn seeded() -> Jitter {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        Jitter(u64::from(nanos) | 1)
+    }
+
+    /// Returns a number in [0, 1).
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plugin_contract::ErrorClass;
+
+    fn fast(budget_ms: u64) -> RetryPolicy {
+        RetryPolicy {
+            budget: Duration::from_millis(budget_ms),
+            first_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(4),
+        }
+    }
+
+    fn failing(class: ErrorClass) -> PluginError {
+        PluginError::new(class, "x")
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() {
+        let policy = RetryPolicy::within(Duration::from_secs(60));
+        assert_eq!(policy.backoff(0, 1.0), Duration::from_millis(500));
+        assert_eq!(policy.backoff(1, 1.0), Duration::from_secs(1));
+        assert_eq!(policy.backoff(0, 0.0), Duration::from_millis(250));
+        assert_eq!(policy.backoff(20, 1.0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn retryable_failures_are_retried_until_success() {
+        let mut calls = 0;
+        let result = with_retries(&fast(1000), || {
+            calls += 1;
+            if calls < 3 {
+                Err(failing(ErrorClass::Transient))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(result, Ok(3));
+    }
+
+    #[test]
+    fn other_classes_are_returned_at_once() {
+        for class in [
+            ErrorClass::Auth,
+            ErrorClass::Config,
+            ErrorClass::Vendor,
+            ErrorClass::Internal,
+        ] {
+            let mut calls = 0;
+            let result: Result<(), _> = with_retries(&fast(1000), || {
+                calls += 1;
+                Err(failing(class))
+            });
+            assert_eq!((result.unwrap_err().class, calls), (class, 1));
+        }
+    }
+
+    #[test]
+    fn a_wait_longer_than_the_budget_is_not_started() {
+        let mut calls = 0;
+        let started = Instant::now();
+        let result: Result<(), _> = with_retries(&fast(1000), || {
+            calls += 1;
+            let mut error = failing(ErrorClass::RateLimited);
+            error.retry_after_s = Some(5);
+            Err(error)
+        });
+        assert_eq!(result.unwrap_err().class, ErrorClass::RateLimited);
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        let mut jitter = Jitter::seeded();
+        assert!((0..1000)
+            .map(|_| jitter.next())
+            .all(|x| (0.0..1.0).contains(&x)));
+    }
+}
