@@ -378,3 +378,27 @@ fn credentials_are_never_taken_from_the_command_line() {
     let run = harness(&["authenticate", "--api-key", SECRET_KEY], &[]);
     assert_eq!(run.code, 2, "clap refuses unknown options with exit code 2");
 }
+
+#[test]
+fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
+    let args = [
+        "seed",
+        "--manifest",
+        "tests/fake-vendor/manifest.json",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ];
+    let run = harness(&args, &[("HARNESS_CRED_TOKEN", SECRET_KEY)]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Fake Vendor (fake-vendor), interface 1.0"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Integration status: active"),
+        "{}",
+        run.stdout
+    );
+}

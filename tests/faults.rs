@@ -234,6 +234,66 @@ fn a_body_cut_short_is_transient() {
     assert_eq!(error.class, ErrorClass::Transient, "{error:?}");
 }
 
+// ---- bugs in a plugin (the fake vendor of tests/fake-vendor misbehaves on request) ----
+
+#[test]
+fn a_panic_in_the_plugin_is_an_internal_error_with_its_message() {
+    let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
+    let credentials = [("token", SECRET_KEY), ("mode", "panic")]
+        .into_iter()
+        .collect();
+    let error = plugin
+        .authenticate(&support::credentials_input(&credentials))
+        .unwrap_err();
+    assert_eq!(error.class, ErrorClass::Internal, "{error:?}");
+    assert!(
+        error
+            .message
+            .contains("the fake vendor panicked on purpose"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("wasm backtrace"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_plugin_that_never_returns_is_stopped_at_timeout_ms() {
+    let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
+    let credentials = [("token", "t"), ("mode", "spin")].into_iter().collect();
+    let started = Instant::now();
+    let error = plugin
+        .authenticate(&support::credentials_input(&credentials))
+        .unwrap_err();
+    assert_eq!(error.class, ErrorClass::Transient, "{error:?}");
+    assert!(
+        error.message.contains("timeout_ms (2000 ms)"),
+        "{}",
+        error.message
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn an_instance_works_again_after_a_panic() {
+    let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
+    let panic = [("token", "t"), ("mode", "panic")].into_iter().collect();
+    assert!(plugin
+        .authenticate(&support::credentials_input(&panic))
+        .is_err());
+    let normal = [("token", "t")].into_iter().collect();
+    assert!(plugin
+        .authenticate(&support::credentials_input(&normal))
+        .is_ok());
+}
+
 // ---- secrets ----
 
 /// Collects every log line Extism and the plugin emit, at every level.

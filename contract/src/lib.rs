@@ -37,9 +37,15 @@
 //!   pair, zeros included, *or* lists the pair under [`Usage::failed_accounts`]; never neither.
 //! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
 //!   any output, error or log line.
+//!
+//! Rust plugins built on `extism-pdk` can enable the `guest` feature for `guest::run`, which
+//! does the decoding, encoding, error setting and panic reporting of every export.
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+#[cfg(all(feature = "guest", target_arch = "wasm32"))]
+pub mod guest;
 
 use serde::{Deserialize, Serialize};
 

@@ -121,8 +121,12 @@ impl CompiledVendorPlugin {
 }
 
 /// One instance of a vendor plugin; calls run one at a time.
+///
+/// A call that ends in a trap (a panic, the timeout, the memory limit, a failed request) leaves
+/// the wasm instance unusable, so the next call gets a fresh one.
 pub struct HostedPlugin {
     plugin: Plugin,
+    compiled: CompiledPlugin,
     guard: CredentialGuard,
     timeout_ms: u64,
 }
@@ -133,10 +137,9 @@ impl HostedPlugin {
         guard: CredentialGuard,
         timeout_ms: u64,
     ) -> Result<HostedPlugin, LoadError> {
-        let plugin = Plugin::new_from_compiled(compiled)
-            .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
         Ok(HostedPlugin {
-            plugin,
+            plugin: instance_of(compiled)?,
+            compiled: compiled.clone(),
             guard,
             timeout_ms,
         })
@@ -152,29 +155,43 @@ impl HostedPlugin {
         let input = serde_json::to_vec(input).map_err(|e| {
             PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
         })?;
+        let output = self.invoke(export, &input).and_then(|bytes| {
+            serde_json::from_slice(&bytes).map_err(|e| {
+                PluginError::new(
+                    ErrorClass::Internal,
+                    format!("{export} returned output that is not the contract's JSON: {e}"),
+                )
+            })
+        });
+        output.map_err(|error| self.guard.redact_error(error))
+    }
+
+    /// Runs one export; after a trap, replaces the instance so the next call starts clean.
+    fn invoke(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, PluginError> {
         let started = Instant::now();
         let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::default()));
-        let result = self
+        let error = match self
             .plugin
             .call_with_host_context::<&[u8], Vec<u8>, SharedCallHttp>(
                 export,
-                &input,
+                input,
                 Arc::clone(&http),
-            )
-            .map_err(|e| {
-                let failure = http.lock().map(|mut h| h.failure.take()).unwrap_or(None);
-                let elapsed_ms = started.elapsed().as_millis() as u64;
-                failure_of(export, &e, failure, elapsed_ms, self.timeout_ms)
-            })
-            .and_then(|bytes| {
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    PluginError::new(
-                        ErrorClass::Internal,
-                        format!("{export} returned output that is not the contract's JSON: {e}"),
-                    )
-                })
-            });
-        result.map_err(|error| self.guard.redact_error(error))
+            ) {
+            Ok(output) => return Ok(output),
+            Err(error) => error,
+        };
+        let transport = http.lock().map(|mut h| h.failure.take()).unwrap_or(None);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let typed = failure_of(export, &error, transport, elapsed_ms, self.timeout_ms);
+        if !is_clean_failure(&error) {
+            self.plugin = instance_of(&self.compiled).map_err(|e| {
+                PluginError::new(
+                    ErrorClass::Internal,
+                    format!("{typed}; and the plugin could not be restarted: {e}"),
+                )
+            })?;
+        }
+        Err(typed)
     }
 }
 
@@ -205,6 +222,16 @@ impl VendorPlugin for HostedPlugin {
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
         self.call(exports::FETCH_USAGE, &input.credentials, input)
     }
+}
+
+fn instance_of(compiled: &CompiledPlugin) -> Result<Plugin, LoadError> {
+    Plugin::new_from_compiled(compiled)
+        .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))
+}
+
+/// Tells whether the plugin returned its own error normally (its instance is still usable).
+fn is_clean_failure(error: &extism::Error) -> bool {
+    serde_json::from_str::<PluginError>(&error.to_string()).is_ok()
 }
 
 /// Types the failure of a call, most specific first.
@@ -254,6 +281,9 @@ fn failure_of(
         format!("{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."),
     )
 }
+
+/// Secrets shorter than this are not redacted from messages.
+const MIN_REDACTED_LEN: usize = 6;
 
 /// Checks credentials before a call and keeps their secrets out of errors.
 #[derive(Clone, Debug, Default)]
@@ -323,7 +353,8 @@ impl CredentialGuard {
     }
 
     fn redact_error(&self, mut error: PluginError) -> PluginError {
-        for secret in &self.secrets {
+        // A secret of a few characters would shred the message and protects little.
+        for secret in self.secrets.iter().filter(|s| s.len() >= MIN_REDACTED_LEN) {
             error.message = error.message.replace(secret.as_str(), "<redacted>");
         }
         error

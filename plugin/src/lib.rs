@@ -26,6 +26,8 @@ pub mod usage;
 mod exports;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod testing;
 
 use plugin_contract::{

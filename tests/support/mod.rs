@@ -71,12 +71,39 @@ pub fn build_plugin() {
     });
 }
 
+/// Builds the fake vendor plugin of `tests/fake-vendor` once per test binary.
+pub fn build_fake_vendor() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(&[
+            "-p",
+            "fake-vendor-plugin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "plugin",
+        ])
+    });
+}
+
+/// Returns the fake vendor plugin, loaded by its own manifest.
+pub fn fake_vendor() -> &'static CompiledVendorPlugin {
+    static COMPILED: OnceLock<CompiledVendorPlugin> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        build_fake_vendor();
+        let path = root().join("tests/fake-vendor/manifest.json");
+        let manifest = PluginManifest::load(&path).expect("manifest loads");
+        CompiledVendorPlugin::compile(&manifest, &[]).expect("fake vendor compiles")
+    })
+}
+
 /// Builds the `host-harness` binary once per test binary and returns its path.
 pub fn harness_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
             build_plugin();
+            build_fake_vendor();
             cargo_build(&["-p", "host-harness", "--bin", "host-harness"]);
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
