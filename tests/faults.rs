@@ -234,6 +234,26 @@ fn a_body_cut_short_is_transient() {
     assert_eq!(error.class, ErrorClass::Transient, "{error:?}");
 }
 
+// ---- bad input from the host ----
+
+#[test]
+fn an_oversized_input_is_a_config_error_before_any_request() {
+    let mut s = Scenario::start("empty-tenant");
+    let ids: Vec<String> = (0..600_000).map(|i| format!("customer-{i:020}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let error = s
+        .plugin
+        .fetch_usage(&s.usage_input(Some(&ids), None))
+        .unwrap_err();
+    assert_eq!(error.class, ErrorClass::Config, "{error:?}");
+    assert!(
+        error.message.contains("the most accepted is"),
+        "{}",
+        error.message
+    );
+    assert!(s.replay.served().is_empty());
+}
+
 // ---- bugs in a plugin (the fake vendor of tests/fake-vendor misbehaves on request) ----
 
 #[test]

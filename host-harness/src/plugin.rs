@@ -4,7 +4,7 @@
 //! [`CompiledVendorPlugin`] is made once and [`HostedPlugin`]s are made from it as needed.
 //! Every failure of a call reaches the caller as the contract's [`PluginError`]: the plugin's
 //! own typed error when it set one, otherwise the runtime's failure mapped to a class
-//! (see [`classify_runtime_failure`]), never a wasm backtrace.
+//! (see `failure_of`), never a wasm backtrace.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -449,6 +449,20 @@ mod tests {
     }
 
     #[test]
+    fn a_web_page_for_one_customers_users_is_a_vendor_failure_of_that_account() {
+        let mut http = FakeHttp::new()
+            .json("/reports/customers", 200, CUSTOMERS)
+            .text(
+                "/reports/users?customerId=c1",
+                200,
+                "<html>maintenance</html>",
+            );
+        let usage = fetch_usage(&mut http, &input(Some(&["c1"]), None)).unwrap();
+        assert_eq!(usage.failed_accounts[0].error.class, ErrorClass::Vendor);
+        assert_eq!(records(&usage), [("c1", "billable-users", 3)]);
+    }
+
+    #[test]
     fn every_requested_pair_is_a_record_or_a_failure() {
         let mut http = FakeHttp::new()
             .json("/reports/customers", 200, CUSTOMERS)
