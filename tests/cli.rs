@@ -99,6 +99,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes a replay scenario folder with `exchanges` and credentials pointing at the replay.
+fn scenario_folder(name: &str, exchanges: Vec<Value>) -> PathBuf {
+    let folder = scratch(name);
+    let recording = json!({"source": "tests/cli.rs", "exchanges": exchanges});
+    std::fs::write(folder.join("exchanges.json"), recording.to_string()).expect("written");
+    let credentials = json!({"api_key": "k", "api_url": "{replay_url}"});
+    std::fs::write(folder.join("credentials.json"), credentials.to_string()).expect("written");
+    folder
+}
+
 /// Writes a copy of `manifest.json` with `change` applied and an absolute wasm path.
 fn manifest_with(name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
     let text = std::fs::read_to_string(root().join("manifest.json")).expect("manifest");
@@ -259,17 +269,11 @@ fn errors_print_typed_json_and_exit_with_the_class_code() {
 
 #[test]
 fn a_request_missing_from_the_recording_fails_loudly_naming_it() {
-    let folder = scratch("unrecorded-request");
-    let recording = json!({"source": "test", "exchanges": [{
+    let customers = json!({
         "request": {"method": "GET", "path": "/reportApi/api/v1/reports/customers", "headers": {"api_key": "<redacted>"}},
         "response": {"status": 200, "body": [{"id": "c1", "name": "C", "billingUsers": {"count": 1}}]}
-    }]});
-    std::fs::write(folder.join("exchanges.json"), recording.to_string()).expect("written");
-    std::fs::write(
-        folder.join("credentials.json"),
-        r#"{"api_key":"k","api_url":"{replay_url}"}"#,
-    )
-    .expect("written");
+    });
+    let folder = scenario_folder("unrecorded-request", vec![customers]);
     let run = harness(
         &["usage", "--replay", folder.to_str().expect("utf-8 path")],
         &[],
@@ -285,7 +289,6 @@ fn a_request_missing_from_the_recording_fails_loudly_naming_it() {
 
 #[test]
 fn a_recorded_exchange_the_seed_never_requests_fails_the_run() {
-    let folder = scratch("unused-exchange");
     let customers = json!({
         "request": {"method": "GET", "path": "/reportApi/api/v1/reports/customers"},
         "response": {"status": 200, "body": []}
@@ -294,13 +297,7 @@ fn a_recorded_exchange_the_seed_never_requests_fails_the_run() {
         "request": {"method": "GET", "path": "/reportApi/api/v1/reports/partners/profile"},
         "response": {"status": 200, "body": {}}
     });
-    let recording = json!({"source": "test", "exchanges": [customers, extra]});
-    std::fs::write(folder.join("exchanges.json"), recording.to_string()).expect("written");
-    std::fs::write(
-        folder.join("credentials.json"),
-        r#"{"api_key":"k","api_url":"{replay_url}"}"#,
-    )
-    .expect("written");
+    let folder = scenario_folder("unused-exchange", vec![customers, extra]);
     let run = harness(
         &["seed", "--replay", folder.to_str().expect("utf-8 path")],
         &[],
@@ -329,6 +326,26 @@ fn a_manifest_with_an_unknown_interface_version_is_refused() {
     assert!(
         run.stderr
             .contains("implements interface 2.0, but this harness speaks 1.0"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_manifest_whose_version_differs_from_the_module_is_refused() {
+    let manifest = manifest_with("version-0.2", |m| m["version"] = json!("0.2.0"));
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the plugin reports version 0.1.0 but its manifest says 0.2.0"),
         "{}",
         run.stderr
     );
@@ -392,7 +409,7 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
-            .contains("Fake Vendor (fake-vendor), interface 1.0"),
+            .contains("Fake Vendor (fake-vendor) 0.1.0, interface 1.0"),
         "{}",
         run.stdout
     );

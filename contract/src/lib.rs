@@ -150,6 +150,8 @@ pub struct CredentialsInput {
 pub struct Description {
     /// The interface version the plugin implements, `major.minor`.
     pub interface_version: String,
+    /// The plugin's own version (semver); a host checks it against the plugin's manifest.
+    pub plugin_version: String,
     /// Who the plugin talks to.
     pub vendor: Vendor,
     /// A JSON Schema (draft 2020-12) object of string properties; secrets carry `writeOnly: true`,

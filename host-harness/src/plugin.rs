@@ -38,6 +38,9 @@ pub enum LoadError {
     /// The module reports another interface version than its manifest.
     #[error("the plugin reports interface {reported} but its manifest says {manifest}")]
     InterfaceMismatch { reported: String, manifest: String },
+    /// The module reports another plugin version than its manifest.
+    #[error("the plugin reports version {reported} but its manifest says {manifest}: the manifest does not describe this module")]
+    VersionMismatch { reported: String, manifest: String },
 }
 
 /// A plugin compiled once, from which instances are made.
@@ -50,7 +53,7 @@ pub struct CompiledVendorPlugin {
 
 impl CompiledVendorPlugin {
     /// Compiles the manifest's module, allowing `extra_hosts` beside the manifest's hosts, and
-    /// checks its exports and the interface version it reports.
+    /// checks its exports and the interface and plugin versions it reports.
     pub fn compile(
         manifest: &PluginManifest,
         extra_hosts: &[String],
@@ -86,6 +89,12 @@ impl CompiledVendorPlugin {
             return Err(LoadError::InterfaceMismatch {
                 reported: description.interface_version,
                 manifest: manifest.interface_version.clone(),
+            });
+        }
+        if description.plugin_version != manifest.version {
+            return Err(LoadError::VersionMismatch {
+                reported: description.plugin_version,
+                manifest: manifest.version.clone(),
             });
         }
         let allowed_hosts = manifest.allowed_hosts.iter().chain(extra_hosts).cloned();

@@ -50,8 +50,11 @@ fn seed_steps(
         .map_err(|e| ("describe_credentials", e))?;
     let _ = writeln!(
         out,
-        "{} ({}), interface {}\n",
-        description.vendor.name, description.vendor.id, description.interface_version
+        "{} ({}) {}, interface {}\n",
+        description.vendor.name,
+        description.vendor.id,
+        description.plugin_version,
+        description.interface_version
     );
     let _ = writeln!(out, "1. Credentials the MSP enters");
     out.push_str(&table(

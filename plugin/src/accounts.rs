@@ -71,7 +71,7 @@ pub fn account_list(list: &CustomerList) -> AccountList {
 }
 
 /// Turns one customer into an account.
-pub fn account_of(customer: &Customer) -> Account {
+fn account_of(customer: &Customer) -> Account {
     let domain = customer
         .domain
         .as_deref()

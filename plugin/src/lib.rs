@@ -4,9 +4,9 @@
 //! Built for `wasm32-unknown-unknown` and loaded through Extism, it implements the five calls
 //! of [`plugin_contract`]. The layout keeps the vendor logic testable without wasm:
 //!
-//! - [`exports`](exports.rs) (wasm only) is the only glue: each `#[plugin_fn]` decodes its JSON,
-//!   calls [`SaasAlerts`] and encodes the answer or the typed error. It also supplies the
-//!   Extism-backed [`transport::HttpGet`].
+//! - `exports.rs` (wasm only) is the only glue: each `#[plugin_fn]` hands its input to
+//!   `plugin_contract::guest::run` with the call to make on [`SaasAlerts`], and the PDK's HTTP
+//!   is the [`transport::HttpGet`].
 //! - [`credentials`] (the form and its validation), [`client`] (endpoints and how their answers
 //!   are classified), [`model`] (the vendor's JSON), [`accounts`], [`services`] and [`usage`]
 //!   are plain Rust and run as native unit tests against a fake transport.
@@ -55,6 +55,7 @@ impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
     fn describe_credentials(&mut self, _: &CredentialsInput) -> Result<Description, PluginError> {
         Ok(Description {
             interface_version: INTERFACE_VERSION.to_owned(),
+            plugin_version: env!("CARGO_PKG_VERSION").to_owned(),
             vendor: Vendor {
                 id: "saas-alerts".to_owned(),
                 name: "SaaS Alerts".to_owned(),

@@ -18,6 +18,7 @@ impl VendorPlugin for FakeVendor {
     fn describe_credentials(&mut self, _: &CredentialsInput) -> Result<Description, PluginError> {
         Ok(Description {
             interface_version: INTERFACE_VERSION.to_owned(),
+            plugin_version: env!("CARGO_PKG_VERSION").to_owned(),
             vendor: Vendor {
                 id: "fake-vendor".to_owned(),
                 name: "Fake Vendor".to_owned(),
