@@ -419,3 +419,46 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
         run.stdout
     );
 }
+
+#[test]
+fn the_saas_alerts_plugin_passes_conformance() {
+    let run = harness(&["conformance", "--fixtures", "fixtures"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("7 checks, 0 failed"), "{}", run.stdout);
+}
+
+#[test]
+fn the_fake_vendor_plugin_passes_conformance() {
+    let args = [
+        "conformance",
+        "--manifest",
+        "tests/fake-vendor/manifest.json",
+        "--fixtures",
+        "tests/fake-vendor/fixtures",
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn conformance_fails_a_plugin_that_accepts_bad_credentials() {
+    let folder = scratch("conformance-accepting");
+    let happy = root().join("fixtures/happy-path");
+    let plan = json!({"valid": happy, "invalid_credentials": happy});
+    std::fs::write(folder.join("conformance.json"), plan.to_string()).expect("written");
+    let run = harness(
+        &[
+            "conformance",
+            "--fixtures",
+            folder.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("FAIL  bad credentials give auth: authenticate succeeded"),
+        "{}",
+        run.stdout
+    );
+}

@@ -15,8 +15,10 @@
 //! - [`retry`]: retries of `rate_limited` and `transient` failures inside a time budget.
 //! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
 //! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
+//! - [`conformance`]: the contract checks any vendor plugin must pass.
 //! - [`exit_code`]: the CLI's exit code for each error class.
 
+pub mod conformance;
 pub mod http;
 pub mod manifest;
 pub mod plugin;

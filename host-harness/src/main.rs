@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use host_harness::conformance::run_conformance;
 use host_harness::manifest::PluginManifest;
 use host_harness::plugin::CompiledVendorPlugin;
 use host_harness::replay::ReplayServer;
@@ -13,6 +14,9 @@ use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin};
 use serde::Serialize;
+
+/// The exit code of a conformance run with a failed check.
+const CONFORMANCE_FAILED: u8 = 3;
 
 /// Credentials come from `--credentials FILE` and from `HARNESS_CRED_<KEY>` variables (which
 /// win), never from the command line.
@@ -75,6 +79,12 @@ enum Command {
         #[command(flatten)]
         sync: SyncArgs,
     },
+    /// Run the contract checks every vendor plugin must pass (exit 3 when one fails).
+    Conformance {
+        /// Scenarios to replay, with a conformance.json naming the valid and invalid ones.
+        #[arg(long, value_name = "DIR")]
+        fixtures: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -124,12 +134,21 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
     }
     let mut extra_hosts = cli.allow_hosts.clone();
-    if replay.is_some() {
+    if replay.is_some() || matches!(cli.command, Command::Conformance { .. }) {
         extra_hosts.push("127.0.0.1".to_owned());
     }
     let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
     let compiled =
         CompiledVendorPlugin::compile(&manifest, &extra_hosts).map_err(|e| e.to_string())?;
+    if let Command::Conformance { fixtures } = &cli.command {
+        let report = run_conformance(&compiled, fixtures).map_err(|e| e.to_string())?;
+        print!("{}", report.render());
+        return Ok(if report.passed() {
+            0
+        } else {
+            CONFORMANCE_FAILED
+        });
+    }
     let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
     let mut plugin = Retrying::new(plugin, policy);
@@ -152,6 +171,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
             service_ids: (!services.is_empty()).then(|| services.clone()),
         })),
+        Command::Conformance { .. } => unreachable!("handled above"),
         Command::Seed { sync } => {
             let report = run_seed(&mut plugin, &credentials, &sync.as_of());
             print!("{}", report.text);
