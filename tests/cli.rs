@@ -122,17 +122,17 @@ fn manifest_with(name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
 }
 
 #[test]
-fn seed_on_the_bundled_fixtures_prints_the_whole_flow() {
-    let run = harness(
-        &[
-            "seed",
-            "--replay",
-            "fixtures/happy-path",
-            "--as-of",
-            "2026-11-01T00:00:00Z",
-        ],
-        &[],
-    );
+fn seed_on_the_bundled_fixtures_prints_the_whole_flow_with_mapping_and_review() {
+    let args = [
+        "seed",
+        "--replay",
+        "fixtures/happy-path",
+        "--psa",
+        "fixtures/happy-path/psa.json",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ];
+    let run = harness(&args, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_snapshot!(scrub(&run.stdout));
 }
@@ -460,5 +460,94 @@ fn conformance_fails_a_plugin_that_accepts_bad_credentials() {
             .contains("FAIL  bad credentials give auth: authenticate succeeded"),
         "{}",
         run.stdout
+    );
+}
+
+/// Runs `map` on the happy path and returns the mapping file it wrote.
+fn map_happy_path(name: &str) -> PathBuf {
+    let mapping = scratch(name).join("mapping.json");
+    let args = [
+        "map",
+        "--replay",
+        "fixtures/happy-path",
+        "--psa",
+        "fixtures/happy-path/psa.json",
+        "--mapping",
+        mapping.to_str().expect("utf-8 path"),
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    mapping
+}
+
+#[test]
+fn map_writes_a_mapping_file_saying_what_matched_and_why() {
+    let mapping = map_happy_path("map-happy-path");
+    let written = std::fs::read_to_string(mapping).expect("mapping written");
+    assert_snapshot!(written);
+}
+
+#[test]
+fn sync_a_month_later_keeps_a_renamed_customer_and_reports_a_vanished_one() {
+    let mapping = map_happy_path("map-then-sync");
+    let args = [
+        "sync",
+        "--replay",
+        "fixtures/tenant-next-month",
+        "--psa",
+        "fixtures/happy-path/psa.json",
+        "--mapping",
+        mapping.to_str().expect("utf-8 path"),
+        "--as-of",
+        "2026-12-01T00:00:00Z",
+        "--json",
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let review = run.json();
+    let acme = review["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["psa_account_id"] == "29683412")
+        .expect("Acme & Sons keeps its PSA line after the rename");
+    assert_eq!(
+        acme["vendor_accounts"][0],
+        "Acme & Sons Holdings (Ac7mE2sOnS9q4RtY1uVw)"
+    );
+    assert_eq!(
+        (acme["kind"].as_str(), acme["delta"].as_i64()),
+        (Some("reconcile"), Some(1))
+    );
+    let failed = &review["failed"][0];
+    assert_eq!(failed["vendor_account_id"], "Ho0lIlTd4g5h6j7k8l9M");
+    assert_eq!(failed["error"]["class"], "not_found");
+    assert_snapshot!(scrub(&run.stdout));
+}
+
+#[test]
+fn sync_refuses_a_mapping_without_a_mapped_service() {
+    let mapping = map_happy_path("unfinished-mapping");
+    let text = std::fs::read_to_string(&mapping).expect("mapping");
+    let mut value: Value = serde_json::from_str(&text).expect("mapping is JSON");
+    for service in value["services"].as_array_mut().expect("services") {
+        service["state"] = json!("excluded");
+    }
+    std::fs::write(&mapping, value.to_string()).expect("written");
+    let args = [
+        "sync",
+        "--replay",
+        "fixtures/happy-path",
+        "--psa",
+        "fixtures/happy-path/psa.json",
+        "--mapping",
+        mapping.to_str().expect("utf-8 path"),
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("the mapping is not finished"),
+        "{}",
+        run.stderr
     );
 }

@@ -361,7 +361,7 @@ fn the_key_appears_in_no_output_error_or_log_of_any_scenario() {
             "{:?}",
             s.plugin.fetch_usage(&s.usage_input(None, None))
         ));
-        produced.push(run_seed(&mut s.plugin, &s.credentials, support::AS_OF).text);
+        produced.push(run_seed(&mut s.plugin, &s.credentials, support::AS_OF, None).text);
     }
     let logs = logs.lock().unwrap_or_else(|p| p.into_inner());
     assert!(!logs.is_empty(), "logs were captured");

@@ -84,7 +84,7 @@ fn happy_path_4_fetch_usage_twice_gives_the_same_bytes() {
 #[test]
 fn happy_path_seed_flow_uses_every_recorded_exchange() {
     let mut s = Scenario::start("happy-path");
-    let report = run_seed(&mut s.plugin, &s.credentials, AS_OF);
+    let report = run_seed(&mut s.plugin, &s.credentials, AS_OF, None);
     assert!(report.failure.is_none());
     let served = s.replay.finish().expect("the replay went as recorded");
     assert_eq!(

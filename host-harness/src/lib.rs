@@ -16,14 +16,19 @@
 //! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
 //! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
 //! - [`conformance`]: the contract checks any vendor plugin must pass.
+//! - [`psa`], [`mapping`], [`review`]: the host's side of the seed: a PSA snapshot, mapping
+//!   vendor accounts and services onto it, and the review of a sync.
 //! - [`exit_code`]: the CLI's exit code for each error class.
 
 pub mod conformance;
 pub mod http;
 pub mod manifest;
+pub mod mapping;
 pub mod plugin;
+pub mod psa;
 pub mod replay;
 pub mod retry;
+pub mod review;
 pub mod seed;
 
 use plugin_contract::ErrorClass;

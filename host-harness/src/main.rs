@@ -8,9 +8,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use host_harness::conformance::run_conformance;
 use host_harness::manifest::PluginManifest;
+use host_harness::mapping::{auto_map, Mapping};
 use host_harness::plugin::CompiledVendorPlugin;
+use host_harness::psa::PsaSnapshot;
 use host_harness::replay::ReplayServer;
 use host_harness::retry::{RetryPolicy, Retrying};
+use host_harness::review::{sync, SyncError};
 use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin};
 use serde::Serialize;
@@ -78,6 +81,32 @@ enum Command {
     Seed {
         #[command(flatten)]
         sync: SyncArgs,
+        /// A PSA snapshot (JSON or CSV): adds auto-mapping and the review of the first sync.
+        #[arg(long, value_name = "FILE")]
+        psa: Option<PathBuf>,
+    },
+    /// Map vendor accounts and services onto a PSA snapshot; write the mapping file.
+    Map {
+        /// The PSA snapshot (JSON or CSV).
+        #[arg(long, value_name = "FILE")]
+        psa: PathBuf,
+        /// The mapping file: its decisions are kept, and it is rewritten.
+        #[arg(long, value_name = "FILE", default_value = "mapping.json")]
+        mapping: PathBuf,
+    },
+    /// Sync usage for the mapping and print the review (exit 1 if the mapping is not finished).
+    Sync {
+        #[command(flatten)]
+        sync: SyncArgs,
+        /// The PSA snapshot (JSON or CSV).
+        #[arg(long, value_name = "FILE")]
+        psa: PathBuf,
+        /// The mapping file written by `map` and edited by a person.
+        #[arg(long, value_name = "FILE", default_value = "mapping.json")]
+        mapping: PathBuf,
+        /// Print the review as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the contract checks every vendor plugin must pass (exit 3 when one fails).
     Conformance {
@@ -172,17 +201,65 @@ fn run(cli: Cli) -> Result<u8, String> {
             service_ids: (!services.is_empty()).then(|| services.clone()),
         })),
         Command::Conformance { .. } => unreachable!("handled above"),
-        Command::Seed { sync } => {
-            let report = run_seed(&mut plugin, &credentials, &sync.as_of());
+        Command::Seed { sync, psa } => {
+            let psa = psa.as_deref().map(load_psa).transpose()?;
+            let report = run_seed(&mut plugin, &credentials, &sync.as_of(), psa.as_ref());
             print!("{}", report.text);
             report
                 .failure
                 .map_or(0, |(_, e)| host_harness::exit_code(e.class))
         }
+        Command::Map { psa, mapping } => {
+            let psa = load_psa(psa)?;
+            let previous = if mapping.exists() {
+                read_mapping(mapping)?
+            } else {
+                Mapping::default()
+            };
+            let accounts = plugin.list_accounts(&input);
+            let services = plugin.list_services(&input);
+            match accounts.and_then(|a| services.map(|s| (a, s))) {
+                Ok((accounts, services)) => {
+                    let mapped = auto_map(&accounts.accounts, &services.services, &psa, &previous);
+                    let json = serde_json::to_string_pretty(&mapped).map_err(|e| e.to_string())?;
+                    std::fs::write(mapping, json + "\n")
+                        .map_err(|e| format!("cannot write {}: {e}", mapping.display()))?;
+                    print!("{}", mapped.render(&psa));
+                    println!("   Written to {}: edit state and psa_account_id / psa_product_id to decide.", mapping.display());
+                    0
+                }
+                Err(error) => print_result::<()>(Err(error)),
+            }
+        }
+        Command::Sync {
+            sync: args,
+            psa,
+            mapping,
+            json,
+        } => {
+            let psa = load_psa(psa)?;
+            let mapping = read_mapping(mapping)?;
+            match sync(&mut plugin, &credentials, &mapping, &psa, &args.as_of()) {
+                Ok(review) if *json => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&review).map_err(|e| e.to_string())?
+                    );
+                    0
+                }
+                Ok(review) => {
+                    print!("{}", review.render());
+                    0
+                }
+                Err(SyncError::Call { error, .. }) => print_result::<()>(Err(error)),
+                Err(not_finished) => return Err(not_finished.to_string()),
+            }
+        }
     };
-    // The seed flow makes every call, so it must use every recorded exchange; one command may not.
+    // The seed flow without a PSA counts every service of every account, so it must use every
+    // recorded exchange; other commands may use some.
     match (replay, &cli.command) {
-        (Some(replay), Command::Seed { .. }) => replay.finish().map(drop),
+        (Some(replay), Command::Seed { psa: None, .. }) => replay.finish().map(drop),
         (Some(replay), _) => replay.check_unmatched(),
         (None, _) => Ok(()),
     }
@@ -207,6 +284,21 @@ fn print_result<T: Serialize>(result: Result<T, PluginError>) -> u8 {
         Err(e) => eprintln!("host-harness: cannot print the result: {e}"),
     }
     code
+}
+
+fn load_psa(path: &Path) -> Result<PsaSnapshot, String> {
+    PsaSnapshot::load(path).map_err(|e| e.to_string())
+}
+
+fn read_mapping(path: &Path) -> Result<Mapping, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the mapping file {}: {e} (write it with `map`)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the mapping file {} is not valid: {e}", path.display()))
 }
 
 fn read_credentials(path: &Path) -> Result<Credentials, String> {

@@ -1,5 +1,7 @@
 //! The seed flow an MSP goes through after entering credentials, printed for a person:
-//! describe → authenticate → accounts and services generated (status pending) → first sync.
+//! describe → authenticate → accounts and services generated (status pending) → with a PSA
+//! snapshot, auto-mapping and the review of the first sync; without one, the first sync's
+//! counts.
 
 use std::fmt::Write;
 
@@ -7,6 +9,10 @@ use plugin_contract::{
     Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
 };
 use serde_json::Value;
+
+use crate::mapping::{auto_map, Mapping};
+use crate::psa::PsaSnapshot;
+use crate::review::{sync, SyncError};
 
 /// What the seed flow printed, and the error that stopped it, if one did.
 pub struct SeedReport {
@@ -16,14 +22,15 @@ pub struct SeedReport {
     pub failure: Option<(&'static str, PluginError)>,
 }
 
-/// Runs the seed flow with `credentials`, syncing usage `as_of`.
+/// Runs the seed flow with `credentials`, syncing usage `as_of`, mapping onto `psa` if given.
 pub fn run_seed(
     plugin: &mut impl VendorPlugin,
     credentials: &Credentials,
     as_of: &str,
+    psa: Option<&PsaSnapshot>,
 ) -> SeedReport {
     let mut text = String::new();
-    let failure = seed_steps(plugin, credentials, as_of, &mut text).err();
+    let failure = seed_steps(plugin, credentials, as_of, psa, &mut text).err();
     if let Some((step, error)) = &failure {
         let _ = writeln!(
             text,
@@ -40,6 +47,7 @@ fn seed_steps(
     plugin: &mut impl VendorPlugin,
     credentials: &Credentials,
     as_of: &str,
+    psa: Option<&PsaSnapshot>,
     out: &mut String,
 ) -> Result<(), (&'static str, PluginError)> {
     let input = CredentialsInput {
@@ -109,15 +117,36 @@ fn seed_steps(
         }),
     ));
 
-    let usage = plugin
-        .fetch_usage(&FetchUsageInput {
-            credentials: credentials.clone(),
-            as_of: as_of.to_owned(),
-            account_ids: None,
-            service_ids: None,
-        })
-        .map_err(|e| ("fetch_usage", e))?;
-    render_usage(&usage, &accounts.accounts, out);
+    if let Some(psa) = psa {
+        let mapping = auto_map(
+            &accounts.accounts,
+            &services.services,
+            psa,
+            &Mapping::default(),
+        );
+        let _ = writeln!(out, "\n4. Auto-mapping onto the PSA: exact names and the vendor's own PSA links; suggestions are never applied\n");
+        out.push_str(&mapping.render(psa));
+        let review = match sync(plugin, credentials, &mapping, psa, as_of) {
+            Ok(review) => review,
+            Err(SyncError::Call { call, error }) => return Err((call, error)),
+            Err(not_finished) => {
+                let _ = writeln!(out, "\n5. No sync: {not_finished}");
+                return Ok(());
+            }
+        };
+        let _ = writeln!(out, "\n5. First sync, for review and approval\n");
+        out.push_str(&review.render());
+    } else {
+        let usage = plugin
+            .fetch_usage(&FetchUsageInput {
+                credentials: credentials.clone(),
+                as_of: as_of.to_owned(),
+                account_ids: None,
+                service_ids: None,
+            })
+            .map_err(|e| ("fetch_usage", e))?;
+        render_usage(&usage, &accounts.accounts, out);
+    }
     let _ = writeln!(out, "\nIntegration status: active (first sync received)");
     Ok(())
 }
@@ -168,7 +197,7 @@ fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut 
     }
 }
 
-fn render_warnings(warnings: &[plugin_contract::Warning], out: &mut String) {
+pub(crate) fn render_warnings(warnings: &[plugin_contract::Warning], out: &mut String) {
     if !warnings.is_empty() {
         let _ = writeln!(out, "\n   Warnings");
         for warning in warnings {
@@ -209,7 +238,7 @@ fn credential_rows(schema: &Value) -> Vec<Vec<String>> {
 }
 
 /// Lays out rows under headers in columns, indented by three spaces.
-fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+pub(crate) fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let rows: Vec<Vec<String>> = rows.into_iter().collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {

@@ -1,0 +1,555 @@
+//! Mapping vendor accounts and services to PSA accounts and products, as the host does it.
+//!
+//! Accounts are matched, strongest first, by a `psa_refs` id naming a PSA account, then by an
+//! exact, character-for-character name (the host's only automatic rule). Names that agree only
+//! once case, spacing, punctuation, `&`/`and` and legal suffixes (Inc, LLC, Ltd…) are set aside
+//! are offered as suggestions, never applied. Two vendor accounts claiming one PSA account, or
+//! one name matching two PSA accounts, are flagged and left for a person. Services are matched
+//! by exact product name. Decisions already in a mapping file (mapped, excluded) are kept, by
+//! vendor id, so a customer renamed at the vendor keeps its mapping.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plugin_contract::{Account, Service};
+use serde::{Deserialize, Serialize};
+
+use crate::psa::PsaSnapshot;
+
+/// The mapping file a person reviews and edits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mapping {
+    /// One entry per vendor account, sorted by vendor id.
+    pub accounts: Vec<AccountMapping>,
+    /// One entry per vendor service, sorted by service id.
+    pub services: Vec<ServiceMapping>,
+}
+
+/// Where a vendor account goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountMapping {
+    /// The vendor's account id (the key; names may change).
+    pub vendor_account_id: String,
+    /// The vendor's name when mapped, for the person reading the file.
+    pub vendor_name: String,
+    /// The decision.
+    pub state: State,
+    /// The PSA account, when mapped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psa_account_id: Option<String>,
+    /// What the decision rests on.
+    pub basis: Basis,
+    /// Why, for a person.
+    pub reason: String,
+    /// Candidates a person may choose, never applied automatically.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A PSA account a person might map a vendor account to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The PSA account.
+    pub psa_account_id: String,
+    /// Its name.
+    pub psa_name: String,
+    /// Why it is suggested.
+    pub why: String,
+}
+
+/// Where a vendor service goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceMapping {
+    /// The vendor's service id.
+    pub service_id: String,
+    /// The service's name.
+    pub service_name: String,
+    /// The decision.
+    pub state: State,
+    /// The PSA product, when mapped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psa_product_id: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a mapping decision rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The vendor links the account to a PSA id.
+    PsaRef,
+    /// The names are identical.
+    ExactName,
+    /// A person's decision in the mapping file.
+    MappingFile,
+    /// Nothing: the entry waits for a person.
+    Nothing,
+}
+
+/// A mapping decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Goes to the named PSA record.
+    Mapped,
+    /// Left out on purpose; never synced.
+    Excluded,
+    /// Waits for a person.
+    Unmapped,
+}
+
+impl Mapping {
+    /// Tells whether the mapping is finished: at least one account and one service mapped.
+    pub fn is_finished(&self) -> bool {
+        self.accounts.iter().any(|a| a.state == State::Mapped)
+            && self.services.iter().any(|s| s.state == State::Mapped)
+    }
+
+    /// Renders what was matched and why, for a person.
+    pub fn render(&self, psa: &PsaSnapshot) -> String {
+        let psa_name = |id: &Option<String>| {
+            id.as_deref()
+                .map(|id| {
+                    format!(
+                        "{} ({id})",
+                        psa.account(id).map_or("?", |a| a.name.as_str())
+                    )
+                })
+                .unwrap_or_default()
+        };
+        let mut rows = Vec::new();
+        for entry in &self.accounts {
+            rows.push(vec![
+                format!("{} ({})", entry.vendor_name, entry.vendor_account_id),
+                state_name(entry.state).to_owned(),
+                psa_name(&entry.psa_account_id),
+                entry.reason.clone(),
+            ]);
+            for suggestion in &entry.suggestions {
+                rows.push(vec![
+                    String::new(),
+                    "suggestion".to_owned(),
+                    format!("{} ({})", suggestion.psa_name, suggestion.psa_account_id),
+                    suggestion.why.clone(),
+                ]);
+            }
+        }
+        let mut out = crate::seed::table(&["VENDOR ACCOUNT", "STATE", "PSA ACCOUNT", "WHY"], rows);
+        out.push('\n');
+        out.push_str(&crate::seed::table(
+            &["SERVICE", "STATE", "PSA PRODUCT", "WHY"],
+            self.services.iter().map(|s| {
+                vec![
+                    s.service_id.clone(),
+                    state_name(s.state).to_owned(),
+                    s.psa_product_id.clone().unwrap_or_default(),
+                    s.reason.clone(),
+                ]
+            }),
+        ));
+        let mapped = |states: Vec<State>| states.iter().filter(|s| **s == State::Mapped).count();
+        out.push_str(&format!(
+            "\n   {} of {} accounts and {} of {} services mapped; mapping {}\n",
+            mapped(self.accounts.iter().map(|a| a.state).collect()),
+            self.accounts.len(),
+            mapped(self.services.iter().map(|s| s.state).collect()),
+            self.services.len(),
+            if self.is_finished() {
+                "finished"
+            } else {
+                "not finished: map at least one account and one service"
+            }
+        ));
+        out
+    }
+
+    /// Returns the PSA account a vendor account is mapped to.
+    pub fn psa_account_of(&self, vendor_account_id: &str) -> Option<&str> {
+        self.accounts
+            .iter()
+            .find(|a| a.vendor_account_id == vendor_account_id && a.state == State::Mapped)
+            .and_then(|a| a.psa_account_id.as_deref())
+    }
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Mapped => "mapped",
+        State::Excluded => "excluded",
+        State::Unmapped => "unmapped",
+    }
+}
+
+/// Maps `accounts` and `services` onto `psa`, keeping the decisions of `previous`.
+pub fn auto_map(
+    accounts: &[Account],
+    services: &[Service],
+    psa: &PsaSnapshot,
+    previous: &Mapping,
+) -> Mapping {
+    let mut mapped: Vec<AccountMapping> = accounts
+        .iter()
+        .map(|account| map_account(account, psa, previous))
+        .collect();
+    flag_shared_psa_accounts(&mut mapped);
+    mapped.sort_by(|a, b| a.vendor_account_id.cmp(&b.vendor_account_id));
+    let mut services: Vec<ServiceMapping> = services
+        .iter()
+        .map(|service| map_service(service, psa, previous))
+        .collect();
+    services.sort_by(|a, b| a.service_id.cmp(&b.service_id));
+    Mapping {
+        accounts: mapped,
+        services,
+    }
+}
+
+fn map_account(account: &Account, psa: &PsaSnapshot, previous: &Mapping) -> AccountMapping {
+    let entry = |state, psa_account_id: Option<&str>, basis, reason: String| AccountMapping {
+        vendor_account_id: account.id.clone(),
+        vendor_name: account.name.clone(),
+        state,
+        psa_account_id: psa_account_id.map(str::to_owned),
+        basis,
+        reason,
+        suggestions: Vec::new(),
+    };
+    if let Some(kept) = previous
+        .accounts
+        .iter()
+        .find(|a| a.vendor_account_id == account.id && a.state != State::Unmapped)
+    {
+        return entry(
+            kept.state,
+            kept.psa_account_id.as_deref(),
+            Basis::MappingFile,
+            "kept from the mapping file".into(),
+        );
+    }
+    let by_ref: BTreeSet<&str> = account
+        .psa_refs
+        .iter()
+        .filter_map(|r| psa.account(&r.id).map(|a| a.id.as_str()))
+        .collect();
+    if by_ref.len() == 1 {
+        let id = by_ref.iter().next().copied();
+        return entry(
+            State::Mapped,
+            id,
+            Basis::PsaRef,
+            "the vendor links this account to that PSA id".into(),
+        );
+    }
+    if by_ref.len() > 1 {
+        let ids: Vec<&str> = by_ref.into_iter().collect();
+        return entry(
+            State::Unmapped,
+            None,
+            Basis::Nothing,
+            format!(
+                "conflict: the vendor links it to several PSA accounts ({})",
+                ids.join(", ")
+            ),
+        );
+    }
+    let exact: Vec<&str> = psa
+        .accounts
+        .iter()
+        .filter(|p| p.name == account.name)
+        .map(|p| p.id.as_str())
+        .collect();
+    match exact.as_slice() {
+        [id] => entry(
+            State::Mapped,
+            Some(id),
+            Basis::ExactName,
+            "the PSA has an account of exactly this name".into(),
+        ),
+        [] => {
+            let mut unmapped = entry(
+                State::Unmapped,
+                None,
+                Basis::Nothing,
+                "no PSA account has this name or id".into(),
+            );
+            unmapped.suggestions = suggestions(account, psa);
+            unmapped
+        }
+        ids => entry(
+            State::Unmapped,
+            None,
+            Basis::Nothing,
+            format!(
+                "conflict: the name matches several PSA accounts ({})",
+                ids.join(", ")
+            ),
+        ),
+    }
+}
+
+/// Unmaps automatic matches that claim a PSA account another vendor account also claims.
+fn flag_shared_psa_accounts(mapped: &mut [AccountMapping]) {
+    let mut claims: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in mapped.iter().filter(|a| a.state == State::Mapped) {
+        if let Some(id) = &entry.psa_account_id {
+            claims
+                .entry(id.clone())
+                .or_default()
+                .push(entry.vendor_account_id.clone());
+        }
+    }
+    for entry in mapped.iter_mut().filter(|a| a.basis != Basis::MappingFile) {
+        let Some(id) = entry.psa_account_id.clone() else {
+            continue;
+        };
+        let Some(claimants) = claims.get(&id).filter(|c| c.len() > 1) else {
+            continue;
+        };
+        if claimants.contains(&entry.vendor_account_id) {
+            entry.state = State::Unmapped;
+            entry.psa_account_id = None;
+            entry.basis = Basis::Nothing;
+            entry.reason = format!(
+                "conflict: vendor accounts {} all match PSA account {id}",
+                claimants.join(", ")
+            );
+        }
+    }
+}
+
+fn suggestions(account: &Account, psa: &PsaSnapshot) -> Vec<Suggestion> {
+    let wanted = normalize_name(&account.name);
+    psa.accounts
+        .iter()
+        .filter(|p| !wanted.is_empty() && normalize_name(&p.name) == wanted)
+        .map(|p| Suggestion {
+            psa_account_id: p.id.clone(),
+            psa_name: p.name.clone(),
+            why: "same name once case, spacing, punctuation and legal suffixes are set aside"
+                .into(),
+        })
+        .collect()
+}
+
+fn map_service(service: &Service, psa: &PsaSnapshot, previous: &Mapping) -> ServiceMapping {
+    let entry = |state, psa_product_id: Option<String>, reason: &str| ServiceMapping {
+        service_id: service.id.clone(),
+        service_name: service.name.clone(),
+        state,
+        psa_product_id,
+        reason: reason.to_owned(),
+    };
+    if let Some(kept) = previous
+        .services
+        .iter()
+        .find(|s| s.service_id == service.id && s.state != State::Unmapped)
+    {
+        return entry(
+            kept.state,
+            kept.psa_product_id.clone(),
+            "kept from the mapping file",
+        );
+    }
+    let products: BTreeSet<&str> = psa
+        .agreement_lines
+        .iter()
+        .filter(|l| l.product_name == service.name)
+        .map(|l| l.product_id.as_str())
+        .collect();
+    match products.into_iter().collect::<Vec<_>>().as_slice() {
+        [id] => entry(
+            State::Mapped,
+            Some(id.to_string()),
+            "a PSA product has exactly this name",
+        ),
+        [] => entry(State::Unmapped, None, "no PSA product has this name"),
+        _ => entry(
+            State::Unmapped,
+            None,
+            "conflict: several PSA products have this name",
+        ),
+    }
+}
+
+/// Folds a company name for comparison: lowercase, `&` as `and`, punctuation and legal suffixes
+/// dropped, spacing collapsed.
+pub fn normalize_name(name: &str) -> String {
+    const SUFFIXES: [&str; 14] = [
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "ab",
+        "plc",
+        "pty",
+        "sa",
+    ];
+    let folded: String = name
+        .to_lowercase()
+        .replace('&', " and ")
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::psa::{AgreementLine, PsaAccount};
+    use plugin_contract::PsaRef;
+
+    fn account(id: &str, name: &str, refs: &[&str]) -> Account {
+        Account {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            status: "active".into(),
+            domains: Vec::new(),
+            psa_refs: refs
+                .iter()
+                .map(|r| PsaRef {
+                    system: "psa".into(),
+                    id: r.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn psa(accounts: &[(&str, &str)]) -> PsaSnapshot {
+        PsaSnapshot {
+            source: String::new(),
+            accounts: accounts
+                .iter()
+                .map(|(id, name)| PsaAccount {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                })
+                .collect(),
+            agreement_lines: Vec::new(),
+        }
+    }
+
+    fn decide(accounts: &[Account], psa: &PsaSnapshot) -> Vec<(String, State, Option<String>)> {
+        auto_map(accounts, &[], psa, &Mapping::default())
+            .accounts
+            .into_iter()
+            .map(|a| (a.vendor_account_id, a.state, a.psa_account_id))
+            .collect()
+    }
+
+    #[test]
+    fn exact_names_map_and_near_names_are_only_suggested() {
+        let psa = psa(&[("1", "Acme & Sons"), ("2", "Hooli Ltd")]);
+        let mapping = auto_map(
+            &[
+                account("a", "Acme & Sons", &[]),
+                account("b", "Hooli Ltd.", &[]),
+            ],
+            &[],
+            &psa,
+            &Mapping::default(),
+        );
+        assert_eq!(mapping.accounts[0].psa_account_id.as_deref(), Some("1"));
+        assert_eq!(mapping.accounts[1].state, State::Unmapped);
+        assert_eq!(mapping.accounts[1].suggestions[0].psa_account_id, "2");
+    }
+
+    #[test]
+    fn a_psa_ref_beats_a_name() {
+        let psa = psa(&[("1", "Acme"), ("2", "Other")]);
+        assert_eq!(
+            decide(&[account("a", "Acme", &["2"])], &psa),
+            [("a".into(), State::Mapped, Some("2".into()))]
+        );
+    }
+
+    #[test]
+    fn two_vendor_accounts_claiming_one_psa_account_are_flagged_not_guessed() {
+        let psa = psa(&[("1", "Acme")]);
+        let decisions = decide(
+            &[account("a", "Acme", &[]), account("b", "Other", &["1"])],
+            &psa,
+        );
+        assert!(decisions
+            .iter()
+            .all(|(_, state, id)| *state == State::Unmapped && id.is_none()));
+    }
+
+    #[test]
+    fn one_name_matching_two_psa_accounts_is_flagged() {
+        let psa = psa(&[("1", "Acme"), ("2", "Acme")]);
+        let mapping = auto_map(&[account("a", "Acme", &[])], &[], &psa, &Mapping::default());
+        assert_eq!(mapping.accounts[0].state, State::Unmapped);
+        assert!(mapping.accounts[0].reason.starts_with("conflict"));
+    }
+
+    #[test]
+    fn decisions_in_the_mapping_file_are_kept_by_id_across_renames() {
+        let psa = psa(&[("1", "Acme")]);
+        let first = auto_map(&[account("a", "Acme", &[])], &[], &psa, &Mapping::default());
+        let renamed = auto_map(&[account("a", "Acme Renamed", &[])], &[], &psa, &first);
+        assert_eq!(renamed.accounts[0].psa_account_id.as_deref(), Some("1"));
+        assert_eq!(renamed.accounts[0].vendor_name, "Acme Renamed");
+    }
+
+    #[test]
+    fn finished_needs_an_account_and_a_service() {
+        let psa = PsaSnapshot {
+            source: String::new(),
+            accounts: vec![PsaAccount {
+                id: "1".into(),
+                name: "Acme".into(),
+            }],
+            agreement_lines: vec![AgreementLine {
+                account_id: "1".into(),
+                product_id: "P".into(),
+                product_name: "Seats".into(),
+                quantity: 1,
+            }],
+        };
+        let service = |name: &str| Service {
+            id: "s".into(),
+            name: name.into(),
+            description: String::new(),
+            category: "other".into(),
+            subcategory: "other".into(),
+            unit: "seat".into(),
+        };
+        assert!(auto_map(
+            &[account("a", "Acme", &[])],
+            &[service("Seats")],
+            &psa,
+            &Mapping::default()
+        )
+        .is_finished());
+        assert!(!auto_map(
+            &[account("a", "Acme", &[])],
+            &[service("Other")],
+            &psa,
+            &Mapping::default()
+        )
+        .is_finished());
+    }
+
+    #[test]
+    fn names_fold_case_spacing_punctuation_and_legal_suffixes() {
+        assert_eq!(normalize_name("Hooli Ltd."), "hooli");
+        assert_eq!(normalize_name("  ACME &  Sons, LLC "), "acme and sons");
+        assert_eq!(
+            normalize_name("Umbrella Health, LLC"),
+            normalize_name("umbrella health")
+        );
+        assert_eq!(normalize_name("Ltd"), "ltd");
+    }
+}
