@@ -84,7 +84,10 @@ fn vendor_server() -> ReplayServer {
             get(
                 "/reports/users",
                 Some(("customerId", "cust0000000000000002")),
-                json!([{"isBillable": true, "product": {"type": "ms"}}, {"isBillable": false, "product": {"type": "ms"}}]),
+                json!([
+                    {"name": "Grace Hopper", "email": "grace@beta-bakery.example", "ip": "203.0.113.9", "isBillable": true, "product": {"type": "ms"}},
+                    {"name": "Alan Turing", "email": "alan@beta-bakery.example", "ip": "203.0.113.10", "isBillable": false, "product": {"type": "ms"}}
+                ]),
             ),
         ],
     };
@@ -549,5 +552,84 @@ fn sync_refuses_a_mapping_without_a_mapped_service() {
         run.stderr.contains("the mapping is not finished"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn record_writes_fixtures_without_the_key_or_personal_data_that_replay_to_the_same_counts() {
+    let server = vendor_server();
+    let out = scratch("recorded");
+    let env = [
+        ("HARNESS_CRED_API_KEY", SECRET_KEY),
+        ("HARNESS_CRED_API_URL", server.base_url()),
+    ];
+    let as_of = ["--as-of", "2026-11-01T00:00:00Z"];
+    let record = [
+        "record",
+        "--allow-host",
+        "127.0.0.1",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    let run = harness(&[&record[..], &as_of[..]].concat(), &env);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    let exchanges = std::fs::read_to_string(out.join("exchanges.json")).expect("exchanges written");
+    let credentials =
+        std::fs::read_to_string(out.join("credentials.json")).expect("credentials written");
+    for personal in [
+        SECRET_KEY,
+        "grace@",
+        "alan@",
+        "Grace Hopper",
+        "Alan Turing",
+        "203.0.113.9",
+        "203.0.113.10",
+    ] {
+        assert!(
+            !exchanges.contains(personal) && !credentials.contains(personal),
+            "{personal} was written"
+        );
+    }
+    for pseudonym in [
+        "person-1@beta-bakery.example",
+        "Person 1",
+        "198.51.100.",
+        "Beta Bakery",
+    ] {
+        assert!(
+            exchanges.contains(pseudonym),
+            "{pseudonym} missing from {exchanges}"
+        );
+    }
+    assert!(
+        exchanges.contains("\"api_key\": \"<redacted>\""),
+        "{exchanges}"
+    );
+    assert!(credentials.contains("{replay_url}"), "{credentials}");
+
+    // The recording replays strictly and gives the counts the live server gave.
+    let live = harness(
+        &[&["usage", "--allow-host", "127.0.0.1"][..], &as_of[..]].concat(),
+        &env,
+    );
+    let replayed = harness(
+        &[
+            &["usage", "--replay", out.to_str().expect("utf-8 path")][..],
+            &as_of[..],
+        ]
+        .concat(),
+        &[],
+    );
+    assert_eq!(replayed.code, 0, "{}{}", replayed.stdout, replayed.stderr);
+    assert_eq!(live.json()["records"], replayed.json()["records"]);
+    let seed = harness(
+        &["seed", "--replay", out.to_str().expect("utf-8 path")],
+        &[],
+    );
+    assert_eq!(
+        seed.code, 0,
+        "every recorded exchange is used by a replayed seed: {}",
+        seed.stderr
     );
 }

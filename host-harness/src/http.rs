@@ -51,6 +51,37 @@ pub struct CallHttp {
     headers: BTreeMap<String, String>,
     /// The failure that ended the call, if a request failed.
     pub failure: Option<TransportFailure>,
+    /// Whether to keep every exchange in `recorded`.
+    pub record: bool,
+    /// The exchanges of the call, when recording.
+    pub recorded: Vec<RawExchange>,
+}
+
+impl CallHttp {
+    /// Returns the state of a call that keeps its exchanges when `record` is set.
+    pub fn new(record: bool) -> CallHttp {
+        CallHttp {
+            record,
+            ..CallHttp::default()
+        }
+    }
+}
+
+/// A request and its response, as they crossed the wire (secrets included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawExchange {
+    /// The method, uppercase.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// The request headers the plugin sent.
+    pub request_headers: BTreeMap<String, String>,
+    /// The response status.
+    pub status: u16,
+    /// The response headers, lowercase names.
+    pub response_headers: BTreeMap<String, String>,
+    /// The response body.
+    pub body: Vec<u8>,
 }
 
 /// The state a call passes to the host functions as its Extism host context.
@@ -118,10 +149,27 @@ fn http_request(
     let mut call = lock(&state);
     call.status = 0;
     call.headers.clear();
-    match send(&request, body, remaining, &policy) {
-        Ok(response) => {
+    let request: Result<extism_manifest::HttpRequest, _> =
+        serde_json::from_slice(&request).map_err(|e| TransportFailure::BadRequest(e.to_string()));
+    match request.and_then(|request| send(&request, body, remaining, &policy).map(|r| (request, r)))
+    {
+        Ok((request, response)) => {
             call.status = response.status;
-            call.headers = response.headers;
+            call.headers = response.headers.clone();
+            if call.record {
+                call.recorded.push(RawExchange {
+                    method: request
+                        .method
+                        .as_deref()
+                        .unwrap_or("GET")
+                        .to_ascii_uppercase(),
+                    url: request.url,
+                    request_headers: request.headers,
+                    status: response.status,
+                    response_headers: response.headers,
+                    body: response.body.clone(),
+                });
+            }
             drop(call);
             let handle = plugin.memory_new(&response.body[..])?;
             outputs[0] = plugin.memory_to_val(handle);
@@ -174,13 +222,11 @@ struct Response {
 }
 
 fn send(
-    request: &[u8],
+    request: &extism_manifest::HttpRequest,
     body: Option<Vec<u8>>,
     remaining: Option<Duration>,
     policy: &HttpPolicy,
 ) -> Result<Response, TransportFailure> {
-    let request: extism_manifest::HttpRequest =
-        serde_json::from_slice(request).map_err(|e| TransportFailure::BadRequest(e.to_string()))?;
     let url = url::Url::parse(&request.url)
         .map_err(|e| TransportFailure::BadRequest(format!("invalid URL: {e}")))?;
     let host = url.host_str().unwrap_or_default().to_owned();
@@ -266,10 +312,13 @@ mod tests {
         }
     }
 
+    fn request(url: &str) -> extism_manifest::HttpRequest {
+        extism_manifest::HttpRequest::new(url)
+    }
+
     #[test]
     fn hosts_outside_allowed_hosts_are_refused_before_connecting() {
-        let request = br#"{"url":"http://127.0.0.1:1/x","headers":{},"method":"GET"}"#;
-        let failure = send(request, None, None, &policy()).err();
+        let failure = send(&request("http://127.0.0.1:1/x"), None, None, &policy()).err();
         assert_eq!(
             failure,
             Some(TransportFailure::HostNotAllowed {
@@ -279,15 +328,20 @@ mod tests {
     }
 
     #[test]
-    fn a_request_that_is_not_json_is_a_bad_request() {
-        let failure = send(b"nope", None, None, &policy()).err();
+    fn a_url_that_cannot_be_parsed_is_a_bad_request() {
+        let failure = send(&request("not a url"), None, None, &policy()).err();
         assert!(matches!(failure, Some(TransportFailure::BadRequest(_))));
     }
 
     #[test]
     fn no_time_left_is_a_timeout_before_connecting() {
-        let request = br#"{"url":"https://api.example.com/x","headers":{}}"#;
-        let failure = send(request, None, Some(Duration::ZERO), &policy()).err();
+        let failure = send(
+            &request("https://api.example.com/x"),
+            None,
+            Some(Duration::ZERO),
+            &policy(),
+        )
+        .err();
         assert_eq!(failure, Some(TransportFailure::Timeout));
     }
 }

@@ -13,6 +13,8 @@
 //! - [`plugin`]: compiles a plugin once, makes instances, and exposes the five calls through the
 //!   contract's [`VendorPlugin`](plugin_contract::VendorPlugin) trait with typed errors.
 //! - [`retry`]: retries of `rate_limited` and `transient` failures inside a time budget.
+//! - [`record`]: turns live exchanges into fixtures, secrets removed and personal data
+//!   pseudonymized.
 //! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
 //! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
 //! - [`conformance`]: the contract checks any vendor plugin must pass.
@@ -26,6 +28,7 @@ pub mod manifest;
 pub mod mapping;
 pub mod plugin;
 pub mod psa;
+pub mod record;
 pub mod replay;
 pub mod retry;
 pub mod review;

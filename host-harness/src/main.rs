@@ -11,6 +11,7 @@ use host_harness::manifest::PluginManifest;
 use host_harness::mapping::{auto_map, Mapping};
 use host_harness::plugin::CompiledVendorPlugin;
 use host_harness::psa::PsaSnapshot;
+use host_harness::record::fixtures_of;
 use host_harness::replay::ReplayServer;
 use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::review::{sync, SyncError};
@@ -108,6 +109,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the seed flow against the live vendor and write what crossed the wire as fixtures.
+    Record {
+        #[command(flatten)]
+        sync: SyncArgs,
+        /// The scenario folder to write (exchanges.json, credentials.json).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Run the contract checks every vendor plugin must pass (exit 3 when one fails).
     Conformance {
         /// Scenarios to replay, with a conformance.json naming the valid and invalid ones.
@@ -178,6 +187,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             CONFORMANCE_FAILED
         });
     }
+    if let Command::Record { sync, out } = &cli.command {
+        return record(&compiled, &credentials, &sync.as_of(), out);
+    }
     let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
     let mut plugin = Retrying::new(plugin, policy);
@@ -200,7 +212,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
             service_ids: (!services.is_empty()).then(|| services.clone()),
         })),
-        Command::Conformance { .. } => unreachable!("handled above"),
+        Command::Conformance { .. } | Command::Record { .. } => unreachable!("handled above"),
         Command::Seed { sync, psa } => {
             let psa = psa.as_deref().map(load_psa).transpose()?;
             let report = run_seed(&mut plugin, &credentials, &sync.as_of(), psa.as_ref());
@@ -284,6 +296,55 @@ fn print_result<T: Serialize>(result: Result<T, PluginError>) -> u8 {
         Err(e) => eprintln!("host-harness: cannot print the result: {e}"),
     }
     code
+}
+
+/// Runs the seed flow with recording on and writes the scenario folder `out`.
+fn record(
+    compiled: &CompiledVendorPlugin,
+    credentials: &Credentials,
+    as_of: &str,
+    out: &Path,
+) -> Result<u8, String> {
+    let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+    plugin.start_recording();
+    let report = run_seed(&mut plugin, credentials, as_of, None);
+    let raw = plugin.take_recording();
+    let secrets: Vec<String> = compiled
+        .secret_fields()
+        .iter()
+        .filter_map(|field| credentials.get(field))
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let source = format!(
+        "Recorded by `host-harness record` on {as_of} from {} ({}); secrets removed, e-mail addresses, person names and IP addresses pseudonymized.",
+        compiled.description().vendor.name,
+        compiled.manifest().id
+    );
+    let (recording, replay_credentials) =
+        fixtures_of(&raw, credentials, &secrets, &compiled.url_fields(), source);
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let write = |name: &str, json: Result<String, serde_json::Error>| {
+        let path = out.join(name);
+        let text = json.map_err(|e| e.to_string())?;
+        std::fs::write(&path, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write("exchanges.json", serde_json::to_string_pretty(&recording))?;
+    write(
+        "credentials.json",
+        serde_json::to_string_pretty(&replay_credentials),
+    )?;
+    print!("{}", report.text);
+    println!(
+        "\nRecorded {} exchanges into {}; replay them with: host-harness seed --replay {}",
+        recording.exchanges.len(),
+        out.display(),
+        out.display()
+    );
+    Ok(report
+        .failure
+        .map_or(0, |(_, e)| host_harness::exit_code(e.class)))
 }
 
 fn load_psa(path: &Path) -> Result<PsaSnapshot, String> {

@@ -17,7 +17,9 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
-use crate::http::{host_functions, CallHttp, HttpPolicy, SharedCallHttp, TransportFailure};
+use crate::http::{
+    host_functions, CallHttp, HttpPolicy, RawExchange, SharedCallHttp, TransportFailure,
+};
 use crate::manifest::{check_interface_version, ManifestError, PluginManifest};
 
 /// Why a plugin could not be loaded.
@@ -123,6 +125,20 @@ impl CompiledVendorPlugin {
         &self.description
     }
 
+    /// Returns the credentials the schema marks `writeOnly`.
+    pub fn secret_fields(&self) -> &[String] {
+        &self.guard.secret_fields
+    }
+
+    /// Returns the credentials the schema marks `format: uri`.
+    pub fn url_fields(&self) -> Vec<String> {
+        self.guard
+            .url_fields
+            .iter()
+            .map(|(field, _)| field.clone())
+            .collect()
+    }
+
     /// Returns the manifest the plugin was loaded from.
     pub fn manifest(&self) -> &PluginManifest {
         &self.manifest
@@ -138,6 +154,8 @@ pub struct HostedPlugin {
     compiled: CompiledPlugin,
     guard: CredentialGuard,
     timeout_ms: u64,
+    /// Every HTTP exchange since recording started, when recording.
+    recording: Option<Vec<RawExchange>>,
 }
 
 impl HostedPlugin {
@@ -151,7 +169,18 @@ impl HostedPlugin {
             compiled: compiled.clone(),
             guard,
             timeout_ms,
+            recording: None,
         })
+    }
+
+    /// Starts keeping every HTTP exchange of the following calls.
+    pub fn start_recording(&mut self) {
+        self.recording = Some(Vec::new());
+    }
+
+    /// Returns the exchanges kept since recording started, and stops recording.
+    pub fn take_recording(&mut self) -> Vec<RawExchange> {
+        self.recording.take().unwrap_or_default()
     }
 
     fn call<I: Serialize, O: DeserializeOwned>(
@@ -178,18 +207,24 @@ impl HostedPlugin {
     /// Runs one export; after a trap, replaces the instance so the next call starts clean.
     fn invoke(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, PluginError> {
         let started = Instant::now();
-        let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::default()));
-        let error = match self
+        let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::new(self.recording.is_some())));
+        let result = self
             .plugin
             .call_with_host_context::<&[u8], Vec<u8>, SharedCallHttp>(
                 export,
                 input,
                 Arc::clone(&http),
-            ) {
+            );
+        let mut http = http.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(recording) = &mut self.recording {
+            recording.append(&mut http.recorded);
+        }
+        let error = match result {
             Ok(output) => return Ok(output),
             Err(error) => error,
         };
-        let transport = http.lock().map(|mut h| h.failure.take()).unwrap_or(None);
+        let transport = http.failure.take();
+        drop(http);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let typed = failure_of(export, &error, transport, elapsed_ms, self.timeout_ms);
         if !is_clean_failure(&error) {

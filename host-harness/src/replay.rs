@@ -349,7 +349,7 @@ fn describe(request: &RecordedRequest) -> String {
 }
 
 /// Decodes `a=1&b=x%20y` into a map.
-fn parse_query(raw: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_query(raw: &str) -> BTreeMap<String, String> {
     raw.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
