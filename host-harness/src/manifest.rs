@@ -79,6 +79,9 @@ pub enum ManifestError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    /// The plugin version is not semver.
+    #[error("the manifest's version {0:?} is not a semantic version (MAJOR.MINOR.PATCH)")]
+    InvalidVersion(String),
     /// The plugin speaks a contract version this harness does not.
     #[error("the plugin implements interface {found}, but this harness speaks {supported} (same major, minor not newer)")]
     UnsupportedInterface { found: String, supported: String },
@@ -110,6 +113,9 @@ impl PluginManifest {
                 source,
             })?;
         check_interface_version(&manifest.interface_version)?;
+        if !is_semver(&manifest.version) {
+            return Err(ManifestError::InvalidVersion(manifest.version));
+        }
         if manifest.wasm.path.is_relative() {
             let folder = path.parent().unwrap_or(Path::new("."));
             manifest.wasm.path = folder.join(&manifest.wasm.path);
@@ -147,6 +153,16 @@ impl PluginManifest {
             .with_memory_options(memory)
             .with_timeout(Duration::from_millis(self.limits.timeout_ms))
     }
+}
+
+/// Tells whether `version` is `MAJOR.MINOR.PATCH`, optionally with `-pre` and `+build` parts.
+pub fn is_semver(version: &str) -> bool {
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Returns the lowercase hex SHA-256 of `bytes`.
@@ -189,6 +205,16 @@ mod tests {
                 check_interface_version(unsupported).is_err(),
                 "{unsupported}"
             );
+        }
+    }
+
+    #[test]
+    fn plugin_versions_must_be_semver() {
+        for good in ["0.1.0", "1.2.3-beta.1", "10.0.0+build.5"] {
+            assert!(is_semver(good), "{good}");
+        }
+        for bad in ["1.0", "v1.0.0", "1.0.x", "", "1..0"] {
+            assert!(!is_semver(bad), "{bad}");
         }
     }
 
