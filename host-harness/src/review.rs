@@ -1,7 +1,7 @@
 //! A sync and the review a person approves, per PSA agreement line, as the host shows it.
 //!
-//! Usage is fetched for the mapped services of every account that is not excluded (mapped
-//! ones to review, unmapped ones to show usage nobody bills). Mapped vendor accounts and
+//! Usage is fetched for the mapped services of every account that is not excluded: mapped ones
+//! to review, the others (new customers included) to show usage nobody bills. Mapped vendor accounts and
 //! services are grouped by (PSA account, PSA product), so several services mapped to one
 //! product add up. Each group is **new revenue** (vendor usage, no PSA line), **reconcile**
 //! (quantities differ) or **no change**. A group with any pair the vendor could not read is
@@ -123,12 +123,6 @@ pub fn sync(
         .filter(|s| s.state == State::Mapped)
         .filter_map(|s| Some((s.service_id.as_str(), s.psa_product_id.as_deref()?)))
         .collect();
-    let wanted_accounts: Vec<String> = mapping
-        .accounts
-        .iter()
-        .filter(|a| a.state != State::Excluded)
-        .map(|a| a.vendor_account_id.clone())
-        .collect();
     let input = CredentialsInput {
         credentials: credentials.clone(),
     };
@@ -138,6 +132,24 @@ pub fn sync(
             call: "list_accounts",
             error,
         })?;
+    // Mapped accounts (even ones the vendor no longer lists, to report them) and every other
+    // account the vendor lists now, new ones included; never the excluded.
+    let excluded: BTreeSet<&str> = mapping
+        .accounts
+        .iter()
+        .filter(|a| a.state == State::Excluded)
+        .map(|a| a.vendor_account_id.as_str())
+        .collect();
+    let wanted_accounts: Vec<String> = mapping
+        .accounts
+        .iter()
+        .map(|a| a.vendor_account_id.as_str())
+        .chain(current.accounts.iter().map(|a| a.id.as_str()))
+        .filter(|id| !excluded.contains(id))
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let usage = plugin
         .fetch_usage(&FetchUsageInput {
             credentials: credentials.clone(),
@@ -168,11 +180,19 @@ pub fn sync(
             })
             .unwrap_or_else(|| vendor_id.to_owned())
     };
-    let failed_accounts: BTreeSet<&str> = usage
-        .failed_accounts
-        .iter()
-        .map(|f| f.account_id.as_str())
-        .collect();
+    // A PSA line fed by a pair the vendor could not count shows no count at all: a partial sum
+    // would look like a real quantity.
+    let mut failed_groups: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for failed in &usage.failed_accounts {
+        let Some(psa_account) = mapping.psa_account_of(&failed.account_id) else {
+            continue;
+        };
+        for service in &failed.service_ids {
+            if let Some(product) = products.get(service.as_str()) {
+                failed_groups.insert((psa_account, product));
+            }
+        }
+    }
 
     let mut groups: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
     let mut unmapped_with_usage = Vec::new();
@@ -181,7 +201,8 @@ pub fn sync(
             continue;
         };
         match mapping.psa_account_of(&record.account_id) {
-            Some(psa_account) if !failed_accounts.contains(record.account_id.as_str()) => {
+            Some(psa_account) if failed_groups.contains(&(psa_account, *product)) => {}
+            Some(psa_account) => {
                 let group = groups
                     .entry((psa_account.to_owned(), product.to_string()))
                     .or_default();
@@ -192,7 +213,6 @@ pub fn sync(
                     record.account_id
                 ));
             }
-            Some(_) => {} // Part of an account with a failed pair: reported under failed.
             None if record.quantity > 0 => unmapped_with_usage.push(UnmappedUsage {
                 vendor_account_id: record.account_id.clone(),
                 vendor_name: name_of(&record.account_id),
@@ -346,5 +366,154 @@ impl Review {
         }
         crate::seed::render_warnings(&self.warnings, &mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::{AccountMapping, Basis, ServiceMapping};
+    use crate::psa::{AgreementLine, PsaAccount};
+    use plugin_contract::{
+        Account, AccountList, Authenticated, Description, ErrorClass, FailedAccount, ServiceList,
+        Usage, UsageRecord,
+    };
+
+    /// A vendor with accounts a, b (both billed to PSA account P) and a new account n.
+    struct Vendor {
+        b_fails: bool,
+    }
+
+    impl VendorPlugin for Vendor {
+        fn describe_credentials(
+            &mut self,
+            _: &CredentialsInput,
+        ) -> Result<Description, PluginError> {
+            unreachable!("not used by sync")
+        }
+        fn authenticate(&mut self, _: &CredentialsInput) -> Result<Authenticated, PluginError> {
+            unreachable!("not used by sync")
+        }
+        fn list_accounts(&mut self, _: &CredentialsInput) -> Result<AccountList, PluginError> {
+            let account = |id: &str| Account {
+                id: id.into(),
+                name: id.to_uppercase(),
+                description: String::new(),
+                status: "active".into(),
+                domains: Vec::new(),
+                psa_refs: Vec::new(),
+            };
+            Ok(AccountList {
+                accounts: vec![account("a"), account("b"), account("n")],
+                warnings: Vec::new(),
+            })
+        }
+        fn list_services(&mut self, _: &CredentialsInput) -> Result<ServiceList, PluginError> {
+            unreachable!("not used by sync")
+        }
+        fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
+            assert_eq!(
+                input.account_ids.as_deref(),
+                Some(&["a".to_owned(), "b".to_owned(), "n".to_owned()][..])
+            );
+            let record = |account: &str, quantity| UsageRecord {
+                account_id: account.into(),
+                service_id: "s".into(),
+                quantity,
+            };
+            let mut records = vec![record("a", 2), record("n", 5)];
+            let mut failed_accounts = Vec::new();
+            if self.b_fails {
+                failed_accounts.push(FailedAccount {
+                    account_id: "b".into(),
+                    service_ids: vec!["s".into()],
+                    error: PluginError::new(ErrorClass::Transient, "down"),
+                });
+            } else {
+                records.push(record("b", 3));
+            }
+            Ok(Usage {
+                as_of: input.as_of.clone(),
+                records,
+                warnings: Vec::new(),
+                failed_accounts,
+            })
+        }
+    }
+
+    fn mapping() -> Mapping {
+        let account = |id: &str| AccountMapping {
+            vendor_account_id: id.into(),
+            vendor_name: id.to_uppercase(),
+            state: State::Mapped,
+            psa_account_id: Some("P".into()),
+            basis: Basis::MappingFile,
+            reason: String::new(),
+            suggestions: Vec::new(),
+        };
+        Mapping {
+            accounts: vec![account("a"), account("b")],
+            services: vec![ServiceMapping {
+                service_id: "s".into(),
+                service_name: "S".into(),
+                state: State::Mapped,
+                psa_product_id: Some("PROD".into()),
+                reason: String::new(),
+            }],
+        }
+    }
+
+    fn psa() -> PsaSnapshot {
+        PsaSnapshot {
+            source: String::new(),
+            accounts: vec![PsaAccount {
+                id: "P".into(),
+                name: "Psa Co".into(),
+            }],
+            agreement_lines: vec![AgreementLine {
+                account_id: "P".into(),
+                product_id: "PROD".into(),
+                product_name: "S".into(),
+                quantity: 4,
+            }],
+        }
+    }
+
+    #[test]
+    fn accounts_mapped_to_one_psa_account_add_up_and_new_accounts_show_as_unmapped_usage() {
+        let review = sync(
+            &mut Vendor { b_fails: false },
+            &Credentials::default(),
+            &mapping(),
+            &psa(),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(review.lines.len(), 1);
+        let line = &review.lines[0];
+        assert_eq!(
+            (
+                line.kind,
+                line.psa_quantity,
+                line.vendor_quantity,
+                line.delta
+            ),
+            (LineKind::Reconcile, Some(4), 5, 1)
+        );
+        assert_eq!(review.unmapped_with_usage[0].vendor_account_id, "n");
+    }
+
+    #[test]
+    fn a_line_fed_by_a_failed_count_shows_no_partial_sum() {
+        let review = sync(
+            &mut Vendor { b_fails: true },
+            &Credentials::default(),
+            &mapping(),
+            &psa(),
+            "t",
+        )
+        .unwrap();
+        assert!(review.lines.is_empty(), "{:?}", review.lines);
+        assert_eq!(review.failed[0].vendor_account_id, "b");
     }
 }
