@@ -3,6 +3,7 @@
 
 mod support;
 
+use host_harness::pool::fetch_usage_sharded;
 use host_harness::seed::run_seed;
 use insta::assert_snapshot;
 use plugin_contract::VendorPlugin;
@@ -79,6 +80,24 @@ fn happy_path_4_fetch_usage_twice_gives_the_same_bytes() {
     let first = serde_json::to_string(&s.plugin.fetch_usage(&s.usage_input(None, None)).unwrap());
     let second = serde_json::to_string(&s.plugin.fetch_usage(&s.usage_input(None, None)).unwrap());
     assert_eq!(first.unwrap(), second.unwrap());
+}
+
+#[test]
+fn happy_path_4_fetch_usage_sharded_over_four_instances_equals_one_call() {
+    let mut s = Scenario::start("happy-path");
+    let single = s
+        .plugin
+        .fetch_usage(&s.usage_input(None, None))
+        .expect("counts");
+    let mut pool: Vec<_> = (0..4)
+        .map(|_| {
+            support::compiled_plugin()
+                .instantiate()
+                .expect("instantiates")
+        })
+        .collect();
+    let sharded = fetch_usage_sharded(&mut pool, &s.usage_input(None, None)).expect("counts");
+    assert_eq!(single, sharded);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //!   every request, typed transport failures.
 //! - [`plugin`]: compiles a plugin once, makes instances, and exposes the five calls through the
 //!   contract's [`VendorPlugin`](plugin_contract::VendorPlugin) trait with typed errors.
+//! - [`pool`]: usage fetched by several instances at once, sharded by account.
 //! - [`retry`]: retries of `rate_limited` and `transient` failures inside a time budget.
 //! - [`record`]: turns live exchanges into fixtures, secrets removed and personal data
 //!   pseudonymized.
@@ -27,6 +28,7 @@ pub mod http;
 pub mod manifest;
 pub mod mapping;
 pub mod plugin;
+pub mod pool;
 pub mod psa;
 pub mod record;
 pub mod replay;

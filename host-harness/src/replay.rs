@@ -15,7 +15,7 @@
 //! the last one repeats, so `429` then `200` replays a retry. A request that matches nothing
 //! gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never used.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -128,6 +128,8 @@ pub struct ReplayServer {
 
 struct State {
     exchanges: Vec<Exchange>,
+    /// Exchange indexes by `METHOD /path?query`, in recorded order.
+    by_request: HashMap<String, Vec<usize>>,
     times_served: Vec<usize>,
     served: Vec<ServedRequest>,
     unmatched: Vec<String>,
@@ -163,7 +165,15 @@ impl ReplayServer {
             .iter()
             .map(|(k, v)| (k, v.replace(REPLAY_URL_PLACEHOLDER, &base_url)))
             .collect();
+        let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, exchange) in recording.exchanges.iter().enumerate() {
+            by_request
+                .entry(describe(&exchange.request))
+                .or_default()
+                .push(index);
+        }
         let state = Arc::new(Mutex::new(State {
+            by_request,
             times_served: vec![0; recording.exchanges.len()],
             exchanges: recording.exchanges,
             served: Vec::new(),
@@ -175,9 +185,16 @@ impl ReplayServer {
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
                     let (response, delay) = lock(&state).answer(&request);
-                    std::thread::sleep(delay);
                     // The client may have given up (timeout); nothing to do about it here.
-                    let _ = request.respond(response);
+                    if delay.is_zero() {
+                        let _ = request.respond(response);
+                    } else {
+                        // A slow answer must not hold up the others, as on a real server.
+                        std::thread::spawn(move || {
+                            std::thread::sleep(delay);
+                            let _ = request.respond(response);
+                        });
+                    }
                 }
             })
         };
@@ -268,13 +285,24 @@ impl State {
             })
             .collect();
         let shown = format!("{method} {}", request.url());
-        let candidates: Vec<usize> = (0..self.exchanges.len())
+        let key = describe(&RecordedRequest {
+            method: method.clone(),
+            path: path.to_owned(),
+            query,
+            headers: BTreeMap::new(),
+        });
+        let candidates: Vec<usize> = self
+            .by_request
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .copied()
             .filter(|&i| {
-                let recorded = &self.exchanges[i].request;
-                recorded.method.eq_ignore_ascii_case(&method)
-                    && recorded.path == path
-                    && recorded.query == query
-                    && recorded.headers.iter().all(|(name, value)| {
+                self.exchanges[i]
+                    .request
+                    .headers
+                    .iter()
+                    .all(|(name, value)| {
                         headers.get(&name.to_ascii_lowercase()).is_some_and(|sent| {
                             if value == REDACTED {
                                 !sent.is_empty()
@@ -341,10 +369,11 @@ fn describe(request: &RecordedRequest) -> String {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    let method = request.method.to_ascii_uppercase();
     if query.is_empty() {
-        format!("{} {}", request.method, request.path)
+        format!("{method} {}", request.path)
     } else {
-        format!("{} {}?{}", request.method, request.path, query.join("&"))
+        format!("{method} {}?{}", request.path, query.join("&"))
     }
 }
 

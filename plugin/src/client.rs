@@ -5,10 +5,11 @@
 //! `GET /reports/users?customerId=…` (one customer's accounts with their `isBillable` flag).
 
 use plugin_contract::{ErrorClass, PluginError};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::credentials::{Config, DEFAULT_API_URL};
-use crate::model::{customers_of, kind, users_of, CustomerList, User};
+use crate::model::{customers_of, kind, CustomerList, LeanCustomer, User};
 use crate::transport::{HttpGet, HttpResponse};
 
 /// How long to wait after a 429 that names no `Retry-After`.
@@ -52,16 +53,22 @@ impl<'a, H: HttpGet> Client<'a, H> {
     /// Lists every customer of the partner (`GET /reports/customers`, not paginated).
     pub fn customers(&mut self) -> Result<CustomerList, ApiError> {
         self.get_list("/reports/customers", "a list of customers")
-            .map(customers_of)
+            .map(|entries: Vec<LeanCustomer>| {
+                customers_of(entries.into_iter().map(|e| e.0).collect())
+            })
     }
 
     /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
     pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
         let path = format!("/reports/users?customerId={}", percent_encode(customer_id));
-        self.get_list(&path, "a list of users").map(users_of)
+        self.get_list(&path, "a list of users")
     }
 
-    fn get_list(&mut self, path: &str, expected: &str) -> Result<Vec<Value>, ApiError> {
+    fn get_list<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        expected: &str,
+    ) -> Result<Vec<T>, ApiError> {
         let endpoint = format!("GET {path}");
         let url = format!("{}{path}", self.config.api_root);
         let headers = [
@@ -79,11 +86,11 @@ impl<'a, H: HttpGet> Client<'a, H> {
     }
 }
 
-fn parse_list(
+fn parse_list<T: DeserializeOwned>(
     endpoint: String,
     response: &HttpResponse,
     expected: &str,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<T>, ApiError> {
     if response.status != 200 {
         return Err(ApiError::Status {
             endpoint,
@@ -106,12 +113,13 @@ fn parse_list(
         .body
         .strip_prefix(b"\xef\xbb\xbf")
         .unwrap_or(&response.body);
-    match serde_json::from_slice(body) {
-        Ok(Value::Array(entries)) => Ok(entries),
-        Ok(other) => Err(unreadable(format!(
-            "the response is {}, not {expected}",
-            kind(&other)
-        ))),
+    match serde_json::from_slice::<Vec<T>>(body) {
+        Ok(entries) => Ok(entries),
+        // Not a list: say what it is instead (reading it again costs little next to a failure).
+        Err(e) if e.is_data() => Err(unreadable(match serde_json::from_slice::<Value>(body) {
+            Ok(other) => format!("the response is {}, not {expected}", kind(&other)),
+            Err(_) => format!("the response is not {expected}: {e}"),
+        })),
         Err(e) => Err(unreadable(format!("the response is not valid JSON: {e}"))),
     }
 }

@@ -7,6 +7,9 @@
 //! as a problem. One odd customer never makes the whole list unreadable, and none is dropped
 //! without a word.
 
+use std::borrow::Cow;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::services::Platform;
@@ -46,6 +49,79 @@ pub struct User {
     pub platform: Platform,
 }
 
+/// The customer fields the plugin reads; the others are skipped while parsing.
+const CUSTOMER_FIELDS: [&str; 6] = [
+    "id",
+    "name",
+    "customerDomain",
+    "status",
+    "billingUsers",
+    "mappedToPSA",
+];
+
+/// One entry of a customers response, holding only [`CUSTOMER_FIELDS`] when it is an object.
+///
+/// Building whole `Value` trees of 20,000 customers (products, allow-lists, …) cost more time
+/// and memory than the counting itself; this keeps each entry small while staying as lenient.
+pub struct LeanCustomer(pub Value);
+
+impl<'de> Deserialize<'de> for LeanCustomer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<LeanCustomer, D::Error> {
+        deserializer.deserialize_any(LeanCustomerVisitor)
+    }
+}
+
+struct LeanCustomerVisitor;
+
+impl<'de> Visitor<'de> for LeanCustomerVisitor {
+    type Value = LeanCustomer;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a customer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LeanCustomer, A::Error> {
+        let mut fields = Map::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if CUSTOMER_FIELDS.contains(&key.as_ref()) {
+                fields.insert(key.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(LeanCustomer(Value::Object(fields)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LeanCustomer, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(LeanCustomer(Value::Array(Vec::new())))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::from(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::from(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<LeanCustomer, E> {
+        Ok(LeanCustomer(Value::Null))
+    }
+}
+
 /// Reads the entries of a customers response.
 pub fn customers_of(entries: Vec<Value>) -> CustomerList {
     let mut list = CustomerList::default();
@@ -81,15 +157,82 @@ fn customer_of(entry: Value) -> Result<Customer, String> {
     })
 }
 
-/// Reads the entries of a users response.
-pub fn users_of(entries: Vec<Value>) -> Vec<User> {
-    entries
-        .into_iter()
-        .map(|entry| User {
-            is_billable: entry.get("isBillable").and_then(Value::as_bool),
-            platform: Platform::of_product(entry.get("product")),
+/// Reads a user entry keeping only `isBillable` and `product`, without building the rest.
+///
+/// A tenant's user lists are its largest responses (50,000 users are 12 MB of JSON); reading
+/// them into `Value` trees took more memory than a plugin is given. Any entry is accepted: one
+/// that is not an object is a user without a flag, counted on no platform and warned about.
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<User, D::Error> {
+        deserializer.deserialize_any(UserVisitor)
+    }
+}
+
+struct UserVisitor;
+
+impl UserVisitor {
+    fn unusable<E>(self) -> Result<User, E> {
+        Ok(User {
+            is_billable: None,
+            platform: Platform::Other,
         })
-        .collect()
+    }
+}
+
+impl<'de> Visitor<'de> for UserVisitor {
+    type Value = User;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a user object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
+        let mut user = User {
+            is_billable: None,
+            platform: Platform::Other,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "isBillable" => user.is_billable = map.next_value::<Value>()?.as_bool(),
+                "product" => {
+                    user.platform = Platform::of_product(Some(&map.next_value::<Value>()?));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(user)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<User, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.unusable()
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<User, E> {
+        self.unusable()
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<User, E> {
+        self.unusable()
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<User, E> {
+        self.unusable()
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<User, E> {
+        self.unusable()
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<User, E> {
+        self.unusable()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<User, E> {
+        self.unusable()
+    }
 }
 
 fn billable_count(billing_users: Option<&Value>) -> Result<u64, String> {
@@ -205,6 +348,19 @@ mod tests {
     }
 
     #[test]
+    fn lean_customers_keep_only_the_fields_read_and_any_entry() {
+        let entries: Vec<LeanCustomer> = serde_json::from_str(
+            r#"[{"id":"a","name":"A","products":[{"name":"x"}],"ipRanges":["1"]},null,[1,2],"x",3]"#,
+        )
+        .unwrap();
+        let values: Vec<Value> = entries.into_iter().map(|e| e.0).collect();
+        assert_eq!(values[0], json!({"id": "a", "name": "A"}));
+        let list = customers_of(values);
+        assert_eq!(list.customers.len(), 1);
+        assert_eq!(list.problems.len(), 4);
+    }
+
+    #[test]
     fn unusable_entries_are_problems_naming_their_position() {
         let list = customers_of(vec![
             json!({"id": "a"}),
@@ -225,13 +381,12 @@ mod tests {
 
     #[test]
     fn users_without_a_boolean_flag_have_none() {
-        let users = users_of(vec![
-            json!({"isBillable": true, "product": "ms"}),
-            json!({"isBillable": "true"}),
-            json!(7),
-        ]);
+        let users: Vec<User> = serde_json::from_str(
+            r#"[{"isBillable": true, "product": "ms", "extra": {"deep": [1, 2]}}, {"isBillable": "true"}, 7, null, [1], "x"]"#,
+        )
+        .unwrap();
         let flags: Vec<_> = users.iter().map(|u| u.is_billable).collect();
-        assert_eq!(flags, [Some(true), None, None]);
+        assert_eq!(flags, [Some(true), None, None, None, None, None]);
         assert_eq!(users[0].platform, Platform::Microsoft365);
     }
 }

@@ -550,12 +550,10 @@ mod tests {
 
     #[test]
     fn users_without_a_billable_flag_are_not_counted_and_are_warned_about() {
-        let users = crate::model::users_of(
-            serde_json::from_str(
-                r#"[{"isBillable":true,"product":"ms"},{"product":"ms"},{"isBillable":null}]"#,
-            )
-            .unwrap(),
-        );
+        let users: Vec<User> = serde_json::from_str(
+            r#"[{"isBillable":true,"product":"ms"},{"product":"ms"},{"isBillable":null}]"#,
+        )
+        .unwrap();
         let tally = Tally::of(&users);
         assert_eq!((tally.billable, tally.unflagged), (1, 2));
     }
