@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 use host_harness::manifest::PluginManifest;
 use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
 use host_harness::pool::fetch_usage_sharded;
-use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
+use host_harness::replay::{Recording, ReplayServer};
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, VendorPlugin};
 use saas_alerts_plugin::transport::{HttpGet, HttpResponse, TransportError};
 use saas_alerts_plugin::SaasAlerts;
 use serde_json::{json, Value};
+use support::json_exchange;
 
 const SEED: u64 = 0x5aa5_a1e7;
 const KEY: &str = "bench-key";
@@ -284,29 +285,26 @@ fn main() {
 /// reports (its 12 largest lines).
 fn size_breakdown() -> String {
     let root = support::root();
-    let built = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "saas-alerts-plugin",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "plugin",
-            "--target-dir",
-            "target/sizes",
-        ])
-        .env("CARGO_PROFILE_PLUGIN_STRIP", "false")
-        .current_dir(root)
-        .status();
+    support::cargo_build(&[
+        "-q",
+        "-p",
+        "saas-alerts-plugin",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "plugin",
+        "--target-dir",
+        "target/sizes",
+        "--config",
+        "profile.plugin.strip=false",
+    ]);
     let wasm = root.join("target/sizes/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm");
     let report = std::process::Command::new("python3")
         .arg(root.join("benches/wasm_sizes.py"))
         .arg(&wasm)
         .output();
-    match (built, report) {
-        (Ok(status), Ok(output)) if status.success() && output.status.success() => {
+    match report {
+        Ok(output) if output.status.success() => {
             let text = String::from_utf8_lossy(&output.stdout);
             text.lines()
                 .skip(1)
@@ -437,34 +435,21 @@ fn tenant(customers: usize, users: usize) -> Recording {
             "mappedToPSA": if rng.chance(50) { json!([{"product": "autotaskpsa", "mappedTo": format!("{}", 29_000_000 + index)}]) } else { Value::Null }
         }));
         if users > 0 {
-            exchanges.push(get("/reports/users", Some(&id), Value::Array(people)));
+            exchanges.push(json_exchange(
+                "/reports/users",
+                Some(&id),
+                &[],
+                Value::Array(people),
+            ));
         }
     }
-    exchanges.insert(0, get("/reports/customers", None, Value::Array(list)));
+    exchanges.insert(
+        0,
+        json_exchange("/reports/customers", None, &[], Value::Array(list)),
+    );
     Recording {
         source: format!("generated with seed {SEED:#x}"),
         exchanges,
-    }
-}
-
-fn get(path: &str, customer: Option<&str>, body: Value) -> Exchange {
-    Exchange {
-        request: RecordedRequest {
-            method: "GET".into(),
-            path: format!("/reportApi/api/v1{path}"),
-            query: customer
-                .map(|c| ("customerId".to_owned(), c.to_owned()))
-                .into_iter()
-                .collect(),
-            headers: Default::default(),
-        },
-        response: RecordedResponse {
-            status: 200,
-            headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
-            body: Some(body),
-            body_text: None,
-            delay_ms: None,
-        },
     }
 }
 

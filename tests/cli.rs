@@ -5,11 +5,11 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
+use host_harness::replay::{Recording, ReplayServer};
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};
-use support::{harness_binary, root, scrub, SECRET_KEY};
+use support::{harness_binary, json_exchange, root, scrub, SECRET_KEY};
 
 /// What one run of the command printed and returned.
 struct Run {
@@ -50,24 +50,9 @@ fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// A SaaS Alerts-compatible server with two customers, one user list each.
 fn vendor_server() -> ReplayServer {
-    let get = |path: &str, query: Option<(&str, &str)>, body: Value| Exchange {
-        request: RecordedRequest {
-            method: "GET".into(),
-            path: format!("/reportApi/api/v1{path}"),
-            query: query
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .into_iter()
-                .collect(),
-            headers: [("api_key".to_owned(), SECRET_KEY.to_owned())].into(),
-        },
-        response: RecordedResponse {
-            status: 200,
-            headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
-            body: Some(body),
-            body_text: None,
-            delay_ms: None,
-        },
-    };
+    let key = [("api_key", SECRET_KEY)];
+    let get =
+        |path: &str, customer: Option<&str>, body: Value| json_exchange(path, customer, &key, body);
     let customers = json!([
         {"id": "cust0000000000000002", "name": "Beta Bakery", "status": "active", "billingUsers": {"count": 12}},
         {"id": "cust0000000000000001", "name": "Alpha Accounting", "status": "inactive", "billingUsers": {"count": 0}}
@@ -76,14 +61,10 @@ fn vendor_server() -> ReplayServer {
         source: "built by tests/cli.rs".into(),
         exchanges: vec![
             get("/reports/customers", None, customers),
+            get("/reports/users", Some("cust0000000000000001"), json!([])),
             get(
                 "/reports/users",
-                Some(("customerId", "cust0000000000000001")),
-                json!([]),
-            ),
-            get(
-                "/reports/users",
-                Some(("customerId", "cust0000000000000002")),
+                Some("cust0000000000000002"),
                 json!([
                     {"name": "Grace Hopper", "email": "grace@beta-bakery.example", "ip": "203.0.113.9", "isBillable": true, "product": {"type": "ms"}},
                     {"name": "Alan Turing", "email": "alan@beta-bakery.example", "ip": "203.0.113.10", "isBillable": false, "product": {"type": "ms"}}

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use host_harness::manifest::PluginManifest;
 use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
-use host_harness::replay::ReplayServer;
+use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError};
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ pub fn root() -> &'static Path {
 /// Cargo gives a test the variables of its package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …);
 /// build scripts that track them (ring's does) would rebuild half the tree on every run, so
 /// the nested build gets the environment the outer `cargo test` had.
-fn cargo_build(args: &[&str]) {
+pub fn cargo_build(args: &[&str]) {
     let mut command = Command::new(env!("CARGO"));
     for (name, _) in std::env::vars() {
         let set_by_cargo_for_tests = [
@@ -202,6 +202,37 @@ impl Scenario {
                 .collect(),
         };
         scrub(&serde_json::to_string_pretty(&step).expect("step serializes"))
+    }
+}
+
+/// Records `GET /reportApi/api/v1<path>[?customerId=…]` answered 200 with a JSON `body`; the
+/// request must carry `headers`.
+pub fn json_exchange(
+    path: &str,
+    customer_id: Option<&str>,
+    headers: &[(&str, &str)],
+    body: serde_json::Value,
+) -> Exchange {
+    Exchange {
+        request: RecordedRequest {
+            method: "GET".into(),
+            path: format!("/reportApi/api/v1{path}"),
+            query: customer_id
+                .map(|id| ("customerId".to_owned(), id.to_owned()))
+                .into_iter()
+                .collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        },
+        response: RecordedResponse {
+            status: 200,
+            headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
+            body: Some(body),
+            body_text: None,
+            delay_ms: None,
+        },
     }
 }
 
