@@ -297,19 +297,14 @@ fn main() {
 /// reports (its 12 largest lines).
 fn size_breakdown() -> String {
     let root = support::root();
-    support::cargo_build(&[
+    let unstripped = [
         "-q",
-        "-p",
-        "saas-alerts-plugin",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "plugin",
         "--target-dir",
         "target/sizes",
         "--config",
         "profile.plugin.strip=false",
-    ]);
+    ];
+    support::cargo_build(&[&support::PLUGIN_BUILD[..], &unstripped[..]].concat());
     let wasm = root.join("target/sizes/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm");
     let report = std::process::Command::new("python3")
         .arg(root.join("benches/wasm_sizes.py"))

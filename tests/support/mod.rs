@@ -56,19 +56,20 @@ pub fn cargo_build(args: &[&str]) {
     assert!(status.success(), "cargo build {args:?} failed");
 }
 
+/// The `cargo build` arguments of the plugin's wasm.
+pub const PLUGIN_BUILD: [&str; 6] = [
+    "-p",
+    "saas-alerts-plugin",
+    "--target",
+    "wasm32-unknown-unknown",
+    "--profile",
+    "plugin",
+];
+
 /// Builds the plugin's wasm (profile `plugin`) once per test binary.
 pub fn build_plugin() {
     static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(&[
-            "-p",
-            "saas-alerts-plugin",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "plugin",
-        ])
-    });
+    BUILT.get_or_init(|| cargo_build(&PLUGIN_BUILD));
 }
 
 /// Builds the fake vendor plugin of `tests/fake-vendor` once per test binary.
