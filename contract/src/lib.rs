@@ -269,6 +269,16 @@ pub struct Usage {
     pub failed_accounts: Vec<FailedAccount>,
 }
 
+impl Usage {
+    /// Puts records, warnings and failed accounts in the order the contract requires.
+    pub fn sort(&mut self) {
+        self.records.sort();
+        sort_warnings(&mut self.warnings);
+        self.failed_accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    }
+}
+
 /// The count of one service for one account.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UsageRecord {

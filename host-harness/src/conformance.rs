@@ -106,7 +106,7 @@ pub fn run_conformance(
             problem,
         })?;
     let schema = &compiled.description().credentials_schema;
-    let secrets = secret_fields(schema);
+    let secrets = compiled.secret_fields().to_vec();
     let mut checks = vec![check_schema(schema, &secrets)];
 
     let rejected = run_scenario(
@@ -237,13 +237,6 @@ fn run_every_call(
             .unwrap_or_default(),
         usage,
     }
-}
-
-fn secret_fields(schema: &Value) -> Vec<String> {
-    properties(schema)
-        .filter(|(_, p)| p.get("writeOnly").and_then(Value::as_bool) == Some(true))
-        .map(|(name, _)| name.clone())
-        .collect()
 }
 
 fn properties(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {

@@ -146,13 +146,14 @@ fn http_request(
     let request = read_memory(plugin, &inputs[0])?.unwrap_or_default();
     let body = read_memory(plugin, &inputs[1])?;
     let remaining = plugin.time_remaining();
+    let request: Result<extism_manifest::HttpRequest, _> =
+        serde_json::from_slice(&request).map_err(|e| TransportFailure::BadRequest(e.to_string()));
+    let exchange =
+        request.and_then(|request| send(&request, body, remaining, &policy).map(|r| (request, r)));
     let mut call = lock(&state);
     call.status = 0;
     call.headers.clear();
-    let request: Result<extism_manifest::HttpRequest, _> =
-        serde_json::from_slice(&request).map_err(|e| TransportFailure::BadRequest(e.to_string()));
-    match request.and_then(|request| send(&request, body, remaining, &policy).map(|r| (request, r)))
-    {
+    match exchange {
         Ok((request, response)) => {
             call.status = response.status;
             call.headers = response.headers.clone();

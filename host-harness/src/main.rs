@@ -310,14 +310,13 @@ fn record(
     let report = run_seed(&mut plugin, credentials, as_of, None);
     let raw = plugin.take_recording();
     let secrets: Vec<String> = compiled
-        .secret_fields()
-        .iter()
-        .filter_map(|field| credentials.get(field))
-        .filter(|value| !value.is_empty())
+        .secret_values(credentials)
+        .into_iter()
         .map(str::to_owned)
         .collect();
     let source = format!(
-        "Recorded by `host-harness record` on {as_of} from {} ({}); secrets removed, e-mail addresses, person names and IP addresses pseudonymized.",
+        "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed, e-mail addresses, person names and IP addresses pseudonymized.",
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
         compiled.description().vendor.name,
         compiled.manifest().id
     );

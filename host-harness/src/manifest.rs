@@ -143,13 +143,22 @@ impl PluginManifest {
         Ok(bytes)
     }
 
-    /// Builds the Extism manifest for `wasm`, allowing `extra_hosts` beside the manifest's own.
-    pub fn to_extism(&self, wasm: Vec<u8>, extra_hosts: &[String]) -> extism::Manifest {
+    /// Returns the manifest's `allowed_hosts` followed by `extra_hosts`.
+    pub fn allowed_hosts_with(&self, extra_hosts: &[String]) -> Vec<String> {
+        self.allowed_hosts
+            .iter()
+            .chain(extra_hosts)
+            .cloned()
+            .collect()
+    }
+
+    /// Builds the Extism manifest for `wasm`, allowing exactly `allowed_hosts`.
+    pub fn to_extism(&self, wasm: Vec<u8>, allowed_hosts: &[String]) -> extism::Manifest {
         let memory = extism_manifest::MemoryOptions::new()
             .with_max_pages(self.limits.memory_max_pages)
             .with_max_http_response_bytes(self.limits.max_http_response_bytes);
         extism::Manifest::new([extism::Wasm::data(wasm)])
-            .with_allowed_hosts(self.allowed_hosts.iter().chain(extra_hosts).cloned())
+            .with_allowed_hosts(allowed_hosts.iter().cloned())
             .with_memory_options(memory)
             .with_timeout(Duration::from_millis(self.limits.timeout_ms))
     }

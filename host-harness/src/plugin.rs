@@ -4,7 +4,7 @@
 //! [`CompiledVendorPlugin`] is made once and [`HostedPlugin`]s are made from it as needed.
 //! Every failure of a call reaches the caller as the contract's [`PluginError`]: the plugin's
 //! own typed error when it set one, otherwise the runtime's failure mapped to a class
-//! (see `failure_of`), never a wasm backtrace.
+//! (see `trap_failure`), never a wasm backtrace.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -61,14 +61,10 @@ impl CompiledVendorPlugin {
         extra_hosts: &[String],
     ) -> Result<CompiledVendorPlugin, LoadError> {
         let wasm = manifest.read_wasm()?;
-        let extism_manifest = manifest.to_extism(wasm, extra_hosts);
+        let allowed_hosts = manifest.allowed_hosts_with(extra_hosts);
+        let extism_manifest = manifest.to_extism(wasm, &allowed_hosts);
         let policy = HttpPolicy {
-            allowed_hosts: manifest
-                .allowed_hosts
-                .iter()
-                .chain(extra_hosts)
-                .cloned()
-                .collect(),
+            allowed_hosts: allowed_hosts.clone(),
             max_response_bytes: manifest.limits.max_http_response_bytes,
         };
         let compiled = PluginBuilder::new(extism_manifest)
@@ -99,12 +95,8 @@ impl CompiledVendorPlugin {
                 manifest: manifest.version.clone(),
             });
         }
-        let allowed_hosts = manifest.allowed_hosts.iter().chain(extra_hosts).cloned();
         Ok(CompiledVendorPlugin {
-            guard: CredentialGuard::from_schema(
-                &description.credentials_schema,
-                allowed_hosts.collect(),
-            ),
+            guard: CredentialGuard::from_schema(&description.credentials_schema, allowed_hosts),
             compiled,
             manifest: manifest.clone(),
             description,
@@ -128,6 +120,11 @@ impl CompiledVendorPlugin {
     /// Returns the credentials the schema marks `writeOnly`.
     pub fn secret_fields(&self) -> &[String] {
         &self.guard.secret_fields
+    }
+
+    /// Returns the non-blank values `credentials` give the secret fields.
+    pub fn secret_values<'c>(&self, credentials: &'c Credentials) -> Vec<&'c str> {
+        self.guard.secrets_in(credentials)
     }
 
     /// Returns the credentials the schema marks `format: uri`.
@@ -201,7 +198,7 @@ impl HostedPlugin {
                 )
             })
         });
-        output.map_err(|error| self.guard.redact_error(error))
+        output.map_err(|error| self.guard.redact(error, credentials))
     }
 
     /// Runs one export; after a trap, replaces the instance so the next call starts clean.
@@ -223,18 +220,20 @@ impl HostedPlugin {
             Ok(output) => return Ok(output),
             Err(error) => error,
         };
+        // The plugin returned its own error: the instance is still good.
+        if let Ok(own) = serde_json::from_str::<PluginError>(&error.to_string()) {
+            return Err(own);
+        }
         let transport = http.failure.take();
         drop(http);
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        let typed = failure_of(export, &error, transport, elapsed_ms, self.timeout_ms);
-        if !is_clean_failure(&error) {
-            self.plugin = instance_of(&self.compiled).map_err(|e| {
-                PluginError::new(
-                    ErrorClass::Internal,
-                    format!("{typed}; and the plugin could not be restarted: {e}"),
-                )
-            })?;
-        }
+        let typed = trap_failure(export, &error, transport, elapsed_ms, self.timeout_ms);
+        self.plugin = instance_of(&self.compiled).map_err(|e| {
+            PluginError::new(
+                ErrorClass::Internal,
+                format!("{typed}; and the plugin could not be restarted: {e}"),
+            )
+        })?;
         Err(typed)
     }
 }
@@ -273,20 +272,14 @@ fn instance_of(compiled: &CompiledPlugin) -> Result<Plugin, LoadError> {
         .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))
 }
 
-/// Tells whether the plugin returned its own error normally (its instance is still usable).
-fn is_clean_failure(error: &extism::Error) -> bool {
-    serde_json::from_str::<PluginError>(&error.to_string()).is_ok()
-}
-
-/// Types the failure of a call, most specific first.
+/// Types a call that trapped, most specific first.
 ///
-/// 1. The plugin's own error: the Extism error (or, after a panic, its root cause) is the JSON of
-///    a [`PluginError`].
+/// 1. A panic the plugin reported: the trap's root cause is the JSON of a [`PluginError`].
 /// 2. A failed HTTP request, as the harness's HTTP recorded it.
 /// 3. The call's time ran out.
-/// 4. Anything else is a trap: a bug in the plugin, or its memory limit. Extism 1.30 reports the
-///    memory limit only as the text `oom` (`runtime/src/plugin.rs`); it is the one text read here.
-fn failure_of(
+/// 4. Anything else: a bug in the plugin, or its memory limit. Extism 1.30 reports the memory
+///    limit only as the text `oom` (`runtime/src/plugin.rs`); it is the one text read here.
+fn trap_failure(
     export: &str,
     error: &extism::Error,
     transport: Option<TransportFailure>,
@@ -294,10 +287,8 @@ fn failure_of(
     timeout_ms: u64,
 ) -> PluginError {
     let root_cause = error.root_cause().to_string();
-    for text in [error.to_string(), root_cause.clone()] {
-        if let Ok(typed) = serde_json::from_str::<PluginError>(&text) {
-            return typed;
-        }
+    if let Ok(reported) = serde_json::from_str::<PluginError>(&root_cause) {
+        return reported;
     }
     if let Some(transport) = transport {
         let class = match transport {
@@ -337,8 +328,6 @@ struct CredentialGuard {
     url_fields: Vec<(String, Option<String>)>,
     /// Fields marked `writeOnly`.
     secret_fields: Vec<String>,
-    /// Secret values seen in the last call, to redact.
-    secrets: Vec<String>,
 }
 
 impl CredentialGuard {
@@ -363,14 +352,7 @@ impl CredentialGuard {
     }
 
     /// Refuses URL credentials whose host the plugin may not reach, before any request.
-    fn check(&mut self, credentials: &Credentials) -> Result<(), PluginError> {
-        self.secrets = self
-            .secret_fields
-            .iter()
-            .filter_map(|field| credentials.get(field))
-            .filter(|value| !value.trim().is_empty())
-            .map(str::to_owned)
-            .collect();
+    fn check(&self, credentials: &Credentials) -> Result<(), PluginError> {
         for (field, default) in &self.url_fields {
             let value = credentials
                 .get(field)
@@ -396,10 +378,22 @@ impl CredentialGuard {
         Ok(())
     }
 
-    fn redact_error(&self, mut error: PluginError) -> PluginError {
+    /// Returns the non-blank values `credentials` give the secret fields.
+    fn secrets_in<'c>(&self, credentials: &'c Credentials) -> Vec<&'c str> {
+        self.secret_fields
+            .iter()
+            .filter_map(|field| credentials.get(field))
+            .filter(|value| !value.trim().is_empty())
+            .collect()
+    }
+
+    /// Replaces the secrets of `credentials` in the error's message.
+    fn redact(&self, mut error: PluginError, credentials: &Credentials) -> PluginError {
         // A secret of a few characters would shred the message and protects little.
-        for secret in self.secrets.iter().filter(|s| s.len() >= MIN_REDACTED_LEN) {
-            error.message = error.message.replace(secret.as_str(), "<redacted>");
+        for secret in self.secrets_in(credentials) {
+            if secret.len() >= MIN_REDACTED_LEN {
+                error.message = error.message.replace(secret, "<redacted>");
+            }
         }
         error
     }
@@ -450,7 +444,7 @@ mod tests {
             "api_url": {"type": "string", "format": "uri", "default": "https://good.example"},
             "api_key": {"type": "string", "writeOnly": true}
         }});
-        let mut guard = CredentialGuard::from_schema(&schema, vec!["good.example".into()]);
+        let guard = CredentialGuard::from_schema(&schema, vec!["good.example".into()]);
         let ok: Credentials = [("api_key", "k")].into_iter().collect();
         assert!(guard.check(&ok).is_ok(), "the default host is allowed");
         let bad: Credentials = [("api_url", "http://evil.example:8080/x")]
@@ -464,10 +458,12 @@ mod tests {
     #[test]
     fn secrets_are_redacted_from_errors() {
         let schema = serde_json::json!({"properties": {"api_key": {"writeOnly": true}}});
-        let mut guard = CredentialGuard::from_schema(&schema, vec![]);
+        let guard = CredentialGuard::from_schema(&schema, vec![]);
         let credentials: Credentials = [("api_key", "hunter2")].into_iter().collect();
-        guard.check(&credentials).unwrap();
-        let error = guard.redact_error(PluginError::new(ErrorClass::Auth, "bad key hunter2"));
+        let error = guard.redact(
+            PluginError::new(ErrorClass::Auth, "bad key hunter2"),
+            &credentials,
+        );
         assert_eq!(error.message, "bad key <redacted>");
     }
 }

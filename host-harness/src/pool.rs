@@ -5,9 +5,7 @@
 //! on its own thread, overlaps those round trips; the merged result is the one a single call
 //! would give (records, warnings and failures sorted as the contract requires).
 
-use plugin_contract::{
-    sort_warnings, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
-};
+use plugin_contract::{CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin};
 
 use crate::plugin::HostedPlugin;
 
@@ -73,12 +71,8 @@ pub fn fetch_usage_sharded(
         merged.warnings.extend(usage.warnings);
         merged.failed_accounts.extend(usage.failed_accounts);
     }
-    merged.records.sort();
-    sort_warnings(&mut merged.warnings);
+    merged.sort();
     // Tenant-wide warnings (from the customer list) come once from every shard.
     merged.warnings.dedup();
-    merged
-        .failed_accounts
-        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
     Ok(merged)
 }

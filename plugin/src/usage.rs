@@ -8,8 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plugin_contract::{
-    sort_warnings, ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord,
-    Warning,
+    ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
 };
 
 use crate::accounts::{warning, Tenant};
@@ -60,11 +59,7 @@ pub fn fetch_usage<H: HttpGet>(
         counter.finish(&mut usage);
     }
 
-    usage.records.sort();
-    sort_warnings(&mut usage.warnings);
-    usage
-        .failed_accounts
-        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    usage.sort();
     Ok(usage)
 }
 
@@ -170,7 +165,7 @@ impl<'w> AccountCounter<'w> {
         client: &mut Client<'_, H>,
         customer: &Customer,
     ) -> Result<(), PluginError> {
-        let billable = customer.billable_count.clone();
+        let billable = &customer.billable_count;
         if self.wanted.billable_users {
             match &billable {
                 Ok(quantity) => self.record(BILLABLE_USERS, *quantity),
@@ -203,7 +198,7 @@ impl<'w> AccountCounter<'w> {
                     let quantity = tally.per_platform.get(platform).copied().unwrap_or(0);
                     self.record(platform.service_id(), quantity);
                 }
-                self.check(&tally, billable.ok());
+                self.check(&tally, billable.as_ref().ok().copied());
             }
             Err(e) if e.stops_the_whole_call() => return Err(e.into_plugin_error()),
             Err(e) => self.fail(&platform_ids, e.into_plugin_error()),
