@@ -1,4 +1,4 @@
-//! The contract between a billing-reconciliation host and its vendor plugins, interface v1.
+//! The contract between a billing-reconciliation host and its vendor plugins, interface v1.1.
 //!
 //! A reconciliation host (Gradient's Synthesize/Reconcile is the model) loads one WebAssembly
 //! plugin per vendor through [Extism](https://extism.org). Every plugin exports the same five
@@ -38,14 +38,30 @@
 //! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
 //!   any output, error or log line.
 //!
+//! # What 1.1 adds to 1.0
+//!
+//! Both additions are optional fields or values a 1.0 party never sees from a 1.0 party:
+//!
+//! - [`FailedAccount::failures`]: when an account's services failed for different reasons,
+//!   each group of services with its own error, so a host can retry the retryable pairs.
+//! - [`transport`]: a host speaking 1.1 hands a failed HTTP request back to the plugin as a
+//!   value (status 0 and a [`transport::TransportFailure`] body) instead of trapping, so the
+//!   plugin can fail one account's pairs and keep the others.
+//!
 //! Rust plugins built on `extism-pdk` can enable the `guest` feature for `guest::run`, which
-//! does the decoding, encoding, error setting and panic reporting of every export.
+//! does the decoding, encoding, error setting, secret redaction and panic reporting of every
+//! export.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
+pub mod secrets;
+pub mod time;
+pub mod transport;
+
+pub use secrets::{Secrets, REDACTED};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +69,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// A host speaks a plugin's interface when the majors are equal and the plugin's minor is not
 /// newer than the host's: minors only add optional fields.
-pub const INTERFACE_VERSION: &str = "1.0";
+pub const INTERFACE_VERSION: &str = "1.1";
 
 /// Names of the functions every plugin exports.
 pub mod exports {
@@ -134,6 +150,24 @@ impl fmt::Debug for Credentials {
         f.debug_map()
             .entries(self.0.keys().map(|k| (k, "<redacted>")))
             .finish()
+    }
+}
+
+/// A call's input: every input carries the MSP's credentials.
+pub trait CallInput {
+    /// Returns the credentials the call was made with.
+    fn credentials(&self) -> &Credentials;
+}
+
+impl CallInput for CredentialsInput {
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+}
+
+impl CallInput for FetchUsageInput {
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 }
 
@@ -318,13 +352,74 @@ pub fn sort_warnings(warnings: &mut [Warning]) {
 }
 
 /// An account whose counts could not be read: the host keeps its last good values.
+///
+/// Each account appears at most once in [`Usage::failed_accounts`]. The error of one failed
+/// pair is [`FailedAccount::error_of`] it: its entry in `failures` when there is one, else
+/// `error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedAccount {
     /// The account that could not be read.
     pub account_id: String,
     /// The requested services that have no record for this account, sorted.
     pub service_ids: Vec<String>,
-    /// Why.
+    /// Why; when the services failed for different reasons, the first retryable one (so that a
+    /// 1.0 host, which reads only this field, still retries), else the first.
+    pub error: PluginError,
+    /// Since 1.1, present only when the services failed for different reasons: each group of
+    /// `service_ids` with its error, sorted by their first service id; together they hold every
+    /// id of `service_ids` once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<ServiceFailure>,
+}
+
+impl FailedAccount {
+    /// Groups the failures of one account's services: `(service id, error)` in any order.
+    pub fn of(account_id: &str, failed: Vec<(String, PluginError)>) -> Option<FailedAccount> {
+        let mut failures: Vec<ServiceFailure> = Vec::new();
+        let mut failed = failed;
+        failed.sort_by(|a, b| a.0.cmp(&b.0));
+        failed.dedup_by(|a, b| a.0 == b.0);
+        for (service_id, error) in &failed {
+            match failures.iter_mut().find(|f| &f.error == error) {
+                Some(group) => group.service_ids.push(service_id.clone()),
+                None => failures.push(ServiceFailure {
+                    service_ids: vec![service_id.clone()],
+                    error: error.clone(),
+                }),
+            }
+        }
+        let error = failures
+            .iter()
+            .find(|f| f.error.class.is_retryable())
+            .or(failures.first())?
+            .error
+            .clone();
+        if failures.len() == 1 {
+            failures.clear();
+        }
+        Some(FailedAccount {
+            account_id: account_id.to_owned(),
+            service_ids: failed.into_iter().map(|(id, _)| id).collect(),
+            error,
+            failures,
+        })
+    }
+
+    /// Returns the error of one of this account's failed services.
+    pub fn error_of(&self, service_id: &str) -> &PluginError {
+        self.failures
+            .iter()
+            .find(|f| f.service_ids.iter().any(|s| s == service_id))
+            .map_or(&self.error, |f| &f.error)
+    }
+}
+
+/// Services of one account that failed for one reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceFailure {
+    /// The services, sorted.
+    pub service_ids: Vec<String>,
+    /// Why they failed.
     pub error: PluginError,
 }
 
@@ -459,6 +554,39 @@ mod tests {
             let json = serde_json::to_string(&class).unwrap();
             assert_eq!(json, format!("\"{}\"", class.as_str()));
         }
+    }
+
+    #[test]
+    fn failed_services_are_grouped_by_error_and_the_retryable_one_leads() {
+        let vendor = PluginError::new(ErrorClass::Vendor, "count is text");
+        let transient = PluginError::new(ErrorClass::Transient, "HTTP 500");
+        let failed = FailedAccount::of(
+            "c1",
+            vec![
+                ("b.slack".into(), transient.clone()),
+                ("a".into(), vendor.clone()),
+                ("b.dropbox".into(), transient.clone()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(failed.service_ids, ["a", "b.dropbox", "b.slack"]);
+        assert_eq!(failed.error, transient);
+        assert_eq!(failed.error_of("a"), &vendor);
+        assert_eq!(failed.error_of("b.slack"), &transient);
+        assert_eq!(failed.failures.len(), 2);
+        assert_eq!(failed.failures[0].service_ids, ["a"]);
+    }
+
+    #[test]
+    fn one_reason_for_every_service_needs_no_groups() {
+        let error = PluginError::new(ErrorClass::NotFound, "gone");
+        let failed =
+            FailedAccount::of("c1", vec![("a".into(), error.clone()), ("b".into(), error)])
+                .unwrap();
+        assert!(failed.failures.is_empty());
+        let json = serde_json::to_value(&failed).unwrap();
+        assert!(json.get("failures").is_none(), "{json}");
+        assert!(FailedAccount::of("c1", Vec::new()).is_none());
     }
 
     #[test]

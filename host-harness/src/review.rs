@@ -428,6 +428,7 @@ mod tests {
                     account_id: "b".into(),
                     service_ids: vec!["s".into()],
                     error: PluginError::new(ErrorClass::Transient, "down"),
+                    failures: Vec::new(),
                 });
             } else {
                 records.push(record("b", 3));

@@ -4,6 +4,7 @@
 //! its `billingUsers.count`, one request for the whole tenant) and
 //! `GET /reports/users?customerId=…` (one customer's accounts with their `isBillable` flag).
 
+use plugin_contract::transport::{TransportFailure, TransportFailureKind};
 use plugin_contract::{ErrorClass, PluginError};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,8 +26,11 @@ pub struct Client<'a, H: HttpGet> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The request never got a response.
-    #[error("{endpoint}: no response ({reason})")]
-    Transport { endpoint: String, reason: String },
+    #[error("{endpoint}: no response ({})", .failure.message)]
+    Transport {
+        endpoint: String,
+        failure: TransportFailure,
+    },
     /// The server answered with a status that is not 200.
     #[error("{endpoint}: HTTP {status}")]
     Status {
@@ -80,7 +84,7 @@ impl<'a, H: HttpGet> Client<'a, H> {
             .get(&url, &headers)
             .map_err(|e| ApiError::Transport {
                 endpoint: endpoint.clone(),
-                reason: e.0,
+                failure: e.0,
             })?;
         parse_list(endpoint, &response, expected)
     }
@@ -155,6 +159,12 @@ impl ApiError {
             ApiError::Status {
                 status: 401 | 403 | 429,
                 ..
+            } | ApiError::Transport {
+                failure: TransportFailure {
+                    kind: TransportFailureKind::HostNotAllowed,
+                    ..
+                },
+                ..
             }
         )
     }
@@ -199,10 +209,17 @@ impl ApiError {
     /// Turns the failure into the typed error of the contract.
     pub fn into_plugin_error(self) -> PluginError {
         match self {
-            ApiError::Transport { endpoint, reason } => PluginError::new(
-                ErrorClass::Transient,
-                format!("SaaS Alerts could not be reached ({endpoint}): {reason}. Try again later."),
-            ),
+            ApiError::Transport { endpoint, failure } => {
+                let advice = match failure.kind.class() {
+                    ErrorClass::Transient => " Try again later.",
+                    ErrorClass::Config => " Check the API URL, or add its host to the manifest's allowed_hosts.",
+                    _ => "",
+                };
+                PluginError::new(
+                    failure.kind.class(),
+                    format!("SaaS Alerts could not be reached ({endpoint}): {}.{advice}", failure.message.trim_end_matches('.')),
+                )
+            }
             ApiError::Status { endpoint, status, retry_after_s, location } => {
                 let (class, advice) = match status {
                     300..=399 => (

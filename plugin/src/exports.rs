@@ -2,6 +2,7 @@
 //! [`SaasAlerts`]; the PDK's HTTP is the plugin's transport.
 
 use extism_pdk::{http, plugin_fn, FnResult, HttpRequest};
+use plugin_contract::transport::{TransportFailure, TransportFailureKind};
 use plugin_contract::{guest, VendorPlugin};
 
 use crate::transport::{HttpGet, HttpResponse, TransportError};
@@ -45,8 +46,18 @@ impl HttpGet for PdkHttp {
             HttpRequest::new(url).with_method("GET"),
             |request, (name, value)| request.with_header(*name, *value),
         );
-        let response =
-            http::request::<()>(&request, None).map_err(|e| TransportError(e.to_string()))?;
+        let response = http::request::<()>(&request, None).map_err(|e| {
+            TransportError(TransportFailure {
+                kind: TransportFailureKind::BadRequest,
+                message: e.to_string(),
+            })
+        })?;
+        // A host speaking interface 1.1 reports a request that got no response as status 0.
+        if let Some(failure) =
+            TransportFailure::from_response(response.status_code(), &response.body())
+        {
+            return Err(TransportError(failure));
+        }
         Ok(HttpResponse {
             status: response.status_code(),
             headers: response

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use plugin_contract::transport::{TransportFailure, TransportFailureKind};
+
 use crate::transport::{HttpGet, HttpResponse, TransportError};
 
 /// A request the fake received.
@@ -73,9 +75,11 @@ impl HttpGet for FakeHttp {
                 .collect(),
         });
         let path = url.split_once("/reportApi/api/v1").map_or(url, |(_, p)| p);
-        self.routes
-            .get(path)
-            .cloned()
-            .ok_or_else(|| TransportError(format!("connection refused: no fake route for {path}")))
+        self.routes.get(path).cloned().ok_or_else(|| {
+            TransportError(TransportFailure {
+                kind: TransportFailureKind::Connection,
+                message: format!("connection refused: no fake route for {path}"),
+            })
+        })
     }
 }

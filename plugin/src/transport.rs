@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use plugin_contract::transport::TransportFailure;
+
 /// Sends HTTP GET requests on the plugin's behalf.
 pub trait HttpGet {
     /// Sends a GET to `url` with `headers` and returns whatever status the server answered.
@@ -29,7 +31,7 @@ impl HttpResponse {
     }
 }
 
-/// The request never produced a response.
+/// The request never produced a response: what the host reported, or why the request failed.
 #[derive(Debug, thiserror::Error)]
-#[error("the HTTP request could not be made: {0}")]
-pub struct TransportError(pub String);
+#[error("{}", .0.message)]
+pub struct TransportError(pub TransportFailure);

@@ -144,8 +144,7 @@ struct AccountCounter<'w> {
     wanted: &'w Wanted,
     records: Vec<UsageRecord>,
     warnings: Vec<Warning>,
-    failed_services: Vec<String>,
-    first_error: Option<PluginError>,
+    failed: Vec<(String, PluginError)>,
 }
 
 impl<'w> AccountCounter<'w> {
@@ -155,8 +154,7 @@ impl<'w> AccountCounter<'w> {
             wanted,
             records: Vec::new(),
             warnings: Vec::new(),
-            failed_services: Vec::new(),
-            first_error: None,
+            failed: Vec::new(),
         }
     }
 
@@ -245,23 +243,19 @@ impl<'w> AccountCounter<'w> {
     }
 
     fn fail(&mut self, service_ids: &[&str], error: PluginError) {
-        self.failed_services
-            .extend(service_ids.iter().map(|s| s.to_string()));
-        self.first_error.get_or_insert(error);
+        self.failed.extend(
+            service_ids
+                .iter()
+                .map(|service_id| (service_id.to_string(), error.clone())),
+        );
     }
 
     fn finish(self, usage: &mut Usage) {
         usage.records.extend(self.records);
         usage.warnings.extend(self.warnings);
-        if let Some(error) = self.first_error {
-            let mut service_ids = self.failed_services;
-            service_ids.sort();
-            usage.failed_accounts.push(FailedAccount {
-                account_id: self.account_id,
-                service_ids,
-                error,
-            });
-        }
+        usage
+            .failed_accounts
+            .extend(FailedAccount::of(&self.account_id, self.failed));
     }
 }
 

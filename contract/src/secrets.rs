@@ -1,0 +1,276 @@
+//! Finding and removing a secret in every form it may take on the way out.
+//!
+//! A plugin trims what the MSP typed before sending it, a vendor may echo a key back URL-encoded
+//! or in base64, and JSON escapes quotes and backslashes. Looking for the raw value alone misses
+//! all of these, so [`Secrets`] derives, for each secret, every variant that may be sent (as
+//! typed, trimmed) in every encoding it may be seen in (raw, percent-encoded with upper- or
+//! lowercase hex and with `+` for spaces, base64 and base64url with and without padding), and
+//! looks for each of them, JSON-escaped too where the text is JSON.
+//!
+//! Plugins use it on their own outputs (`guest::run` does so for Rust plugins); hosts use it on
+//! everything they print or store.
+
+use std::borrow::Cow;
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// The secret values of one call, in every form they may take.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// Every form of every secret, longest first so that a longer form is replaced whole.
+    forms: Vec<String>,
+}
+
+impl Secrets {
+    /// Collects every form of the non-blank `values`.
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
+        let mut forms = Vec::new();
+        for value in values {
+            for variant in [value, value.trim()] {
+                if variant.trim().is_empty() {
+                    continue;
+                }
+                forms.push(variant.to_owned());
+                forms.push(percent_encode(variant, b"0123456789ABCDEF", false));
+                forms.push(percent_encode(variant, b"0123456789abcdef", false));
+                forms.push(percent_encode(variant, b"0123456789ABCDEF", true));
+                for alphabet in [BASE64, BASE64_URL] {
+                    let encoded = base64(variant.as_bytes(), alphabet);
+                    forms.push(encoded.trim_end_matches('=').to_owned());
+                    forms.push(encoded);
+                }
+            }
+        }
+        let escaped: Vec<String> = forms.iter().map(|form| json_escape(form)).collect();
+        forms.extend(escaped);
+        forms.retain(|form| !form.is_empty());
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Secrets { forms }
+    }
+
+    /// Tells whether there is nothing to look for.
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// Tells whether `text` holds any form of any secret.
+    pub fn found_in(&self, text: &str) -> bool {
+        self.forms.iter().any(|form| text.contains(form.as_str()))
+    }
+
+    /// Replaces every form of every secret in `text` with [`REDACTED`].
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut text = Cow::Borrowed(text);
+        for form in &self.forms {
+            if text.contains(form.as_str()) {
+                text = Cow::Owned(text.replace(form.as_str(), REDACTED));
+            }
+        }
+        text
+    }
+
+    /// Redacts secrets inside the string literals of a JSON document, leaving its structure
+    /// (and numbers, which a short secret could otherwise match) as it is.
+    pub fn redact_json(&self, json: &str) -> String {
+        let mut out = String::with_capacity(json.len());
+        let mut rest = json;
+        while let Some(open) = rest.find('"') {
+            out.push_str(&rest[..=open]);
+            let literal = &rest[open + 1..];
+            let close = literal_end(literal);
+            out.push_str(&self.redact_literal(&literal[..close]));
+            rest = &literal[close..];
+            if let Some(after) = rest.strip_prefix('"') {
+                out.push('"');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Redacts the inside of one JSON string literal, decoding it first if it holds escapes
+    /// (a form found across an escape sequence must not leave a broken escape behind).
+    fn redact_literal<'t>(&self, inside: &'t str) -> Cow<'t, str> {
+        if !inside.contains('\\') {
+            return self.redact(inside);
+        }
+        let Ok(decoded) = serde_json::from_str::<String>(&format!("\"{inside}\"")) else {
+            return self.redact(inside);
+        };
+        match self.redact(&decoded) {
+            Cow::Borrowed(_) => Cow::Borrowed(inside),
+            Cow::Owned(redacted) => Cow::Owned(json_escape(&redacted)),
+        }
+    }
+
+    /// Redacts every string (and object key) of a JSON value in place.
+    pub fn redact_value(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(redacted) = self.redact(text) {
+                    *text = redacted;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.redact_value(item)),
+            Value::Object(fields) => {
+                let taken = std::mem::take(fields);
+                for (key, mut item) in taken {
+                    self.redact_value(&mut item);
+                    fields.insert(self.redact(&key).into_owned(), item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Returns the byte offset of the quote closing a JSON string literal that starts at `literal`.
+fn literal_end(literal: &str) -> usize {
+    let bytes = literal.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
+        }
+    }
+    literal.len()
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Encodes `bytes` in base64 with padding, in `alphabet`.
+fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Percent-encodes `text` (RFC 3986 unreserved characters pass), optionally spaces as `+`.
+pub fn percent_encode(text: &str, hex: &[u8; 16], plus_for_space: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else if byte == b' ' && plus_for_space {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(hex[usize::from(byte >> 4)]));
+            out.push(char::from(hex[usize::from(byte & 15)]));
+        }
+    }
+    out
+}
+
+/// Returns `text` as it appears inside a JSON string literal written by serde_json.
+fn json_escape(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_test_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes(), BASE64), encoded);
+        }
+        assert_eq!(base64(&[0xfb, 0xff], BASE64_URL), "-_8=");
+    }
+
+    #[test]
+    fn every_form_of_a_padded_key_is_redacted() {
+        let secrets = Secrets::new(["  k+y/é \"q\"  "]);
+        let trimmed = "k+y/é \"q\"";
+        for form in [
+            trimmed.to_owned(),
+            percent_encode(trimmed, b"0123456789ABCDEF", false),
+            percent_encode(trimmed, b"0123456789abcdef", false),
+            percent_encode(trimmed, b"0123456789ABCDEF", true),
+            base64(trimmed.as_bytes(), BASE64),
+            base64(trimmed.as_bytes(), BASE64_URL)
+                .trim_end_matches('=')
+                .to_owned(),
+            json_escape(trimmed),
+        ] {
+            let text = format!("before {form} after");
+            assert!(secrets.found_in(&text), "{form}");
+            assert_eq!(secrets.redact(&text), "before <redacted> after", "{form}");
+        }
+    }
+
+    #[test]
+    fn json_redaction_touches_string_literals_only() {
+        let secrets = Secrets::new(["7"]);
+        let json = r#"{"quantity":7,"name":"Room 7","esc\"7":"a\\7"}"#;
+        assert_eq!(
+            secrets.redact_json(json),
+            r#"{"quantity":7,"name":"Room <redacted>","esc\"<redacted>":"a\\<redacted>"}"#
+        );
+    }
+
+    #[test]
+    fn json_redaction_never_leaves_a_broken_escape() {
+        for secret in ["n", "u0041", "\\"] {
+            let secrets = Secrets::new([secret]);
+            let json = serde_json::to_string(&serde_json::json!({"a": "x\n\u{1}\\y"})).unwrap();
+            let redacted = secrets.redact_json(&json);
+            let parsed: serde_json::Value = serde_json::from_str(&redacted).expect(&redacted);
+            assert!(!parsed["a"].as_str().unwrap().contains(secret), "{secret}: {redacted}");
+        }
+    }
+
+    #[test]
+    fn json_escaped_secrets_are_found_in_json_text() {
+        let secrets = Secrets::new(["a\"b\\c"]);
+        let json = serde_json::to_string(&serde_json::json!({"echo": "x a\"b\\c y"})).unwrap();
+        assert_eq!(secrets.redact_json(&json), r#"{"echo":"x <redacted> y"}"#);
+    }
+
+    #[test]
+    fn values_are_redacted_in_keys_and_nested_strings() {
+        let secrets = Secrets::new(["hunter22"]);
+        let mut value = serde_json::json!({"hunter22": [{"x": "aHVudGVyMjI="}], "n": 1});
+        secrets.redact_value(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"<redacted>": [{"x": "<redacted>"}], "n": 1})
+        );
+    }
+
+    #[test]
+    fn blank_secrets_are_not_looked_for() {
+        assert!(Secrets::new(["", "   "]).is_empty());
+    }
+}
