@@ -283,7 +283,7 @@ fn a_panic_in_the_plugin_is_an_internal_error_with_its_message() {
 #[test]
 fn a_plugin_that_never_returns_is_stopped_at_timeout_ms() {
     let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
-    let credentials = [("token", "t"), ("mode", "spin")].into_iter().collect();
+    let credentials = [("token", "fake-token-value"), ("mode", "spin")].into_iter().collect();
     let started = Instant::now();
     let error = plugin
         .authenticate(&support::credentials_input(&credentials))
@@ -304,11 +304,11 @@ fn a_plugin_that_never_returns_is_stopped_at_timeout_ms() {
 #[test]
 fn an_instance_works_again_after_a_panic() {
     let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
-    let panic = [("token", "t"), ("mode", "panic")].into_iter().collect();
+    let panic = [("token", "fake-token-value"), ("mode", "panic")].into_iter().collect();
     assert!(plugin
         .authenticate(&support::credentials_input(&panic))
         .is_err());
-    let normal = [("token", "t")].into_iter().collect();
+    let normal = [("token", "fake-token-value")].into_iter().collect();
     assert!(plugin
         .authenticate(&support::credentials_input(&normal))
         .is_ok());
@@ -380,4 +380,170 @@ fn an_error_that_would_echo_the_key_is_redacted() {
     let error: PluginError = s.plugin.authenticate(&s.input()).unwrap_err();
     assert!(!error.message.contains(SECRET_KEY), "{}", error.message);
     assert!(error.message.contains("<redacted>"), "{}", error.message);
+}
+
+// ---- issue 8: hostile vendors, odd keys ----
+
+/// A SaaS Alerts-compatible server on 127.0.0.1 that answers each request with what `route`
+/// returns for its path and query: `Some(body)` is a 200 JSON answer, `None` hangs up without
+/// answering (a broken connection). Serves until the test ends.
+fn breaking_vendor(route: fn(&str) -> Option<String>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listens");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 8192];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let head = String::from_utf8_lossy(&request[..read]);
+            let target = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+            match route(&target) {
+                Some(body) => {
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes());
+                }
+                None => drop(stream),
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn one_customers_broken_connection_fails_only_that_customer() {
+    let url = breaking_vendor(|target| {
+        let users = r#"[{"isBillable":true,"product":{"type":"ms"}}]"#;
+        match target {
+            "/reportApi/api/v1/reports/customers" => Some(
+                r#"[{"id":"c1","name":"One","billingUsers":{"count":1}},{"id":"c2","name":"Two","billingUsers":{"count":4}}]"#.to_owned(),
+            ),
+            "/reportApi/api/v1/reports/users?customerId=c1" => Some(users.to_owned()),
+            _ => None,
+        }
+    });
+    let mut plugin = compiled_plugin().instantiate().expect("instantiates");
+    let credentials: Credentials = [("api_key", SECRET_KEY), ("api_url", url.as_str())]
+        .into_iter()
+        .collect();
+    let usage = plugin
+        .fetch_usage(&plugin_contract::FetchUsageInput {
+            credentials,
+            as_of: support::AS_OF.into(),
+            account_ids: None,
+            service_ids: None,
+        })
+        .expect("the sync survives one broken connection");
+    let counted: Vec<(&str, &str, u64)> = usage
+        .records
+        .iter()
+        .map(|r| (r.account_id.as_str(), r.service_id.as_str(), r.quantity))
+        .collect();
+    assert!(counted.contains(&("c1", "billable-users", 1)), "{counted:?}");
+    assert!(counted.contains(&("c1", "billable-users.microsoft-365", 1)));
+    assert!(counted.contains(&("c2", "billable-users", 4)), "{counted:?}");
+    assert_eq!(usage.failed_accounts.len(), 1, "{:?}", usage.failed_accounts);
+    let failed = &usage.failed_accounts[0];
+    assert_eq!(failed.account_id, "c2");
+    assert_eq!(failed.error.class, ErrorClass::Transient, "{:?}", failed.error);
+    assert_eq!(failed.service_ids.len(), 6, "only the platform pairs failed");
+}
+
+#[test]
+fn a_key_with_a_line_break_or_a_megabyte_long_is_a_config_error() {
+    let long = "k".repeat(1024 * 1024);
+    for (key, says) in [
+        ("abc\r\nX-Injected: yes", "line break"),
+        (long.as_str(), "the most accepted is 4096"),
+    ] {
+        let mut s = Scenario::start("empty-tenant");
+        s.credentials.insert("api_key", key);
+        let error = s.plugin.authenticate(&s.input()).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Config, "{error:?}");
+        assert!(error.message.contains(says), "{}", error.message);
+        assert!(s.replay.served().is_empty());
+    }
+}
+
+/// Runs every call and the seed on the happy path served by a vendor that echoes `key` in every
+/// string; returns everything the plugin itself returned (harness redaction off) and what the
+/// harness would show (redaction on).
+fn every_output_with_an_echoing_vendor(key: &str) -> Vec<String> {
+    let folder = root().join("fixtures/happy-path");
+    let mut outputs = Vec::new();
+    for redacting in [false, true] {
+        let replay = ReplayServer::start_echoing(&folder, Some(key.trim())).expect("replay starts");
+        let mut credentials = replay.credentials().clone();
+        credentials.insert("api_key", key);
+        let plugin = compiled_plugin().instantiate().expect("instantiates");
+        let mut plugin = if redacting {
+            plugin
+        } else {
+            plugin.without_redaction()
+        };
+        let input = support::credentials_input(&credentials);
+        outputs.push(format!("{:?}", plugin.authenticate(&input)));
+        outputs.push(format!("{:?}", plugin.list_accounts(&input)));
+        outputs.push(format!(
+            "{:?}",
+            plugin.fetch_usage(&plugin_contract::FetchUsageInput {
+                credentials: credentials.clone(),
+                as_of: support::AS_OF.into(),
+                account_ids: None,
+                service_ids: None,
+            })
+        ));
+        plugin.start_recording();
+        outputs.push(run_seed(&mut plugin, &credentials, support::AS_OF, None).text);
+        let recorded = plugin.take_recording();
+        let secrets = compiled_plugin().secrets(&credentials);
+        let (recording, replay_credentials) = host_harness::record::fixtures_of(
+            &recorded,
+            &credentials,
+            &secrets,
+            &compiled_plugin().url_fields(),
+            "test".into(),
+        );
+        outputs.push(serde_json::to_string(&recording).expect("recording serializes"));
+        outputs.push(serde_json::to_string(&replay_credentials).expect("serializes"));
+    }
+    outputs
+}
+
+#[test]
+fn random_keys_never_leave_in_any_form_even_when_the_vendor_echoes_them() {
+    // A small deterministic generator: keys of printable ASCII, some with spaces around, some
+    // with unicode (which the plugin refuses as config, so nothing is sent at all).
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let alphabet: Vec<char> = (0x21u8..0x7f).map(char::from).chain(['é', '鍵', ' ']).collect();
+    for round in 0..12 {
+        let length = 8 + next(40) as usize;
+        let mut key: String = (0..length)
+            .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+            .collect();
+        if round % 3 == 0 {
+            key = format!("  {key}\t ");
+        }
+        let secrets = plugin_contract::Secrets::new([key.as_str()]);
+        for output in every_output_with_an_echoing_vendor(&key) {
+            assert!(!secrets.found_in(&output), "key {key:?} leaked in some form: {output}");
+        }
+    }
+}
+
+#[test]
+fn a_vendor_echoing_the_key_in_names_gets_it_redacted_by_the_plugin_itself() {
+    let outputs = every_output_with_an_echoing_vendor(SECRET_KEY);
+    let accounts = &outputs[1];
+    assert!(accounts.contains("<redacted>"), "{accounts}");
+    let secrets = plugin_contract::Secrets::new([SECRET_KEY]);
+    assert!(outputs.iter().all(|o| !secrets.found_in(o)));
 }

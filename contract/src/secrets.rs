@@ -32,11 +32,11 @@ impl Secrets {
                     continue;
                 }
                 forms.push(variant.to_owned());
-                forms.push(percent_encode(variant, b"0123456789ABCDEF", false));
-                forms.push(percent_encode(variant, b"0123456789abcdef", false));
-                forms.push(percent_encode(variant, b"0123456789ABCDEF", true));
+                forms.push(percent_encode(variant));
+                forms.push(percent_encode_with(variant, b"0123456789abcdef", false));
+                forms.push(percent_encode_with(variant, b"0123456789ABCDEF", true));
                 for alphabet in [BASE64, BASE64_URL] {
-                    let encoded = base64(variant.as_bytes(), alphabet);
+                    let encoded = base64_with(variant.as_bytes(), alphabet);
                     forms.push(encoded.trim_end_matches('=').to_owned());
                     forms.push(encoded);
                 }
@@ -71,16 +71,27 @@ impl Secrets {
         text
     }
 
-    /// Redacts secrets inside the string literals of a JSON document, leaving its structure
-    /// (and numbers, which a short secret could otherwise match) as it is.
+    /// Redacts secrets inside the string values of a JSON document as serde_json writes it,
+    /// leaving its structure as it is: object keys (the contract's field names, which a short
+    /// secret could otherwise match) and numbers are never touched.
     pub fn redact_json(&self, json: &str) -> String {
+        if !self.found_in(json) {
+            return json.to_owned();
+        }
         let mut out = String::with_capacity(json.len());
         let mut rest = json;
         while let Some(open) = rest.find('"') {
             out.push_str(&rest[..=open]);
             let literal = &rest[open + 1..];
             let close = literal_end(literal);
-            out.push_str(&self.redact_literal(&literal[..close]));
+            let is_key = literal[close..]
+                .get(1..)
+                .is_some_and(|after| after.trim_start().starts_with(':'));
+            if is_key {
+                out.push_str(&literal[..close]);
+            } else {
+                out.push_str(&self.redact_literal(&literal[..close]));
+            }
             rest = &literal[close..];
             if let Some(after) = rest.strip_prefix('"') {
                 out.push('"');
@@ -145,8 +156,13 @@ fn literal_end(literal: &str) -> usize {
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// Encodes `bytes` in standard base64 with padding (RFC 4648 §4).
+pub fn base64(bytes: &[u8]) -> String {
+    base64_with(bytes, BASE64)
+}
+
 /// Encodes `bytes` in base64 with padding, in `alphabet`.
-fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
+fn base64_with(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
@@ -162,8 +178,13 @@ fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     out
 }
 
-/// Percent-encodes `text` (RFC 3986 unreserved characters pass), optionally spaces as `+`.
-pub fn percent_encode(text: &str, hex: &[u8; 16], plus_for_space: bool) -> String {
+/// Percent-encodes `text` with uppercase hex (RFC 3986 unreserved characters pass).
+pub fn percent_encode(text: &str) -> String {
+    percent_encode_with(text, b"0123456789ABCDEF", false)
+}
+
+/// Percent-encodes `text` with `hex` digits, optionally spaces as `+`.
+fn percent_encode_with(text: &str, hex: &[u8; 16], plus_for_space: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -204,9 +225,9 @@ mod tests {
             ("fooba", "Zm9vYmE="),
             ("foobar", "Zm9vYmFy"),
         ] {
-            assert_eq!(base64(plain.as_bytes(), BASE64), encoded);
+            assert_eq!(base64(plain.as_bytes()), encoded);
         }
-        assert_eq!(base64(&[0xfb, 0xff], BASE64_URL), "-_8=");
+        assert_eq!(base64_with(&[0xfb, 0xff], BASE64_URL), "-_8=");
     }
 
     #[test]
@@ -215,11 +236,11 @@ mod tests {
         let trimmed = "k+y/é \"q\"";
         for form in [
             trimmed.to_owned(),
-            percent_encode(trimmed, b"0123456789ABCDEF", false),
-            percent_encode(trimmed, b"0123456789abcdef", false),
-            percent_encode(trimmed, b"0123456789ABCDEF", true),
-            base64(trimmed.as_bytes(), BASE64),
-            base64(trimmed.as_bytes(), BASE64_URL)
+            percent_encode(trimmed),
+            percent_encode_with(trimmed, b"0123456789abcdef", false),
+            percent_encode_with(trimmed, b"0123456789ABCDEF", true),
+            base64(trimmed.as_bytes()),
+            base64_with(trimmed.as_bytes(), BASE64_URL)
                 .trim_end_matches('=')
                 .to_owned(),
             json_escape(trimmed),
@@ -231,12 +252,12 @@ mod tests {
     }
 
     #[test]
-    fn json_redaction_touches_string_literals_only() {
+    fn json_redaction_touches_string_values_only() {
         let secrets = Secrets::new(["7"]);
-        let json = r#"{"quantity":7,"name":"Room 7","esc\"7":"a\\7"}"#;
+        let json = r#"{"quantity":7,"name":"Room 7","key7" : ["a\\7"]}"#;
         assert_eq!(
             secrets.redact_json(json),
-            r#"{"quantity":7,"name":"Room <redacted>","esc\"<redacted>":"a\\<redacted>"}"#
+            r#"{"quantity":7,"name":"Room <redacted>","key7" : ["a\\<redacted>"]}"#
         );
     }
 

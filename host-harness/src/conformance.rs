@@ -10,16 +10,17 @@ use std::fmt::Write;
 use std::path::Path;
 
 use plugin_contract::{
-    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin,
+    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::plugin::CompiledVendorPlugin;
+use crate::plugin::{CompiledVendorPlugin, HostedPlugin};
 use crate::replay::{ReplayError, ReplayServer};
 
-/// The value every secret credential gets during the checks.
-pub const CANARY: &str = "conformance-canary-7f3a9c2e5b1d";
+/// The value every secret credential gets during the checks: URL-encoding and base64 change
+/// it, so a form that leaks is told from the raw value.
+pub const CANARY: &str = "conformance canary/7f3a+9c2e=5b1d";
 
 /// The instant usage is counted as of during the checks.
 const AS_OF: &str = "2026-01-01T00:00:00Z";
@@ -159,19 +160,60 @@ pub fn run_conformance(
             "two runs differed".to_owned(),
         )
     });
-    let leaked = first.outputs.iter().any(|o| o.contains(CANARY));
-    checks.push(if leaked {
-        fail(
-            "no secret appears in any output",
-            "a secret credential's value was in an output".to_owned(),
-        )
-    } else {
-        pass(
-            "no secret appears in any output",
-            &format!("{} outputs scanned", first.outputs.len()),
-        )
-    });
+    checks.push(check_secrets(
+        "no secret appears in any output or error",
+        &first.outputs,
+    ));
+    let echoed = run_echoing(compiled, &valid, &secrets)?;
+    checks.push(check_secrets(
+        "no secret appears in any output or error when the vendor echoes it",
+        &echoed.outputs,
+    ));
     Ok(Report { checks })
+}
+
+/// Looks for every form of the canary (raw, trimmed, URL-encoded, base64, JSON-escaped) in
+/// what the plugin itself returned: the harness removes nothing before this check.
+fn check_secrets(name: &'static str, outputs: &[String]) -> Check {
+    let canary = Secrets::new([CANARY]);
+    match outputs.iter().position(|o| canary.found_in(o)) {
+        Some(index) => fail(
+            name,
+            format!("output {} of {} holds a secret credential's value in some form", index + 1, outputs.len()),
+        ),
+        None => pass(name, &format!("{} outputs scanned", outputs.len())),
+    }
+}
+
+/// Runs every call on `folder` served by a vendor that echoes the secret in every string.
+fn run_echoing(
+    compiled: &CompiledVendorPlugin,
+    folder: &Path,
+    secrets: &[String],
+) -> Result<Run, ConformanceError> {
+    let replay = ReplayServer::start_echoing(folder, Some(CANARY))?;
+    let mut plugin = instance(compiled)?;
+    let credentials = with_canary(replay.credentials(), secrets);
+    Ok(run_every_call(&mut plugin, &credentials, &|text| text))
+}
+
+/// Returns `credentials` with every secret credential set to the canary.
+fn with_canary(credentials: &Credentials, secrets: &[String]) -> Credentials {
+    let mut credentials = credentials.clone();
+    for field in secrets {
+        if credentials.get(field).is_some_and(|v| !v.is_empty()) {
+            credentials.insert(field.as_str(), CANARY);
+        }
+    }
+    credentials
+}
+
+/// Makes an instance that returns the plugin's errors as they are, secrets included.
+fn instance(compiled: &CompiledVendorPlugin) -> Result<HostedPlugin, ConformanceError> {
+    compiled
+        .instantiate()
+        .map(HostedPlugin::without_redaction)
+        .map_err(|e| ConformanceError::Instantiate(e.to_string()))
 }
 
 /// Replays `folder` to a fresh instance, with secret credentials set to the canary; the
@@ -183,15 +225,8 @@ fn run_scenario<T>(
     steps: impl FnOnce(&mut dyn VendorPlugin, &Credentials, &dyn Fn(String) -> String) -> T,
 ) -> Result<T, ConformanceError> {
     let replay = ReplayServer::start(folder)?;
-    let mut credentials = replay.credentials().clone();
-    for field in secrets {
-        if credentials.get(field).is_some_and(|v| !v.is_empty()) {
-            credentials.insert(field.as_str(), CANARY);
-        }
-    }
-    let mut plugin = compiled
-        .instantiate()
-        .map_err(|e| ConformanceError::Instantiate(e.to_string()))?;
+    let credentials = with_canary(replay.credentials(), secrets);
+    let mut plugin = instance(compiled)?;
     let address = replay.base_url().trim_start_matches("http://").to_owned();
     let outcome = steps(&mut plugin, &credentials, &|text: String| {
         text.replace(&address, "replay-server")

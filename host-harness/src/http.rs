@@ -9,7 +9,12 @@
 //! - ignores proxy variables, so loopback replay traffic stays on loopback;
 //! - bounds each request by the call's remaining `timeout_ms` and the response by
 //!   `max_http_response_bytes`;
-//! - records each failure as a typed [`TransportFailure`] that the harness reads after the call.
+//! - bounds each request by the manifest's `request_timeout_ms` too, so one hanging connection
+//!   costs one request, not the whole call;
+//! - hands each failure to a plugin speaking interface 1.1 as a value (status 0 and the JSON of
+//!   [`plugin_contract::transport::TransportFailure`]), so the plugin fails only what depended on
+//!   that request; for a 1.0 plugin the call traps and the harness reports the failure it
+//!   recorded as a typed [`TransportFailure`].
 //!
 //! The three host functions shadow `extism:host/env::{http_request, http_status_code,
 //! http_headers}`; the PDKs call them as usual. A test in `tests/faults.rs` proves the shadowing
@@ -21,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE, PTR};
+use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
 use crate::plugin::host_matches;
 
@@ -33,8 +39,8 @@ pub enum TransportFailure {
     /// The request could not be built from what the plugin sent.
     #[error("the plugin sent a request that cannot be made: {0}")]
     BadRequest(String),
-    /// No complete response within the call's remaining time.
-    #[error("no complete response within the call's timeout_ms")]
+    /// No complete response within the request's or the call's remaining time.
+    #[error("no complete response in time (the manifest's request_timeout_ms, or what was left of the call's timeout_ms)")]
     Timeout,
     /// The body is larger than `max_http_response_bytes`.
     #[error("the response body is larger than max_http_response_bytes ({limit} bytes)")]
@@ -42,6 +48,27 @@ pub enum TransportFailure {
     /// DNS, connection refused or reset, a body cut short, a protocol error.
     #[error("{0}")]
     Connection(String),
+}
+
+impl TransportFailure {
+    /// Returns the contract's kind of this failure.
+    pub fn kind(&self) -> TransportFailureKind {
+        match self {
+            TransportFailure::HostNotAllowed { .. } => TransportFailureKind::HostNotAllowed,
+            TransportFailure::BadRequest(_) => TransportFailureKind::BadRequest,
+            TransportFailure::Timeout => TransportFailureKind::Timeout,
+            TransportFailure::TooLarge { .. } => TransportFailureKind::TooLarge,
+            TransportFailure::Connection(_) => TransportFailureKind::Connection,
+        }
+    }
+
+    /// Returns the failure as the contract's value, handed to a 1.1 plugin.
+    pub fn to_contract(&self) -> transport::TransportFailure {
+        transport::TransportFailure {
+            kind: self.kind(),
+            message: self.to_string(),
+        }
+    }
 }
 
 /// The HTTP state of one call: the last response's status and headers, or why it failed.
@@ -94,6 +121,11 @@ pub struct HttpPolicy {
     pub allowed_hosts: Vec<String>,
     /// The largest response body accepted.
     pub max_response_bytes: u64,
+    /// The longest one request may take (the call's remaining time bounds it too).
+    pub request_timeout: Duration,
+    /// Whether a failed request is handed to the plugin as a value (interface 1.1) instead of
+    /// ending the call.
+    pub failures_as_values: bool,
 }
 
 /// Returns the host functions that replace Extism's HTTP.
@@ -145,7 +177,13 @@ fn http_request(
         .clone();
     let request = read_memory(plugin, &inputs[0])?.unwrap_or_default();
     let body = read_memory(plugin, &inputs[1])?;
-    let remaining = plugin.time_remaining();
+    let remaining = Some(
+        plugin
+            .time_remaining()
+            .map_or(policy.request_timeout, |left| {
+                left.min(policy.request_timeout)
+            }),
+    );
     let request: Result<extism_manifest::HttpRequest, _> =
         serde_json::from_slice(&request).map_err(|e| TransportFailure::BadRequest(e.to_string()));
     let exchange =
@@ -173,6 +211,14 @@ fn http_request(
             }
             drop(call);
             let handle = plugin.memory_new(&response.body[..])?;
+            outputs[0] = plugin.memory_to_val(handle);
+            Ok(())
+        }
+        Err(failure) if policy.failures_as_values => {
+            call.status = TRANSPORT_FAILURE_STATUS;
+            let body = failure.to_contract().to_body();
+            drop(call);
+            let handle = plugin.memory_new(&body[..])?;
             outputs[0] = plugin.memory_to_val(handle);
             Ok(())
         }
@@ -310,6 +356,8 @@ mod tests {
         HttpPolicy {
             allowed_hosts: vec!["*.example.com".into()],
             max_response_bytes: 1024,
+            request_timeout: Duration::from_secs(1),
+            failures_as_values: true,
         }
     }
 

@@ -16,7 +16,9 @@ use host_harness::replay::ReplayServer;
 use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::review::{sync, SyncError};
 use host_harness::seed::run_seed;
-use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin};
+use plugin_contract::{
+    Credentials, CredentialsInput, FetchUsageInput, PluginError, Secrets, VendorPlugin,
+};
 use serde::Serialize;
 
 /// The exit code of a conformance run with a failed check.
@@ -142,17 +144,26 @@ impl SyncArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let mut secrets = Secrets::default();
+    match run(cli, &mut secrets) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
-            eprintln!("host-harness: {message}");
+            eprintln!("host-harness: {}", secrets.redact(&message));
             ExitCode::from(1)
         }
     }
 }
 
+/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did.
+fn emit(secrets: &Secrets, text: &str) {
+    print!("{}", secrets.redact(text));
+}
+
 /// Runs the command; `Err` is a harness failure (exit 1), a plugin error is an exit code.
-fn run(cli: Cli) -> Result<u8, String> {
+///
+/// `secrets` receives every form of the secret credentials as soon as they are known: until
+/// the plugin says which credentials are secret, every credential value counts as one.
+fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
     let replay = match &cli.replay {
         Some(folder) => Some(ReplayServer::start(folder).map_err(|e| e.to_string())?),
         None => None,
@@ -171,6 +182,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             credentials.insert(key.to_ascii_lowercase(), value);
         }
     }
+    *secrets = Secrets::new(credentials.iter().map(|(_, value)| value));
     let mut extra_hosts = cli.allow_hosts.clone();
     if replay.is_some() || matches!(cli.command, Command::Conformance { .. }) {
         extra_hosts.push("127.0.0.1".to_owned());
@@ -178,9 +190,11 @@ fn run(cli: Cli) -> Result<u8, String> {
     let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
     let compiled =
         CompiledVendorPlugin::compile(&manifest, &extra_hosts).map_err(|e| e.to_string())?;
+    *secrets = compiled.secrets(&credentials);
+    let secrets = &*secrets;
     if let Command::Conformance { fixtures } = &cli.command {
         let report = run_conformance(&compiled, fixtures).map_err(|e| e.to_string())?;
-        print!("{}", report.render());
+        emit(secrets, &report.render());
         return Ok(if report.passed() {
             0
         } else {
@@ -188,7 +202,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         });
     }
     if let Command::Record { sync, out } = &cli.command {
-        return record(&compiled, &credentials, &sync.as_of(), out);
+        return record(&compiled, &credentials, &sync.as_of(), out, secrets);
     }
     let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
@@ -198,15 +212,15 @@ fn run(cli: Cli) -> Result<u8, String> {
     };
 
     let code = match &cli.command {
-        Command::Describe => print_result(plugin.describe_credentials(&input)),
-        Command::Authenticate => print_result(plugin.authenticate(&input)),
-        Command::Accounts => print_result(plugin.list_accounts(&input)),
-        Command::Services => print_result(plugin.list_services(&input)),
+        Command::Describe => print_result(secrets, plugin.describe_credentials(&input)),
+        Command::Authenticate => print_result(secrets, plugin.authenticate(&input)),
+        Command::Accounts => print_result(secrets, plugin.list_accounts(&input)),
+        Command::Services => print_result(secrets, plugin.list_services(&input)),
         Command::Usage {
             sync,
             accounts,
             services,
-        } => print_result(plugin.fetch_usage(&FetchUsageInput {
+        } => print_result(secrets, plugin.fetch_usage(&FetchUsageInput {
             credentials,
             as_of: sync.as_of(),
             account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
@@ -216,7 +230,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         Command::Seed { sync, psa } => {
             let psa = psa.as_deref().map(load_psa).transpose()?;
             let report = run_seed(&mut plugin, &credentials, &sync.as_of(), psa.as_ref());
-            print!("{}", report.text);
+            emit(secrets, &report.text);
             report
                 .failure
                 .map_or(0, |(_, e)| host_harness::exit_code(e.class))
@@ -236,11 +250,11 @@ fn run(cli: Cli) -> Result<u8, String> {
                     let json = serde_json::to_string_pretty(&mapped).map_err(|e| e.to_string())?;
                     std::fs::write(mapping, json + "\n")
                         .map_err(|e| format!("cannot write {}: {e}", mapping.display()))?;
-                    print!("{}", mapped.render(&psa));
+                    emit(secrets, &mapped.render(&psa));
                     println!("   Written to {}: edit state and psa_account_id / psa_product_id to decide.", mapping.display());
                     0
                 }
-                Err(error) => print_result::<()>(Err(error)),
+                Err(error) => print_result::<()>(secrets, Err(error)),
             }
         }
         Command::Sync {
@@ -253,17 +267,15 @@ fn run(cli: Cli) -> Result<u8, String> {
             let mapping = read_mapping(mapping)?;
             match sync(&mut plugin, &credentials, &mapping, &psa, &args.as_of()) {
                 Ok(review) if *json => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&review).map_err(|e| e.to_string())?
-                    );
+                    let json = serde_json::to_string_pretty(&review).map_err(|e| e.to_string())?;
+                    println!("{}", secrets.redact_json(&json));
                     0
                 }
                 Ok(review) => {
-                    print!("{}", review.render());
+                    emit(secrets, &review.render());
                     0
                 }
-                Err(SyncError::Call { error, .. }) => print_result::<()>(Err(error)),
+                Err(SyncError::Call { error, .. }) => print_result::<()>(secrets, Err(error)),
                 Err(not_finished) => return Err(not_finished.to_string()),
             }
         }
@@ -279,7 +291,8 @@ fn run(cli: Cli) -> Result<u8, String> {
     Ok(code)
 }
 
-fn print_result<T: Serialize>(result: Result<T, PluginError>) -> u8 {
+/// Prints a call's result as JSON, secrets removed; returns the exit code of its class.
+fn print_result<T: Serialize>(secrets: &Secrets, result: Result<T, PluginError>) -> u8 {
     #[derive(Serialize)]
     struct Failure<'a> {
         error: &'a PluginError,
@@ -292,7 +305,7 @@ fn print_result<T: Serialize>(result: Result<T, PluginError>) -> u8 {
         ),
     };
     match json {
-        Ok(json) => println!("{json}"),
+        Ok(json) => println!("{}", secrets.redact_json(&json)),
         Err(e) => eprintln!("host-harness: cannot print the result: {e}"),
     }
     code
@@ -304,16 +317,12 @@ fn record(
     credentials: &Credentials,
     as_of: &str,
     out: &Path,
+    secrets: &Secrets,
 ) -> Result<u8, String> {
     let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     plugin.start_recording();
     let report = run_seed(&mut plugin, credentials, as_of, None);
     let raw = plugin.take_recording();
-    let secrets: Vec<String> = compiled
-        .secret_values(credentials)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
     let source = format!(
         "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed, e-mail addresses, person names and IP addresses pseudonymized.",
         humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
@@ -321,7 +330,7 @@ fn record(
         compiled.manifest().id
     );
     let (recording, replay_credentials) =
-        fixtures_of(&raw, credentials, &secrets, &compiled.url_fields(), source);
+        fixtures_of(&raw, credentials, secrets, &compiled.url_fields(), source);
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let write = |name: &str, json: Result<String, serde_json::Error>| {
         let path = out.join(name);
@@ -334,7 +343,7 @@ fn record(
         "credentials.json",
         serde_json::to_string_pretty(&replay_credentials),
     )?;
-    print!("{}", report.text);
+    emit(secrets, &report.text);
     println!(
         "\nRecorded {} exchanges into {}; replay them with: host-harness seed --replay {}",
         recording.exchanges.len(),

@@ -11,15 +11,55 @@
 //!   "interface_version": "1.0",
 //!   "wasm": { "path": "target/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm", "sha256": null },
 //!   "allowed_hosts": ["us-central1-the-byway-248217.cloudfunctions.net"],
-//!   "limits": { "timeout_ms": 300000, "memory_max_pages": 1024, "max_http_response_bytes": 52428800 }
+//!   "limits": { "timeout_ms": 300000, "memory_max_pages": 1024, "max_http_response_bytes": 52428800,
+//!               "request_timeout_ms": 60000 }
 //! }
 //! ```
+//!
+//! # What is refused
+//!
+//! A manifest is not trusted. [`PluginManifest::load`] refuses a limit outside its range:
+//!
+//! | limit | accepted | why the upper bound |
+//! |---|---|---|
+//! | `timeout_ms` | 1 ..= 86 400 000 (one day) | a call is not a daemon |
+//! | `memory_max_pages` | 1 ..= 65 536 (64 KiB pages: 4 GiB) | the wasm32 maximum |
+//! | `max_http_response_bytes` | 1 ..= `memory_max_pages` × 65 536 | a body must fit in the plugin's memory |
+//! | `request_timeout_ms` (optional) | 1 ..= `timeout_ms`; default 60 000, or `timeout_ms` when smaller | one request cannot outlast its call |
+//!
+//! `wasm.path` must be relative and stay inside the manifest's folder: `load` refuses an
+//! absolute path and any `..` component (even one that would come back inside), and
+//! [`PluginManifest::read_wasm`] resolves symlinks (of the folder and of the file) and refuses a
+//! module that ends up outside the folder. It then refuses anything that is not a regular file
+//! (a directory, `/dev/zero`, a FIFO) before opening it, a file larger than [`MAX_WASM_BYTES`]
+//! (checked on the metadata, and the read itself is bounded), a file that does not start with
+//! the WebAssembly magic `\0asm` and version 1, and a module whose pinned `sha256` differs.
+//! No error message contains any of the file's bytes.
 
-use std::path::{Path, PathBuf};
+use std::fmt;
+use std::fs::{File, Metadata};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+/// The longest `timeout_ms` accepted: one day.
+pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
+/// The size of one wasm memory page.
+pub const WASM_PAGE_BYTES: u64 = 65_536;
+/// The most `memory_max_pages` accepted: 4 GiB, the wasm32 maximum.
+pub const MAX_MEMORY_PAGES: u32 = 65_536;
+/// `request_timeout_ms` when the manifest has none (or `timeout_ms`, when that is smaller).
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 60_000;
+/// The largest module read: a vendor plugin is a few hundred KB.
+pub const MAX_WASM_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The first four bytes of every WebAssembly binary.
+const WASM_MAGIC: [u8; 4] = *b"\0asm";
+/// The next four: version 1, a core module (a component has another).
+const WASM_VERSION_1: [u8; 4] = [1, 0, 0, 0];
 
 /// A vendor plugin's manifest, as written in `manifest.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,29 +79,83 @@ pub struct PluginManifest {
     pub allowed_hosts: Vec<String>,
     /// Resource limits of every call.
     pub limits: Limits,
+    /// The folder `wasm.path` is relative to: the manifest's own when read by
+    /// [`PluginManifest::load`], otherwise the current directory.
+    #[serde(skip)]
+    folder: PathBuf,
 }
 
 /// Where the plugin's module is, and the hash it must have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WasmSource {
-    /// The `.wasm` file, relative to the manifest's folder.
+    /// The `.wasm` file, relative to the manifest's folder and inside it (no `..`, not absolute;
+    /// symlinks may not lead out of the folder either).
     pub path: PathBuf,
     /// The lowercase hex SHA-256 the file must have; unchecked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
 }
 
-/// Resource limits enforced by the Extism runtime on every call.
+/// Resource limits enforced on every call; [`Limits::check`] gives their ranges.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// Wall-clock budget of one call, HTTP included.
+    /// Wall-clock budget of one call, HTTP included: 1 ..= [`MAX_TIMEOUT_MS`].
     pub timeout_ms: u64,
-    /// Maximum linear memory, in 64 KiB wasm pages.
+    /// Maximum linear memory, in 64 KiB wasm pages: 1 ..= [`MAX_MEMORY_PAGES`].
     pub memory_max_pages: u32,
-    /// Maximum size of one HTTP response body.
+    /// Maximum size of one HTTP response body: 1 ..= the plugin's memory
+    /// (`memory_max_pages` × [`WASM_PAGE_BYTES`]).
     pub max_http_response_bytes: u64,
+    /// The longest one vendor HTTP request may take, so that one hanging connection fails that
+    /// request rather than the whole call: 1 ..= `timeout_ms`. Use
+    /// [`Limits::request_timeout`], which applies the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<u64>,
+}
+
+/// One of the [`Limits`], as named in `manifest.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// `timeout_ms`.
+    TimeoutMs,
+    /// `memory_max_pages`.
+    MemoryMaxPages,
+    /// `max_http_response_bytes`.
+    MaxHttpResponseBytes,
+    /// `request_timeout_ms`.
+    RequestTimeoutMs,
+}
+
+impl Limit {
+    /// The field's name in `manifest.json`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Limit::TimeoutMs => "timeout_ms",
+            Limit::MemoryMaxPages => "memory_max_pages",
+            Limit::MaxHttpResponseBytes => "max_http_response_bytes",
+            Limit::RequestTimeoutMs => "request_timeout_ms",
+        }
+    }
+
+    /// What the range means, for the error message.
+    fn range_meaning(self) -> &'static str {
+        match self {
+            Limit::TimeoutMs => "milliseconds, at most one day",
+            Limit::MemoryMaxPages => "64 KiB pages, at most 4 GiB, the wasm32 maximum",
+            Limit::MaxHttpResponseBytes => {
+                "a body must fit in the plugin's memory, memory_max_pages × 65536 bytes"
+            }
+            Limit::RequestTimeoutMs => "milliseconds, at most the call's timeout_ms",
+        }
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.field())
+    }
 }
 
 /// Why a manifest or its module cannot be used.
@@ -85,12 +179,50 @@ pub enum ManifestError {
     /// The plugin speaks a contract version this harness does not.
     #[error("the plugin implements interface {found}, but this harness speaks {supported} (same major, minor not newer)")]
     UnsupportedInterface { found: String, supported: String },
+    /// A limit is outside its accepted range, `min ..= max`.
+    #[error("the manifest's limits.{limit} is {value}, outside the accepted {min} ..= {max} ({})", .limit.range_meaning())]
+    LimitOutOfRange {
+        limit: Limit,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    /// `wasm.path` is absolute.
+    #[error("the manifest's wasm.path {path} is absolute: it must be relative to the manifest's folder and stay inside it")]
+    WasmPathNotRelative { path: PathBuf },
+    /// `wasm.path` has a `..` component.
+    #[error("the manifest's wasm.path {path} has a `..` component: it must be relative to the manifest's folder and stay inside it")]
+    WasmPathHasParent { path: PathBuf },
+    /// The module, symlinks resolved, is outside the manifest's folder.
+    #[error("the plugin module {path} resolves to {resolved}, outside the manifest's folder {folder}: the module must stay inside it, symlinks included")]
+    WasmOutsideFolder {
+        path: PathBuf,
+        resolved: PathBuf,
+        folder: PathBuf,
+    },
+    /// The module file does not exist.
+    #[error("the plugin module {path} does not exist: build the plugin first (for a Rust plugin: cargo build --target wasm32-unknown-unknown)")]
+    WasmMissing { path: PathBuf },
     /// The module file could not be read.
-    #[error("cannot read the plugin module {path}: {source} (build it first: ./dev build)")]
+    #[error("cannot read the plugin module {path}: {source}")]
     WasmRead {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The module is a directory, a device, a FIFO or another special file.
+    #[error("the plugin module {path} is not a regular file: refusing to read it")]
+    WasmNotAFile { path: PathBuf },
+    /// The module is larger than `max` bytes.
+    #[error("the plugin module {path} is larger than {max} bytes, the most a module may have: refusing to read it")]
+    WasmTooLarge { path: PathBuf, max: u64 },
+    /// The file does not start with the WebAssembly magic.
+    #[error(
+        "the plugin module {path} is not a WebAssembly module (its first bytes are not \\0asm)"
+    )]
+    NotWasm { path: PathBuf },
+    /// The file is a WebAssembly binary, but not a version 1 core module.
+    #[error("the plugin module {path} is a WebAssembly binary but not a version 1 core module (a component?), which Extism cannot run")]
+    UnsupportedWasmVersion { path: PathBuf },
     /// The module's hash differs from the pinned one.
     #[error("the plugin module {path} has sha256 {found}, but the manifest pins {expected}: refusing to load it")]
     WasmHashMismatch {
@@ -100,8 +232,62 @@ pub enum ManifestError {
     },
 }
 
+impl Limits {
+    /// The longest one vendor HTTP request may take, in milliseconds: `request_timeout_ms`, or
+    /// [`DEFAULT_REQUEST_TIMEOUT_MS`] (`timeout_ms` when that is smaller).
+    pub fn request_timeout_ms(&self) -> u64 {
+        self.request_timeout_ms
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT_MS.min(self.timeout_ms))
+    }
+
+    /// [`Limits::request_timeout_ms`] as a [`Duration`].
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms())
+    }
+
+    /// The plugin's largest memory, in bytes: `memory_max_pages` × [`WASM_PAGE_BYTES`].
+    pub fn memory_max_bytes(&self) -> u64 {
+        u64::from(self.memory_max_pages) * WASM_PAGE_BYTES
+    }
+
+    /// Checks every limit against its range (see the module's documentation).
+    pub fn check(&self) -> Result<(), ManifestError> {
+        in_range(Limit::TimeoutMs, self.timeout_ms, MAX_TIMEOUT_MS)?;
+        in_range(
+            Limit::MemoryMaxPages,
+            self.memory_max_pages.into(),
+            MAX_MEMORY_PAGES.into(),
+        )?;
+        in_range(
+            Limit::MaxHttpResponseBytes,
+            self.max_http_response_bytes,
+            self.memory_max_bytes(),
+        )?;
+        if let Some(ms) = self.request_timeout_ms {
+            in_range(Limit::RequestTimeoutMs, ms, self.timeout_ms)?;
+        }
+        Ok(())
+    }
+}
+
+/// Accepts `value` in `1 ..= max`.
+fn in_range(limit: Limit, value: u64, max: u64) -> Result<(), ManifestError> {
+    if (1..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ManifestError::LimitOutOfRange {
+            limit,
+            value,
+            min: 1,
+            max,
+        })
+    }
+}
+
 impl PluginManifest {
-    /// Reads and checks the manifest at `path`; the wasm path is resolved against its folder.
+    /// Reads and checks the manifest at `path` (see [`PluginManifest::check`]); `wasm.path` is
+    /// relative to its folder. The module itself is not touched until
+    /// [`PluginManifest::read_wasm`].
     pub fn load(path: &Path) -> Result<PluginManifest, ManifestError> {
         let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
             path: path.to_owned(),
@@ -112,29 +298,66 @@ impl PluginManifest {
                 path: path.to_owned(),
                 source,
             })?;
-        check_interface_version(&manifest.interface_version)?;
-        if !is_semver(&manifest.version) {
-            return Err(ManifestError::InvalidVersion(manifest.version));
-        }
-        if manifest.wasm.path.is_relative() {
-            let folder = path.parent().unwrap_or(Path::new("."));
-            manifest.wasm.path = folder.join(&manifest.wasm.path);
-        }
+        manifest.folder = path.parent().unwrap_or(Path::new("")).to_owned();
+        manifest.check()?;
         Ok(manifest)
     }
 
-    /// Reads the module and verifies its pinned hash.
+    /// Checks the interface version, the plugin version, the limits and that `wasm.path` is
+    /// relative without `..`; [`PluginManifest::load`] does this. A manifest changed in code
+    /// after `load` is not checked again, except for its wasm path by `read_wasm`.
+    pub fn check(&self) -> Result<(), ManifestError> {
+        check_interface_version(&self.interface_version)?;
+        if !is_semver(&self.version) {
+            return Err(ManifestError::InvalidVersion(self.version.clone()));
+        }
+        self.limits.check()?;
+        check_relative(&self.wasm.path)
+    }
+
+    /// The folder `wasm.path` is relative to (empty: the current directory).
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Resolves `wasm.path` against the manifest's folder, symlinks included, and checks that
+    /// the module is inside that folder.
+    pub fn wasm_path(&self) -> Result<PathBuf, ManifestError> {
+        check_relative(&self.wasm.path)?;
+        let folder = if self.folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.folder
+        };
+        let joined = folder.join(&self.wasm.path);
+        let folder = folder
+            .canonicalize()
+            .map_err(|source| wasm_io_error(&joined, source))?;
+        // Named from the resolved folder, so that a missing module's path is absolute.
+        let joined = folder.join(&self.wasm.path);
+        let resolved = joined
+            .canonicalize()
+            .map_err(|source| wasm_io_error(&joined, source))?;
+        if !resolved.starts_with(&folder) {
+            return Err(ManifestError::WasmOutsideFolder {
+                path: joined,
+                resolved,
+                folder,
+            });
+        }
+        Ok(resolved)
+    }
+
+    /// Reads the module (see the module's documentation for what is refused) and verifies its
+    /// pinned hash.
     pub fn read_wasm(&self) -> Result<Vec<u8>, ManifestError> {
-        let path = &self.wasm.path;
-        let bytes = std::fs::read(path).map_err(|source| ManifestError::WasmRead {
-            path: path.clone(),
-            source,
-        })?;
+        let path = self.wasm_path()?;
+        let bytes = read_module(&path, MAX_WASM_BYTES)?;
         if let Some(expected) = &self.wasm.sha256 {
             let found = sha256_hex(&bytes);
             if !found.eq_ignore_ascii_case(expected.trim()) {
                 return Err(ManifestError::WasmHashMismatch {
-                    path: path.clone(),
+                    path,
                     expected: expected.clone(),
                     found,
                 });
@@ -164,6 +387,88 @@ impl PluginManifest {
     }
 }
 
+/// Refuses a path that is absolute (or rooted) or has a `..` component.
+fn check_relative(path: &Path) -> Result<(), ManifestError> {
+    for component in path.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => {
+                return Err(ManifestError::WasmPathNotRelative {
+                    path: path.to_owned(),
+                })
+            }
+            Component::ParentDir => {
+                return Err(ManifestError::WasmPathHasParent {
+                    path: path.to_owned(),
+                })
+            }
+            Component::CurDir | Component::Normal(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A missing module is one to build; any other failure is reported as it is.
+fn wasm_io_error(path: &Path, source: std::io::Error) -> ManifestError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        ManifestError::WasmMissing {
+            path: path.to_owned(),
+        }
+    } else {
+        ManifestError::WasmRead {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Reads the regular file at `path`, of at most `max` bytes, that starts like a wasm module.
+fn read_module(path: &Path, max: u64) -> Result<Vec<u8>, ManifestError> {
+    let io_error = |source| wasm_io_error(path, source);
+    // Before opening: opening a FIFO blocks, and a device may never end.
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    check_file(path, &metadata, max)?;
+    let file = File::open(path).map_err(io_error)?;
+    // Again on what was opened, in case the file was replaced in between.
+    check_file(path, &file.metadata().map_err(io_error)?, max)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // The file may grow under us: never read more than one byte past the bound.
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > max {
+        return Err(ManifestError::WasmTooLarge {
+            path: path.to_owned(),
+            max,
+        });
+    }
+    if bytes.get(..4) != Some(&WASM_MAGIC[..]) {
+        return Err(ManifestError::NotWasm {
+            path: path.to_owned(),
+        });
+    }
+    if bytes.get(4..8) != Some(&WASM_VERSION_1[..]) {
+        return Err(ManifestError::UnsupportedWasmVersion {
+            path: path.to_owned(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Refuses anything but a regular file of at most `max` bytes.
+fn check_file(path: &Path, metadata: &Metadata, max: u64) -> Result<(), ManifestError> {
+    if !metadata.is_file() {
+        return Err(ManifestError::WasmNotAFile {
+            path: path.to_owned(),
+        });
+    }
+    if metadata.len() > max {
+        return Err(ManifestError::WasmTooLarge {
+            path: path.to_owned(),
+            max,
+        });
+    }
+    Ok(())
+}
 /// Tells whether `version` is `MAJOR.MINOR.PATCH`, optionally with `-pre` and `+build` parts.
 pub fn is_semver(version: &str) -> bool {
     let core = version.split(['-', '+']).next().unwrap_or("");
@@ -205,11 +510,106 @@ pub fn check_interface_version(found: &str) -> Result<(), ManifestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    /// The smallest valid module: the magic and version 1, no sections.
+    const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+    /// A fresh folder under the system's temp folder, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!(
+                "host-harness-manifest-{}-{name}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("scratch folder");
+            Scratch(dir)
+        }
+
+        fn path(&self, relative: &str) -> PathBuf {
+            self.0.join(relative)
+        }
+
+        fn write(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+            let path = self.path(relative);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+            std::fs::write(&path, bytes).expect("file written");
+            path
+        }
+
+        /// Writes `relative` as a manifest whose module is `wasm_path`, with `change` applied.
+        fn manifest(
+            &self,
+            relative: &str,
+            wasm_path: &str,
+            change: impl FnOnce(&mut Value),
+        ) -> PathBuf {
+            let mut manifest = json!({
+                "id": "test",
+                "name": "Test",
+                "version": "0.1.0",
+                "interface_version": plugin_contract::INTERFACE_VERSION,
+                "wasm": { "path": wasm_path },
+                "allowed_hosts": [],
+                "limits": { "timeout_ms": 2000, "memory_max_pages": 16, "max_http_response_bytes": 1024 }
+            });
+            change(&mut manifest);
+            self.write(relative, manifest.to_string().as_bytes())
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn limits(timeout_ms: u64, memory_max_pages: u32, max_http_response_bytes: u64) -> Limits {
+        Limits {
+            timeout_ms,
+            memory_max_pages,
+            max_http_response_bytes,
+            request_timeout_ms: None,
+        }
+    }
+
+    /// Asserts that `limits` is refused for `limit`, with `value` and the range in the message.
+    fn assert_refused(limits: &Limits, limit: Limit, value: u64, max: u64) {
+        let error = limits.check().expect_err("refused");
+        let message = error.to_string();
+        match error {
+            ManifestError::LimitOutOfRange {
+                limit: l,
+                value: v,
+                min: 1,
+                max: m,
+            } if l == limit && v == value && m == max => {}
+            other => panic!("expected {limit} = {value} out of 1 ..= {max}, got {other:?}"),
+        }
+        for part in [
+            format!("limits.{}", limit.field()),
+            format!("is {value}"),
+            format!("1 ..= {max}"),
+        ] {
+            assert!(message.contains(&part), "{part:?} not in {message}");
+        }
+    }
 
     #[test]
     fn interface_versions_of_the_same_major_and_no_newer_minor_are_spoken() {
-        assert!(check_interface_version("1.0").is_ok());
-        for unsupported in ["2.0", "0.9", "1.1", "1", "one", ""] {
+        let supported = plugin_contract::INTERFACE_VERSION;
+        let (major, minor) = supported.split_once('.').expect("major.minor");
+        let major: u32 = major.parse().expect("major");
+        let minor: u32 = minor.parse().expect("minor");
+        for spoken in [format!("{major}.0"), supported.to_owned()] {
+            assert!(check_interface_version(&spoken).is_ok(), "{spoken}");
+        }
+        let newer_minor = format!("{major}.{}", minor + 1);
+        let next_major = format!("{}.0", major + 1);
+        for unsupported in [&next_major, &newer_minor, "0.9", "1", "one", ""] {
             assert!(
                 check_interface_version(unsupported).is_err(),
                 "{unsupported}"
@@ -232,6 +632,458 @@ mod tests {
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    // ---- limits ----
+
+    #[test]
+    fn a_timeout_of_zero_is_refused() {
+        let scratch = Scratch::new("timeout-zero");
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
+            m["limits"]["timeout_ms"] = json!(0)
+        });
+        let error = PluginManifest::load(&path).expect_err("refused");
+        assert!(
+            matches!(
+                error,
+                ManifestError::LimitOutOfRange {
+                    limit: Limit::TimeoutMs,
+                    value: 0,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_refused(&limits(0, 16, 1024), Limit::TimeoutMs, 0, MAX_TIMEOUT_MS);
+    }
+
+    #[test]
+    fn timeout_ms_is_accepted_from_1_ms_to_one_day_only() {
+        for accepted in [1, 300_000, MAX_TIMEOUT_MS] {
+            assert!(limits(accepted, 16, 1024).check().is_ok(), "{accepted}");
+        }
+        assert_refused(
+            &limits(MAX_TIMEOUT_MS + 1, 16, 1024),
+            Limit::TimeoutMs,
+            MAX_TIMEOUT_MS + 1,
+            MAX_TIMEOUT_MS,
+        );
+        assert_refused(
+            &limits(u64::MAX, 16, 1024),
+            Limit::TimeoutMs,
+            u64::MAX,
+            MAX_TIMEOUT_MS,
+        );
+    }
+
+    #[test]
+    fn memory_max_pages_is_accepted_from_1_to_65536_only() {
+        for accepted in [1, 1024, MAX_MEMORY_PAGES] {
+            assert!(limits(2000, accepted, 1).check().is_ok(), "{accepted}");
+        }
+        assert_refused(&limits(2000, 0, 1), Limit::MemoryMaxPages, 0, 65_536);
+        assert_refused(
+            &limits(2000, 65_537, 1),
+            Limit::MemoryMaxPages,
+            65_537,
+            65_536,
+        );
+        assert_refused(
+            &limits(2000, u32::MAX, 1),
+            Limit::MemoryMaxPages,
+            u32::MAX.into(),
+            65_536,
+        );
+    }
+
+    #[test]
+    fn a_max_http_response_bytes_of_zero_is_refused() {
+        assert_refused(
+            &limits(2000, 16, 0),
+            Limit::MaxHttpResponseBytes,
+            0,
+            16 * 65_536,
+        );
+    }
+
+    #[test]
+    fn max_http_response_bytes_is_accepted_up_to_the_plugin_memory_only() {
+        for accepted in [1, 16 * 65_536] {
+            assert!(limits(2000, 16, accepted).check().is_ok(), "{accepted}");
+        }
+        assert_refused(
+            &limits(2000, 16, 16 * 65_536 + 1),
+            Limit::MaxHttpResponseBytes,
+            16 * 65_536 + 1,
+            16 * 65_536,
+        );
+        let four_gib = 65_536 * 65_536;
+        assert!(limits(2000, MAX_MEMORY_PAGES, four_gib).check().is_ok());
+        assert_refused(
+            &limits(2000, MAX_MEMORY_PAGES, four_gib + 1),
+            Limit::MaxHttpResponseBytes,
+            four_gib + 1,
+            four_gib,
+        );
+    }
+
+    #[test]
+    fn request_timeout_defaults_to_60_s_or_timeout_ms_when_smaller() {
+        assert_eq!(
+            limits(300_000, 16, 1024).request_timeout(),
+            Duration::from_secs(60)
+        );
+        assert_eq!(limits(60_000, 16, 1024).request_timeout_ms(), 60_000);
+        assert_eq!(limits(2000, 16, 1024).request_timeout_ms(), 2000);
+        let set = Limits {
+            request_timeout_ms: Some(5000),
+            ..limits(300_000, 16, 1024)
+        };
+        assert_eq!(set.request_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn request_timeout_ms_is_accepted_from_1_to_timeout_ms_only() {
+        let with = |ms| Limits {
+            request_timeout_ms: Some(ms),
+            ..limits(2000, 16, 1024)
+        };
+        for accepted in [1, 2000] {
+            assert!(with(accepted).check().is_ok(), "{accepted}");
+        }
+        assert_refused(&with(0), Limit::RequestTimeoutMs, 0, 2000);
+        assert_refused(&with(2001), Limit::RequestTimeoutMs, 2001, 2000);
+    }
+
+    #[test]
+    fn request_timeout_ms_is_optional_and_read_when_present() {
+        let scratch = Scratch::new("request-timeout");
+        let absent = scratch.manifest("absent.json", "plugin.wasm", |_| {});
+        let absent = PluginManifest::load(&absent).expect("loads");
+        assert_eq!(absent.limits.request_timeout_ms, None);
+        let written = serde_json::to_value(&absent.limits).expect("serializes");
+        assert!(written.get("request_timeout_ms").is_none(), "{written}");
+
+        let present = scratch.manifest("present.json", "plugin.wasm", |m| {
+            m["limits"]["request_timeout_ms"] = json!(1500)
+        });
+        let present = PluginManifest::load(&present).expect("loads");
+        assert_eq!(present.limits.request_timeout_ms(), 1500);
+
+        let too_long = scratch.manifest("too-long.json", "plugin.wasm", |m| {
+            m["limits"]["request_timeout_ms"] = json!(2001)
+        });
+        assert!(matches!(
+            PluginManifest::load(&too_long),
+            Err(ManifestError::LimitOutOfRange {
+                limit: Limit::RequestTimeoutMs,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_repository_manifest_passes_the_checks() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifest.json");
+        let manifest = PluginManifest::load(&path).expect("the repository's manifest.json loads");
+        assert!(manifest.limits.check().is_ok());
+    }
+
+    // ---- the wasm path ----
+
+    #[test]
+    fn an_absolute_wasm_path_is_refused() {
+        let scratch = Scratch::new("absolute");
+        let wasm = scratch.write("plugin.wasm", EMPTY_MODULE);
+        let path = scratch.manifest("manifest.json", wasm.to_str().expect("utf-8"), |_| {});
+        let error = PluginManifest::load(&path).expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmPathNotRelative { .. }),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .contains("must be relative to the manifest's folder"));
+    }
+
+    #[test]
+    fn a_wasm_path_outside_the_manifest_folder_is_refused() {
+        let scratch = Scratch::new("parent");
+        scratch.write("plugin.wasm", EMPTY_MODULE);
+        scratch.write("inner/sub/plugin.wasm", EMPTY_MODULE);
+        // `sub/../plugin.wasm` would stay inside, but any `..` is refused.
+        for wasm_path in [
+            "../plugin.wasm",
+            "sub/../../plugin.wasm",
+            "sub/../sub/plugin.wasm",
+        ] {
+            let path = scratch.manifest("inner/manifest.json", wasm_path, |_| {});
+            let error = PluginManifest::load(&path).expect_err(wasm_path);
+            assert!(
+                matches!(error, ManifestError::WasmPathHasParent { .. }),
+                "{wasm_path}: {error:?}"
+            );
+        }
+        let path = scratch.manifest("inner/manifest.json", "sub/./plugin.wasm", |_| {});
+        let manifest = PluginManifest::load(&path).expect("loads");
+        assert_eq!(manifest.read_wasm().expect("read"), EMPTY_MODULE);
+    }
+
+    #[test]
+    fn a_wasm_path_changed_after_load_is_checked_when_read() {
+        let scratch = Scratch::new("changed");
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |_| {});
+        let mut manifest = PluginManifest::load(&path).expect("loads");
+        manifest.wasm.path = PathBuf::from("/etc/passwd");
+        let error = manifest.read_wasm().expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmPathNotRelative { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_escaping_the_manifest_folder_is_refused() {
+        use std::os::unix::fs::symlink;
+        let scratch = Scratch::new("symlink-out");
+        let outside = scratch.write("outside/plugin.wasm", EMPTY_MODULE);
+        std::fs::create_dir_all(scratch.path("inner")).expect("folder");
+        symlink(&outside, scratch.path("inner/plugin.wasm")).expect("file symlink");
+        symlink(scratch.path("outside"), scratch.path("inner/lib")).expect("folder symlink");
+        for wasm_path in ["plugin.wasm", "lib/plugin.wasm"] {
+            let path = scratch.manifest("inner/manifest.json", wasm_path, |_| {});
+            let manifest = PluginManifest::load(&path).expect("the path itself is fine");
+            let error = manifest.read_wasm().expect_err(wasm_path);
+            assert!(
+                matches!(error, ManifestError::WasmOutsideFolder { .. }),
+                "{wasm_path}: {error:?}"
+            );
+            assert!(error.to_string().contains("outside the manifest's folder"));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_that_stay_inside_the_manifest_folder_are_followed() {
+        use std::os::unix::fs::symlink;
+        let scratch = Scratch::new("symlink-in");
+        scratch.write("real/build/plugin.wasm", EMPTY_MODULE);
+        symlink("build/plugin.wasm", scratch.path("real/plugin.wasm")).expect("file symlink");
+        // The manifest reached through a symlinked folder, too.
+        symlink(scratch.path("real"), scratch.path("link")).expect("folder symlink");
+        for manifest in ["real/manifest.json", "link/manifest.json"] {
+            let path = scratch.manifest(manifest, "plugin.wasm", |_| {});
+            let loaded = PluginManifest::load(&path).expect("loads");
+            assert_eq!(loaded.read_wasm().expect(manifest), EMPTY_MODULE);
+        }
+    }
+
+    // ---- the module file ----
+
+    #[cfg(unix)]
+    #[test]
+    fn dev_zero_as_the_wasm_is_refused_without_reading_it() {
+        // Read directly, it is not a regular file.
+        let error = read_module(Path::new("/dev/zero"), MAX_WASM_BYTES).expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmNotAFile { .. }),
+            "{error:?}"
+        );
+        // Named by a manifest, it is outside the folder.
+        let scratch = Scratch::new("dev-zero");
+        std::os::unix::fs::symlink("/dev/zero", scratch.path("plugin.wasm")).expect("symlink");
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |_| {});
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmOutsideFolder { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_directory_as_the_wasm_is_refused() {
+        let scratch = Scratch::new("directory");
+        std::fs::create_dir_all(scratch.path("plugin.wasm")).expect("folder");
+        for wasm_path in ["plugin.wasm", ".", ""] {
+            let path = scratch.manifest("manifest.json", wasm_path, |_| {});
+            let error = PluginManifest::load(&path)
+                .expect("loads")
+                .read_wasm()
+                .expect_err(wasm_path);
+            assert!(
+                matches!(error, ManifestError::WasmNotAFile { .. }),
+                "{wasm_path:?}: {error:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_as_the_wasm_is_refused_without_opening_it() {
+        let scratch = Scratch::new("fifo");
+        let fifo = scratch.path("plugin.wasm");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |_| {});
+        // Opening a FIFO with no writer would block this test forever.
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmNotAFile { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_wasm_larger_than_the_bound_is_refused_without_reading_it() {
+        let scratch = Scratch::new("large");
+        let wasm = scratch.write("plugin.wasm", EMPTY_MODULE);
+        // Sparse: nothing is written, and nothing must be read.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&wasm)
+            .expect("opens");
+        file.set_len(MAX_WASM_BYTES + 1).expect("grows");
+        drop(file);
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |_| {});
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        assert!(
+            matches!(
+                error,
+                ManifestError::WasmTooLarge {
+                    max: MAX_WASM_BYTES,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains(&MAX_WASM_BYTES.to_string()));
+    }
+
+    #[test]
+    fn a_wasm_of_exactly_the_bound_is_read() {
+        let scratch = Scratch::new("bound");
+        let mut module = EMPTY_MODULE.to_vec();
+        module.extend_from_slice(&[0; 8]);
+        let wasm = scratch.write("plugin.wasm", &module);
+        assert_eq!(read_module(&wasm, 16).expect("read"), module);
+        assert!(matches!(
+            read_module(&wasm, 15),
+            Err(ManifestError::WasmTooLarge { max: 15, .. })
+        ));
+    }
+
+    #[test]
+    fn a_non_wasm_file_is_refused_without_echoing_its_bytes() {
+        let scratch = Scratch::new("not-wasm");
+        let secret = "root:x:0:0:SECRET-PASSWORD-LINE:/root:/bin/bash\n";
+        for (name, content) in [
+            ("passwd.wasm", secret.as_bytes()),
+            ("empty.wasm", b"".as_slice()),
+            ("short.wasm", b"\0as".as_slice()),
+        ] {
+            scratch.write(name, content);
+            let path = scratch.manifest("manifest.json", name, |_| {});
+            let error = PluginManifest::load(&path)
+                .expect("loads")
+                .read_wasm()
+                .expect_err(name);
+            assert!(matches!(error, ManifestError::NotWasm { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(
+                message.contains("is not a WebAssembly module (its first bytes are not \\0asm)"),
+                "{message}"
+            );
+            for leaked in ["root", "SECRET", "bash"] {
+                assert!(!message.contains(leaked), "{leaked} in {message}");
+                assert!(
+                    !format!("{error:?}").contains(leaked),
+                    "{leaked} in {error:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_wasm_binary_of_another_version_is_refused() {
+        let scratch = Scratch::new("component");
+        // The preamble of a component.
+        scratch.write("plugin.wasm", b"\0asm\x0d\0\x01\0");
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |_| {});
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::UnsupportedWasmVersion { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_wasm_names_its_resolved_path_and_how_to_build_it() {
+        let scratch = Scratch::new("missing");
+        let path = scratch.manifest("manifest.json", "target/plugin.wasm", |_| {});
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        let resolved = scratch
+            .0
+            .canonicalize()
+            .expect("folder")
+            .join("target/plugin.wasm");
+        match &error {
+            ManifestError::WasmMissing { path } => assert_eq!(path, &resolved),
+            other => panic!("{other:?}"),
+        }
+        let message = error.to_string();
+        assert!(
+            message.contains(&resolved.display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains("build the plugin first"), "{message}");
+    }
+
+    #[test]
+    fn a_wasm_with_the_pinned_hash_is_read_and_another_is_refused() {
+        let scratch = Scratch::new("hash");
+        scratch.write("plugin.wasm", EMPTY_MODULE);
+        let pinned = sha256_hex(EMPTY_MODULE).to_uppercase();
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
+            m["wasm"]["sha256"] = json!(pinned)
+        });
+        assert_eq!(
+            PluginManifest::load(&path)
+                .expect("loads")
+                .read_wasm()
+                .expect("read"),
+            EMPTY_MODULE
+        );
+        let wrong = "0".repeat(64);
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
+            m["wasm"]["sha256"] = json!(wrong)
+        });
+        let error = PluginManifest::load(&path)
+            .expect("loads")
+            .read_wasm()
+            .expect_err("refused");
+        assert!(
+            matches!(error, ManifestError::WasmHashMismatch { .. }),
+            "{error:?}"
         );
     }
 }

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use extism::{CompiledPlugin, Plugin, PluginBuilder};
 use plugin_contract::{
-    exports, AccountList, Authenticated, Credentials, CredentialsInput, Description, ErrorClass,
-    FetchUsageInput, PluginError, ServiceList, Usage, VendorPlugin,
+    exports, transport, AccountList, Authenticated, Credentials, CredentialsInput, Description,
+    ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage, VendorPlugin,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -66,6 +66,8 @@ impl CompiledVendorPlugin {
         let policy = HttpPolicy {
             allowed_hosts: allowed_hosts.clone(),
             max_response_bytes: manifest.limits.max_http_response_bytes,
+            request_timeout: manifest.limits.request_timeout(),
+            failures_as_values: transport::read_by(&manifest.interface_version),
         };
         let compiled = PluginBuilder::new(extism_manifest)
             .with_wasi(false)
@@ -122,8 +124,8 @@ impl CompiledVendorPlugin {
         &self.guard.secret_fields
     }
 
-    /// Returns the non-blank values `credentials` give the secret fields.
-    pub fn secret_values<'c>(&self, credentials: &'c Credentials) -> Vec<&'c str> {
+    /// Returns every form of the values `credentials` give the secret fields.
+    pub fn secrets(&self, credentials: &Credentials) -> Secrets {
         self.guard.secrets_in(credentials)
     }
 
@@ -153,6 +155,8 @@ pub struct HostedPlugin {
     timeout_ms: u64,
     /// Every HTTP exchange since recording started, when recording.
     recording: Option<Vec<RawExchange>>,
+    /// Whether secrets are removed from errors (off only to check the plugin's own discipline).
+    redacting: bool,
 }
 
 impl HostedPlugin {
@@ -167,7 +171,15 @@ impl HostedPlugin {
             guard,
             timeout_ms,
             recording: None,
+            redacting: true,
         })
+    }
+
+    /// Stops removing secrets from the plugin's errors, so that what the plugin itself returns
+    /// can be checked (conformance does); a host never does this.
+    pub fn without_redaction(mut self) -> HostedPlugin {
+        self.redacting = false;
+        self
     }
 
     /// Starts keeping every HTTP exchange of the following calls.
@@ -198,7 +210,17 @@ impl HostedPlugin {
                 )
             })
         });
-        output.map_err(|error| self.guard.redact(error, credentials))
+        if !self.redacting {
+            return output;
+        }
+        output.map_err(|mut error| {
+            error.message = self
+                .guard
+                .secrets_in(credentials)
+                .redact(&error.message)
+                .into_owned();
+            error
+        })
     }
 
     /// Runs one export; after a trap, replaces the instance so the next call starts clean.
@@ -291,13 +313,7 @@ fn trap_failure(
         return reported;
     }
     if let Some(transport) = transport {
-        let class = match transport {
-            TransportFailure::HostNotAllowed { .. } => ErrorClass::Config,
-            TransportFailure::BadRequest(_) => ErrorClass::Internal,
-            TransportFailure::Timeout | TransportFailure::Connection(_) => ErrorClass::Transient,
-            TransportFailure::TooLarge { .. } => ErrorClass::Vendor,
-        };
-        return PluginError::new(class, format!("{export}: {transport}."));
+        return PluginError::new(transport.kind().class(), format!("{export}: {transport}."));
     }
     if elapsed_ms >= timeout_ms {
         return PluginError::new(
@@ -316,9 +332,6 @@ fn trap_failure(
         format!("{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."),
     )
 }
-
-/// Secrets shorter than this are not redacted from messages.
-const MIN_REDACTED_LEN: usize = 6;
 
 /// Checks credentials before a call and keeps their secrets out of errors.
 #[derive(Clone, Debug, Default)]
@@ -378,24 +391,13 @@ impl CredentialGuard {
         Ok(())
     }
 
-    /// Returns the non-blank values `credentials` give the secret fields.
-    fn secrets_in<'c>(&self, credentials: &'c Credentials) -> Vec<&'c str> {
-        self.secret_fields
-            .iter()
-            .filter_map(|field| credentials.get(field))
-            .filter(|value| !value.trim().is_empty())
-            .collect()
-    }
-
-    /// Replaces the secrets of `credentials` in the error's message.
-    fn redact(&self, mut error: PluginError, credentials: &Credentials) -> PluginError {
-        // A secret of a few characters would shred the message and protects little.
-        for secret in self.secrets_in(credentials) {
-            if secret.len() >= MIN_REDACTED_LEN {
-                error.message = error.message.replace(secret, "<redacted>");
-            }
-        }
-        error
+    /// Returns every form of the values `credentials` give the secret fields.
+    fn secrets_in(&self, credentials: &Credentials) -> Secrets {
+        Secrets::new(
+            self.secret_fields
+                .iter()
+                .filter_map(|field| credentials.get(field)),
+        )
     }
 }
 
@@ -456,14 +458,14 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_redacted_from_errors() {
+    fn secrets_are_found_in_every_form_the_plugin_may_send() {
         let schema = serde_json::json!({"properties": {"api_key": {"writeOnly": true}}});
         let guard = CredentialGuard::from_schema(&schema, vec![]);
-        let credentials: Credentials = [("api_key", "hunter2")].into_iter().collect();
-        let error = guard.redact(
-            PluginError::new(ErrorClass::Auth, "bad key hunter2"),
-            &credentials,
+        let credentials: Credentials = [("api_key", "  hunter2  ")].into_iter().collect();
+        let secrets = guard.secrets_in(&credentials);
+        assert_eq!(
+            secrets.redact("bad key hunter2, aHVudGVyMg=="),
+            "bad key <redacted>, <redacted>"
         );
-        assert_eq!(error.message, "bad key <redacted>");
     }
 }

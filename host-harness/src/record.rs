@@ -3,20 +3,69 @@
 //! The harness's own HTTP (see [`crate::http`]) keeps every exchange of a recording plugin, so
 //! no proxy sits between the plugin and the vendor. Before anything is written:
 //!
-//! - every value of a `writeOnly` credential becomes `<redacted>`, wherever it appears;
-//! - in JSON bodies, e-mail addresses keep their domain but get a pseudonymous local part
-//!   (`person-3@acme.com`), IP addresses become documentation addresses (`198.51.100.3`,
-//!   `2001:db8::3`), and person names (`name`, `fullName`, `displayName`, … of an object that
-//!   also holds an e-mail address) become `Person 3`. The same value always gets the same
-//!   pseudonym, so relations between exchanges survive;
-//! - only the response headers replay needs are kept (`content-type`, `retry-after`, `location`).
+//! **Secrets are removed.** Every form of every secret credential (see [`Secrets`]: as typed and
+//! trimmed; raw, percent-encoded, base64 and base64url with and without padding, JSON-escaped)
+//! becomes `<redacted>` wherever it appears: request path, query keys and values, request and
+//! response headers, bodies (in the raw text before parsing, then in every string, object key
+//! and number of the parsed JSON) and the `source`. A request header that holds a secret, and
+//! any `authorization`, `proxy-authorization` or `cookie` header, is `<redacted>` whole (replay
+//! accepts any value there). In `credentials.json` a secret credential becomes `replay-secret`,
+//! whether or not it was typed with spaces around it, and a URL credential becomes
+//! `{replay_url}` followed by its path.
 //!
-//! Company names, domains and ids are business data and stay as they are.
+//! **Personal data is pseudonymized** in every body (JSON, JSON after a UTF-8 byte order mark,
+//! JSON sent as text, JSON lines, JSON encoded inside a JSON string, and any other text), in
+//! object keys, the request path, query and headers, the kept response headers and the
+//! non-secret credentials:
+//!
+//! - e-mail addresses, alone or inside text, keep their domain and get a pseudonymous local
+//!   part (`person-3@acme.com`);
+//! - IP addresses (v4 and v6), alone or inside text, become documentation addresses
+//!   (`198.51.100.3`, `2001:db8::3`);
+//! - phone numbers become fictional ones, `+1-555-0100` to `+1-555-0199` in turn: the value of a
+//!   phone key (`phone`, `mobilePhone`, `businessPhones`, `mobile`, `fax`, …) with 7 to 15
+//!   digits, and, alone or inside text, a number of phone shape: 7 to 15 digits after a `+`, or
+//!   in groups of at most four digits (longer after a leading `0`) with one separator between
+//!   groups, that is not a date (`2026-11-01`, `01.11.2026`), a thousands-grouped count
+//!   (`1 234 567`) or a dotted version with a one-digit part (`16.0.1234.1000`). Digits without
+//!   separators or `+` (an id, a count) are never taken for a phone number outside a phone key;
+//! - person names become `Person 3`:
+//!   - the value of a person-name key, anywhere: `fullName`, `displayName`, `firstName`,
+//!     `lastName`, `givenName`, `surname`, `middleName`, `userName`, `userPrincipalName`,
+//!     `nickname`, …, and a person key followed by `Name` (`contactName`, `managerName`,
+//!     `ownerName`, …);
+//!   - `name` in an object that is a person: one under a person key (`user`, `manager`, `owner`,
+//!     `contact`, `createdBy`, `assignee`, `members`, …), or the answer (or the items of its
+//!     `data`, `items`, `value`, … list) to a request whose path ends in such a key
+//!     (`…/users`), or one that has a person-name key, an e-mail address (or
+//!     `Name <address>`) as a value, or a phone number under a phone key;
+//!   - a string that looks like a name (letters only, capitalized or of several words) under a
+//!     person key: `"manager": "Ben Okafor"`, but not `"createdBy": "system"` or `"owner": "u1"`;
+//!   - the name of `Name <address>` and `"Name" <address>`, alone or inside text;
+//!   - inside any text, a name of several words pseudonymized anywhere in the recording.
+//!
+//! The same e-mail address (in any case), IP address, phone number (the same digits) or name
+//! gets the same pseudonym across the whole recording, so relations between exchanges survive
+//! and a plugin that sends back what it read (an address in a path or query) still finds its
+//! exchanges on replay.
+//!
+//! **Everything else is kept as it is**, in particular the `name` of objects that are not people
+//! (customers, products, groups), company names, domains, ids, statuses, counts, dates and
+//! versions. An organization that holds its own contact e-mail address or phone number looks
+//! like a person, so its `name` is pseudonymized: the rule errs on the side of privacy. A name
+//! inside free text is found only next to its address or once seen as a name elsewhere.
+//!
+//! Only the response headers replay needs are kept (`content-type`, `retry-after`,
+//! `location`). A JSON body is stored as JSON (`body`); one with a byte order mark as text
+//! (`body_text`: the mark, then the pseudonymized JSON); any other body as text.
 
-use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 
-use plugin_contract::Credentials;
+use plugin_contract::{Credentials, Secrets};
 use serde_json::{Map, Value};
 
 use crate::http::RawExchange;
@@ -28,209 +77,965 @@ use crate::replay::{
 /// Response headers worth keeping in a fixture.
 const KEPT_RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "location"];
 
-/// Keys that hold a person's name in an object that also holds an e-mail address.
-const PERSON_NAME_KEYS: [&str; 8] = [
-    "name",
+/// Request headers that are credentials whatever they hold; recorded as `<redacted>`.
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+
+/// What a secret credential becomes in a scenario's `credentials.json`.
+const REPLAY_SECRET: &str = "replay-secret";
+
+/// The UTF-8 byte order mark, which a vendor may put before a JSON body.
+const BYTE_ORDER_MARK: &str = "\u{feff}";
+
+/// Keys (compared in lowercase without `_`, `-`, `.` and spaces) that hold the name of the
+/// person the object is about.
+const OWN_NAME_KEYS: &[&str] = &[
     "fullname",
     "displayname",
     "firstname",
     "lastname",
     "givenname",
     "surname",
+    "familyname",
+    "middlename",
+    "nickname",
     "username",
+    "userprincipalname",
+    "upn",
+    "samaccountname",
+    "mailnickname",
+    "preferredname",
+    "legalname",
+    "realname",
+    "screenname",
+    "loginname",
+    "personname",
+];
+
+/// Keys (compared as above, singular or with a plural `s`) whose value is a person or people.
+const PERSON_KEYS: &[&str] = &[
+    "user",
+    "manager",
+    "owner",
+    "contact",
+    "member",
+    "person",
+    "people",
+    "employee",
+    "assignee",
+    "assignedto",
+    "requester",
+    "requestedby",
+    "reporter",
+    "reportedby",
+    "author",
+    "creator",
+    "createdby",
+    "modifiedby",
+    "updatedby",
+    "lastmodifiedby",
+    "deletedby",
+    "approver",
+    "approvedby",
+    "sender",
+    "recipient",
+    "technician",
+    "admin",
+    "administrator",
+    "actor",
+    "invitedby",
+    "sponsor",
+    "delegate",
+    "attendee",
+    "guest",
+];
+
+/// Keys (compared as above) that hold a phone number, besides any key containing `phone`.
+const PHONE_KEYS: &[&str] = &[
+    "mobile",
+    "mobilenumber",
+    "cell",
+    "cellnumber",
+    "tel",
+    "telephone",
+    "telephonenumber",
+    "fax",
+    "faxnumber",
+    "msisdn",
+];
+
+/// Keys under which an API wraps the items of a list (`{"data": [...], "total": 3}`).
+const WRAPPER_KEYS: &[&str] = &[
+    "data", "items", "results", "value", "values", "records", "list", "content", "entries", "hits",
+    "rows", "nodes", "elements",
+];
+
+/// Lowercase words that may sit inside a name (`Ada de Moreau`).
+const NAME_PARTICLES: &[&str] = &[
+    "de", "da", "di", "du", "del", "der", "den", "van", "von", "le", "la", "bin", "al", "dos",
+    "das",
 ];
 
 /// Builds the fixture files of a recording: the exchanges and the credentials to replay them.
 ///
-/// `secrets` are the values to remove; `url_fields` the credentials that hold the vendor's URL,
-/// which point at the replay server in the fixture.
+/// `secrets` holds every form of the secret credentials; `url_fields` the credentials that hold
+/// the vendor's URL, which point at the replay server in the fixture.
 pub fn fixtures_of(
     raw: &[RawExchange],
     credentials: &Credentials,
-    secrets: &[String],
+    secrets: &Secrets,
     url_fields: &[String],
     source: String,
 ) -> (Recording, Credentials) {
-    let mut pseudonyms = Pseudonyms::default();
-    let scrub = |text: &str| {
-        secrets
-            .iter()
-            .filter(|s| !s.is_empty())
-            .fold(text.to_owned(), |text, secret| {
-                text.replace(secret.as_str(), REDACTED)
-            })
+    let mut scrubber = Scrubber {
+        secrets,
+        pseudonyms: Pseudonyms::default(),
     };
-    let exchanges = raw
-        .iter()
-        .map(|exchange| {
-            let url = url::Url::parse(&exchange.url).ok();
-            let path = url.as_ref().map_or("/".to_owned(), |u| u.path().to_owned());
-            let query = parse_query(url.as_ref().and_then(|u| u.query()).unwrap_or(""));
-            let headers = exchange
-                .request_headers
-                .iter()
-                .map(|(name, value)| (name.to_ascii_lowercase(), scrub(value)))
-                .collect();
-            let response_headers = exchange
-                .response_headers
-                .iter()
-                .filter(|(name, _)| {
-                    KEPT_RESPONSE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-                })
-                .map(|(name, value)| (name.to_ascii_lowercase(), scrub(value)))
-                .collect();
-            let text = scrub(&String::from_utf8_lossy(&exchange.body));
-            let (body, body_text) = match serde_json::from_str::<Value>(&text) {
-                Ok(json) => (Some(pseudonyms.of_json(json)), None),
-                Err(_) => (None, Some(text)),
-            };
-            Exchange {
-                request: RecordedRequest {
-                    method: exchange.method.clone(),
-                    path: scrub(&path),
-                    query: query
-                        .into_iter()
-                        .map(|(k, v)| (scrub(&k), scrub(&v)))
-                        .collect(),
-                    headers,
-                },
-                response: RecordedResponse {
-                    status: exchange.status,
-                    headers: response_headers,
-                    body,
-                    body_text,
-                    delay_ms: None,
-                },
-            }
-        })
-        .collect();
-    let replay_credentials = credentials
-        .iter()
-        .map(|(key, value)| {
-            let value = if secrets.iter().any(|s| s == value) {
-                "replay-secret".to_owned()
-            } else if url_fields.iter().any(|f| f == key) {
-                url::Url::parse(value).map_or(REPLAY_URL_PLACEHOLDER.to_owned(), |u| {
-                    format!("{REPLAY_URL_PLACEHOLDER}{}", u.path().trim_end_matches('/'))
-                })
-            } else {
-                value.to_owned()
-            };
-            (key, value)
-        })
-        .collect();
+    // The first pass learns every name, so that the second also finds them in free text (a
+    // name in a CSV body, or in an exchange recorded before the one that said it is a name).
+    scrubber.fixtures(raw, credentials, url_fields);
+    let (exchanges, replay_credentials) = scrubber.fixtures(raw, credentials, url_fields);
+    let source = secrets.redact(&source).into_owned();
     (Recording { source, exchanges }, replay_credentials)
+}
+
+/// Removes secrets and pseudonymizes personal data, with pseudonyms shared by a whole recording.
+struct Scrubber<'a> {
+    secrets: &'a Secrets,
+    pseudonyms: Pseudonyms,
+}
+
+impl Scrubber<'_> {
+    fn fixtures(
+        &mut self,
+        raw: &[RawExchange],
+        credentials: &Credentials,
+        url_fields: &[String],
+    ) -> (Vec<Exchange>, Credentials) {
+        let exchanges = raw.iter().map(|exchange| self.exchange(exchange)).collect();
+        let replay_credentials = credentials
+            .iter()
+            .map(|(key, value)| {
+                let value = if self.secrets.redact(value).trim() == REDACTED {
+                    REPLAY_SECRET.to_owned()
+                } else if url_fields.iter().any(|f| f == key) {
+                    url::Url::parse(value).map_or(REPLAY_URL_PLACEHOLDER.to_owned(), |u| {
+                        let path = self.path(u.path());
+                        format!("{REPLAY_URL_PLACEHOLDER}{}", path.trim_end_matches('/'))
+                    })
+                } else {
+                    self.text(value)
+                };
+                (key, value)
+            })
+            .collect();
+        (exchanges, replay_credentials)
+    }
+
+    fn exchange(&mut self, exchange: &RawExchange) -> Exchange {
+        let url = url::Url::parse(&exchange.url).ok();
+        let raw_path = url.as_ref().map_or("/", |u| u.path());
+        let query = parse_query(url.as_ref().and_then(|u| u.query()).unwrap_or(""));
+        let (body, body_text) = self.body(&exchange.body, lists_people(raw_path));
+        let headers = exchange
+            .request_headers
+            .iter()
+            .map(|(name, value)| {
+                let name = name.to_ascii_lowercase();
+                let value = if CREDENTIAL_HEADERS.contains(&name.as_str())
+                    || self.secrets.found_in(value)
+                {
+                    REDACTED.to_owned()
+                } else {
+                    self.text(value)
+                };
+                (name, value)
+            })
+            .collect();
+        let response_headers = exchange
+            .response_headers
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value))
+            .filter(|(name, _)| KEPT_RESPONSE_HEADERS.contains(&name.as_str()))
+            .map(|(name, value)| (name, self.text(value)))
+            .collect();
+        Exchange {
+            request: RecordedRequest {
+                method: exchange.method.clone(),
+                path: self.path(raw_path),
+                query: query
+                    .into_iter()
+                    .map(|(k, v)| (self.text(&k), self.text(&v)))
+                    .collect(),
+                headers,
+            },
+            response: RecordedResponse {
+                status: exchange.status,
+                headers: response_headers,
+                body,
+                body_text,
+                delay_ms: None,
+            },
+        }
+    }
+
+    /// Returns a response body as JSON or as text, without secrets or personal data.
+    ///
+    /// `people` tells that the request asked for a list of people (`…/users`).
+    fn body(&mut self, bytes: &[u8], people: bool) -> (Option<Value>, Option<String>) {
+        let text = String::from_utf8_lossy(bytes);
+        let (bom, text) = match text.strip_prefix(BYTE_ORDER_MARK) {
+            Some(rest) => (BYTE_ORDER_MARK, rest),
+            None => ("", &*text),
+        };
+        if let Some(json) = self.json_body(text, people) {
+            let serialized = json.to_string();
+            if !self.secrets.found_in(&serialized) {
+                return if bom.is_empty() {
+                    (Some(json), None)
+                } else {
+                    (None, Some(format!("{bom}{serialized}")))
+                };
+            }
+        }
+        let redacted = self.secrets.redact(text);
+        let pseudonymized: String = redacted
+            .split_inclusive('\n')
+            .map(|line| self.pseudonyms.of_text(line))
+            .collect();
+        let text = self.secrets.redact(&pseudonymized);
+        (None, Some(format!("{bom}{text}")))
+    }
+
+    /// Parses `text` as JSON, secrets removed from the raw text and again from the values, and
+    /// pseudonymizes it; `None` if it is not JSON.
+    fn json_body(&mut self, text: &str, people: bool) -> Option<Value> {
+        let mut json: Value = serde_json::from_str(&self.secrets.redact_json(text)).ok()?;
+        self.secrets.redact_value(&mut json);
+        let role = if people { Role::Person } else { Role::Text };
+        let mut json = self.pseudonyms.of_value(json, role);
+        self.secrets.redact_value(&mut json);
+        redact_numbers(self.secrets, &mut json);
+        Some(json)
+    }
+
+    /// A header, query key or value, or credential: secrets removed, personal data pseudonymized.
+    fn text(&mut self, text: &str) -> String {
+        let redacted = self.secrets.redact(text);
+        let pseudonymized = self.pseudonyms.of_text(&redacted);
+        self.secrets.redact(&pseudonymized).into_owned()
+    }
+
+    /// A raw (percent-encoded) URL path: secrets removed, each segment pseudonymized.
+    fn path(&mut self, raw: &str) -> String {
+        let redacted = self.secrets.redact(raw);
+        let path = redacted
+            .split('/')
+            .map(|segment| {
+                let decoded = percent_decode(segment);
+                let pseudonymized = self.pseudonyms.of_text(&decoded);
+                if pseudonymized == decoded {
+                    segment.to_owned()
+                } else {
+                    percent_encode_like(&pseudonymized, segment)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        self.secrets.redact(&path).into_owned()
+    }
+}
+
+/// Replaces the numbers that hold a form of a secret (a numeric key) with `<redacted>`.
+fn redact_numbers(secrets: &Secrets, value: &mut Value) {
+    match value {
+        Value::Number(number) if secrets.found_in(&number.to_string()) => {
+            *value = Value::String(REDACTED.to_owned());
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| redact_numbers(secrets, item)),
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|item| redact_numbers(secrets, item)),
+        _ => {}
+    }
+}
+
+/// Tells whether a request path asks for a list of people: its last segment is a person key
+/// (`/api/v1/users`, `/members`).
+fn lists_people(raw_path: &str) -> bool {
+    raw_path
+        .rsplit('/')
+        .find(|segment| !segment.is_empty())
+        .is_some_and(|segment| is_person_key(&normalized(&percent_decode(segment))))
+}
+
+/// What a JSON value holds, as its key tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Anything: e-mail addresses, IP addresses, phone numbers and known names inside it are
+    /// pseudonymized; objects in it are people when they look like people.
+    Text,
+    /// A person's name (every string in it, if it is an object such as `{"first", "last"}`).
+    Name,
+    /// A person or people (`manager`, `members`): objects in it are people, strings that look
+    /// like names are names.
+    Person,
+    /// A phone number.
+    Phone,
+}
+
+impl Role {
+    /// The rule for persons and organizations (the module documentation says it in full):
+    ///
+    /// - a person-name key holds a name anywhere: the person's own ([`OWN_NAME_KEYS`]) or a
+    ///   person key followed by `name` (`contactName`, `managerName`, `ownerName`, …);
+    /// - the key `name` holds a name only in an object that is a person: one under a person key
+    ///   ([`PERSON_KEYS`]; `in_a_person` then), or one that says so itself
+    ///   ([`looks_like_a_person`]);
+    /// - any other object, such as a customer (`id`, `name`, `customerDomain`, `status`, …),
+    ///   keeps its `name`.
+    fn of(key: &str, in_a_person: bool) -> Role {
+        let key = normalized(key);
+        if is_person_name_key(&key) || (in_a_person && key == "name") {
+            Role::Name
+        } else if is_person_key(&key) {
+            Role::Person
+        } else if is_phone_key(&key) {
+            Role::Phone
+        } else {
+            Role::Text
+        }
+    }
+}
+
+/// A key in lowercase, without `_`, `-`, `.` and spaces: `first_name` is `firstname`.
+fn normalized(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn is_person_key(key: &str) -> bool {
+    PERSON_KEYS.contains(&key)
+        || key
+            .strip_suffix('s')
+            .is_some_and(|singular| PERSON_KEYS.contains(&singular))
+}
+
+fn is_person_name_key(key: &str) -> bool {
+    OWN_NAME_KEYS.contains(&key) || key.strip_suffix("name").is_some_and(is_person_key)
+}
+
+fn is_phone_key(key: &str) -> bool {
+    key.contains("phone") || PHONE_KEYS.contains(&key)
+}
+
+fn is_wrapper_key(key: &str) -> bool {
+    WRAPPER_KEYS.contains(&normalized(key).as_str())
+}
+
+/// Tells whether `fields` describe a person by themselves: they have a person-name key of their
+/// own ([`OWN_NAME_KEYS`]), an e-mail address or `Name <address>` as a value, or a phone number
+/// under a phone key.
+fn looks_like_a_person(fields: &Map<String, Value>) -> bool {
+    fields.iter().any(|(key, value)| {
+        let key = normalized(key);
+        let phone_key = is_phone_key(&key);
+        OWN_NAME_KEYS.contains(&key.as_str())
+            || match value {
+                Value::String(text) => {
+                    is_email(text) || is_mailbox(text) || (phone_key && is_phone_value(text))
+                }
+                Value::Number(number) => phone_key && is_phone_number(number),
+                _ => false,
+            }
+    })
+}
+
+/// The kinds of personal data, in the order they win when found at the same place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Kind {
+    Email,
+    Ip,
+    Phone,
+    Person,
 }
 
 /// Consistent pseudonyms for personal data.
 #[derive(Default)]
 struct Pseudonyms {
-    by_original: BTreeMap<String, String>,
+    by_original: HashMap<(Kind, String), String>,
     emails: usize,
     ips: usize,
+    phones: usize,
     people: usize,
+    /// Names of more than one word already pseudonymized, by their first word, to find them in
+    /// free text.
+    known_names: HashMap<String, Vec<String>>,
 }
 
 impl Pseudonyms {
-    fn of_json(&mut self, value: Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(self.of_text(text)),
-            Value::Array(items) => {
-                Value::Array(items.into_iter().map(|v| self.of_json(v)).collect())
+    fn of_value(&mut self, value: Value, role: Role) -> Value {
+        match (value, role) {
+            (Value::String(text), Role::Name) => Value::String(self.of_name(&text)),
+            (Value::String(text), Role::Person) if looks_like_a_name(&text) => {
+                Value::String(self.pseudonym(Kind::Person, &text))
             }
-            Value::Object(fields) => Value::Object(self.of_object(fields)),
-            other => other,
+            (Value::String(text), Role::Phone) if is_phone_value(&text) => {
+                Value::String(self.pseudonym(Kind::Phone, &text))
+            }
+            (Value::String(text), _) => Value::String(self.of_text(&text)),
+            (Value::Number(number), Role::Phone) if is_phone_number(&number) => {
+                let pseudonym = self.pseudonym(Kind::Phone, &number.to_string());
+                let digits: String = pseudonym.chars().filter(char::is_ascii_digit).collect();
+                digits
+                    .parse::<u64>()
+                    .map_or(Value::Number(number), Value::from)
+            }
+            (Value::Array(items), role) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|item| self.of_value(item, role))
+                    .collect(),
+            ),
+            (Value::Object(fields), Role::Name) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, item)| (self.of_text(&key), self.of_value(item, Role::Name)))
+                    .collect(),
+            ),
+            (Value::Object(fields), role) => {
+                Value::Object(self.of_object(fields, role == Role::Person))
+            }
+            (other, _) => other,
         }
     }
 
-    fn of_object(&mut self, fields: Map<String, Value>) -> Map<String, Value> {
-        let about_a_person = fields.values().any(|v| v.as_str().is_some_and(is_email));
+    /// Pseudonymizes an object; `people` tells that it sits under a person key, so it is a
+    /// person, or a wrapper (`{"data": [...]}`) around people.
+    fn of_object(&mut self, fields: Map<String, Value>, people: bool) -> Map<String, Value> {
+        let own_evidence = looks_like_a_person(&fields);
+        let wrapper = people
+            && !own_evidence
+            && !fields.contains_key("name")
+            && fields
+                .iter()
+                .any(|(key, value)| is_wrapper_key(key) && value.is_array());
+        let person = own_evidence || (people && !wrapper);
         fields
             .into_iter()
             .map(|(key, value)| {
-                let value = match value {
-                    Value::String(name)
-                        if about_a_person
-                            && PERSON_NAME_KEYS.contains(&key.to_ascii_lowercase().as_str())
-                            && !is_email(&name) =>
-                    {
-                        Value::String(self.person(name))
-                    }
-                    other => self.of_json(other),
+                let role = if wrapper && is_wrapper_key(&key) {
+                    Role::Person
+                } else {
+                    Role::of(&key, person)
                 };
-                (key, value)
+                (self.of_text(&key), self.of_value(value, role))
             })
             .collect()
     }
 
-    fn of_text(&mut self, text: String) -> String {
-        if is_email(&text) {
-            let domain = text.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
-            let pseudonym =
-                self.pseudonym(&text, |n| format!("person-{n}@{domain}"), |p| &mut p.emails);
-            return pseudonym;
+    /// A value that holds a name: a whole e-mail address or `Name <address>` is pseudonymized
+    /// as such, anything else as one name.
+    fn of_name(&mut self, text: &str) -> String {
+        if text.trim().is_empty() {
+            text.to_owned()
+        } else if is_email(text) || is_mailbox(text) {
+            self.of_text(text)
+        } else {
+            self.pseudonym(Kind::Person, text)
         }
-        match text.parse::<IpAddr>() {
-            Ok(IpAddr::V4(_)) => self.pseudonym(
-                &text,
-                |n| format!("198.51.100.{}", n % 254 + 1),
-                |p| &mut p.ips,
-            ),
-            Ok(IpAddr::V6(_)) => {
-                self.pseudonym(&text, |n| format!("2001:db8::{n:x}"), |p| &mut p.ips)
+    }
+
+    /// Pseudonymizes the personal data inside free text, or inside the JSON it encodes.
+    fn of_text(&mut self, text: &str) -> String {
+        if let Some(json) = self.of_embedded_json(text) {
+            return json;
+        }
+        let mut found: Vec<(Range<usize>, Kind)> = Vec::new();
+        for email in find_emails(text) {
+            if let Some(name) = mailbox_name(text, &email) {
+                found.push((name, Kind::Person));
             }
-            Err(_) => text,
+            found.push((email, Kind::Email));
         }
+        found.extend(find_ips(text).into_iter().map(|ip| (ip, Kind::Ip)));
+        found.extend(find_phones(text).into_iter().map(|p| (p, Kind::Phone)));
+        found.extend(self.find_known_names(text).map(|n| (n, Kind::Person)));
+        if found.is_empty() {
+            return text.to_owned();
+        }
+        found.sort_by_key(|(range, kind)| (range.start, *kind, Reverse(range.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (range, kind) in found {
+            if range.start < at {
+                continue;
+            }
+            out.push_str(&text[at..range.start]);
+            out.push_str(&self.pseudonym(kind, &text[range.clone()]));
+            at = range.end;
+        }
+        out.push_str(&text[at..]);
+        out
     }
 
-    fn person(&mut self, name: String) -> String {
-        self.pseudonym(
-            &format!("name:{name}"),
-            |n| format!("Person {n}"),
-            |p| &mut p.people,
-        )
+    /// Pseudonymizes a string that is a JSON object or array; `None` if it is not one.
+    fn of_embedded_json(&mut self, text: &str) -> Option<String> {
+        let inner = text.trim();
+        let bracketed = (inner.starts_with('{') && inner.ends_with('}'))
+            || (inner.starts_with('[') && inner.ends_with(']'));
+        if !bracketed {
+            return None;
+        }
+        let json: Value = serde_json::from_str(inner).ok()?;
+        let pseudonymized = self.of_value(json.clone(), Role::Text);
+        if pseudonymized == json {
+            return Some(text.to_owned());
+        }
+        let start = text.len() - text.trim_start().len();
+        let end = start + inner.len();
+        Some(format!("{}{pseudonymized}{}", &text[..start], &text[end..]))
     }
 
-    fn pseudonym(
-        &mut self,
-        original: &str,
-        make: impl FnOnce(usize) -> String,
-        counter: impl FnOnce(&mut Self) -> &mut usize,
-    ) -> String {
-        if let Some(known) = self.by_original.get(original) {
+    /// Finds the names of more than one word already pseudonymized.
+    fn find_known_names<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        let mut previous = None;
+        text.char_indices().filter_map(move |(start, c)| {
+            let word_start = c.is_alphanumeric() && !previous.is_some_and(char::is_alphanumeric);
+            previous = Some(c);
+            if !word_start || self.known_names.is_empty() {
+                return None;
+            }
+            let names = self.known_names.get(first_word(&text[start..]))?;
+            names
+                .iter()
+                .filter(|name| text[start..].starts_with(name.as_str()))
+                .map(|name| start..start + name.len())
+                .filter(|range| {
+                    !text[range.end..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric)
+                })
+                .max_by_key(|range| range.end)
+        })
+    }
+
+    /// Returns the pseudonym of `original`, the same for the same person, address or number.
+    fn pseudonym(&mut self, kind: Kind, original: &str) -> String {
+        let key = match kind {
+            Kind::Email => original.to_lowercase(),
+            Kind::Ip => original
+                .parse::<IpAddr>()
+                .map_or_else(|_| original.to_owned(), |ip| ip.to_string()),
+            Kind::Phone => original.chars().filter(char::is_ascii_digit).collect(),
+            Kind::Person => original.trim().to_owned(),
+        };
+        if let Some(known) = self.by_original.get(&(kind, key.clone())) {
             return known.clone();
         }
-        let count = counter(self);
-        *count += 1;
-        let pseudonym = make(*count);
-        self.by_original
-            .insert(original.to_owned(), pseudonym.clone());
+        let pseudonym = match kind {
+            Kind::Email => {
+                self.emails += 1;
+                let domain = key.rsplit_once('@').map_or("", |(_, domain)| domain);
+                format!("person-{}@{domain}", self.emails)
+            }
+            Kind::Ip => {
+                self.ips += 1;
+                match key.parse::<IpAddr>() {
+                    Ok(IpAddr::V6(_)) => format!("2001:db8::{:x}", self.ips),
+                    _ => format!("198.51.100.{}", self.ips % 254 + 1),
+                }
+            }
+            Kind::Phone => {
+                self.phones += 1;
+                format!("+1-555-01{:02}", (self.phones - 1) % 100)
+            }
+            Kind::Person => {
+                self.people += 1;
+                if key.contains(char::is_whitespace) && key.starts_with(char::is_alphanumeric) {
+                    let names = self
+                        .known_names
+                        .entry(first_word(&key).to_owned())
+                        .or_default();
+                    names.push(key.clone());
+                }
+                format!("Person {}", self.people)
+            }
+        };
+        self.by_original.insert((kind, key), pseudonym.clone());
         pseudonym
     }
 }
 
+/// The leading run of alphanumeric characters of `text`.
+fn first_word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// Tells whether `text` is one e-mail address (spaces around it aside).
 fn is_email(text: &str) -> bool {
-    match text.rsplit_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !text.chars().any(char::is_whitespace)
+    let text = text.trim();
+    matches!(&find_emails(text)[..], [email] if *email == (0..text.len()))
+}
+
+/// Tells whether `text` is one `Name <address>`.
+fn is_mailbox(text: &str) -> bool {
+    let text = text.trim();
+    let emails = find_emails(text);
+    emails.len() == 1
+        && emails[0].end + 1 == text.len()
+        && mailbox_name(text, &emails[0])
+            .is_some_and(|name| text[..name.start].trim_matches('"').trim().is_empty())
+}
+
+/// Finds the e-mail addresses in `text`.
+fn find_emails(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let mut start = at;
+        for (i, c) in text[..at].char_indices().rev() {
+            // RFC 5322 `atext` and dots, but for the URL delimiters `/`, `=`, `?` and `&`.
+            if c.is_alphanumeric() || ".!#$%'*+-^_`{|}~".contains(c) {
+                start = i;
+            } else {
+                break;
+            }
         }
-        None => false,
+        while let Some(c) = text[start..at].chars().next() {
+            if c.is_alphanumeric() {
+                break;
+            }
+            start += c.len_utf8();
+        }
+        let mut end = at + 1;
+        for c in text[at + 1..].chars() {
+            if c.is_alphanumeric() || c == '.' || c == '-' {
+                end += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        while end > at + 1 && text[..end].ends_with(['.', '-']) {
+            end -= 1;
+        }
+        let domain = &text[at + 1..end];
+        let top_level = domain.rsplit('.').next().unwrap_or("");
+        if start < at
+            && domain.contains('.')
+            && !domain.starts_with(['.', '-'])
+            && top_level.chars().count() >= 2
+            && top_level.chars().all(char::is_alphabetic)
+        {
+            found.push(start..end);
+        }
     }
+    found
+}
+
+/// Finds the name before the e-mail address at `email` in `Name <address>` or
+/// `"Name" <address>`: a quoted name, else the capitalized words just before (or up to three
+/// words of any case after a line start, `,`, `;` or `:`).
+fn mailbox_name(text: &str, email: &Range<usize>) -> Option<Range<usize>> {
+    let before = text[..email.start].strip_suffix('<')?;
+    if !text[email.end..].starts_with('>') {
+        return None;
+    }
+    let before = before.trim_end();
+    if let Some(quoted) = before.strip_suffix('"') {
+        let open = quoted.rfind('"')? + 1;
+        let name = quoted[open..].trim();
+        let start = open + (quoted[open..].len() - quoted[open..].trim_start().len());
+        return (!name.is_empty()).then_some(start..start + name.len());
+    }
+    let is_name_char = |c: char| c.is_alphabetic() || " .'’-".contains(c);
+    let from = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_name_char(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let segment = &before[from..];
+    let words: Vec<(usize, &str)> = segment
+        .split(' ')
+        .scan(from, |at, word| {
+            let start = *at;
+            *at += word.len() + 1;
+            Some((start, word))
+        })
+        .filter(|(_, word)| !word.is_empty())
+        .collect();
+    let mut first = words.len();
+    while first > 0 {
+        let word = words[first - 1].1;
+        let capitalized = word.starts_with(char::is_uppercase);
+        let particle = first < words.len() && NAME_PARTICLES.contains(&word);
+        if !(capitalized || particle) || words.len() - first == 4 {
+            break;
+        }
+        first -= 1;
+    }
+    while first < words.len() && NAME_PARTICLES.contains(&words[first].1) {
+        first += 1;
+    }
+    let start = if first < words.len() {
+        words[first].0
+    } else if (1..=3).contains(&words.len()) {
+        words[0].0
+    } else {
+        return None;
+    };
+    Some(start..before.len())
+}
+
+/// Finds the IP addresses (v4 and v6) in `text` that stand on their own (not inside a word).
+fn find_ips(text: &str) -> Vec<Range<usize>> {
+    let stands_alone = |range: &Range<usize>| {
+        !text[..range.start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[range.end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+    };
+    let mut found = Vec::new();
+    let mut run_start = None;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        if c.is_ascii_hexdigit() || c == ':' || c == '.' {
+            run_start.get_or_insert(i);
+            continue;
+        }
+        let Some(start) = run_start.take() else {
+            continue;
+        };
+        let run = &text[start..i];
+        if run.matches(':').count() >= 2 {
+            let mut candidate = start..i;
+            if run.starts_with(':') && !run.starts_with("::") {
+                candidate.start += 1;
+            }
+            while text[candidate.clone()].ends_with('.')
+                || (text[candidate.clone()].ends_with(':')
+                    && !text[candidate.clone()].ends_with("::"))
+            {
+                candidate.end -= 1;
+            }
+            let address = &text[candidate.clone()];
+            let groups = address.split(':').filter(|g| !g.is_empty()).count();
+            if groups >= 2 && address.parse::<Ipv6Addr>().is_ok() && stands_alone(&candidate) {
+                found.push(candidate);
+                continue;
+            }
+        }
+        let mut at = start;
+        for piece in run.split(':') {
+            let leading = piece.len() - piece.trim_start_matches('.').len();
+            let address = piece.trim_matches('.');
+            let candidate = at + leading..at + leading + address.len();
+            if address.parse::<Ipv4Addr>().is_ok() && stands_alone(&candidate) {
+                found.push(candidate);
+            }
+            at += piece.len() + 1;
+        }
+    }
+    found
+}
+
+/// Finds the phone numbers in `text` (see [`is_phone_shaped`]).
+fn find_phones(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let mut previous: Option<char> = None;
+    let mut from = 0;
+    for (start, c) in text.char_indices() {
+        let before = previous.replace(c);
+        if start < from || !(c.is_ascii_digit() || c == '+' || c == '(') {
+            continue;
+        }
+        if before.is_some_and(|p| !(p.is_whitespace() || "\"'([{<,;:=>".contains(p))) {
+            continue;
+        }
+        let mut end = start
+            + 1
+            + text[start + 1..]
+                .find(|d: char| !(d.is_ascii_digit() || " -./()".contains(d)))
+                .unwrap_or(text.len() - start - 1);
+        while end > start && !text[..end].ends_with(|d: char| d.is_ascii_digit()) {
+            end -= 1;
+        }
+        let followed_by_a_word = text[end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric);
+        if end > start && !followed_by_a_word && is_phone_shaped(&text[start..end]) {
+            found.push(start..end);
+            from = end;
+        }
+    }
+    found
+}
+
+/// Tells whether `candidate` (digits and separators: space, `-`, `.`, `/`, parentheses, and
+/// maybe a leading `+`) has the shape of a phone number: 7 to 15 digits, and either a leading
+/// `+` or at least two digit groups with one separator between groups, and none of these:
+///
+/// - a group of more than four digits, unless the number starts with a trunk `0`
+///   (`030 12345678`) — ids, versions and long counts have them;
+/// - a date: groups `2026-11-01`, `01.11.2026` or `11/01/2026` (with one separator);
+/// - a thousands-grouped count (`1 234 567`, `1.234.567`);
+/// - dots only with a one-digit group (a version such as `16.0.1234.1000`);
+/// - more than two one-digit groups (`3 4 5 6 7 8 9`).
+fn is_phone_shaped(candidate: &str) -> bool {
+    let international = candidate.starts_with('+');
+    let body = candidate.strip_prefix('+').unwrap_or(candidate);
+    let lead = body
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(body.len());
+    if !["", "("].contains(&&body[..lead]) {
+        return false;
+    }
+    let mut groups: Vec<&str> = Vec::new();
+    let mut separators: Vec<&str> = Vec::new();
+    let mut rest = &body[lead..];
+    while !rest.is_empty() {
+        let group = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        groups.push(&rest[..group]);
+        rest = &rest[group..];
+        let separator = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if separator < rest.len() {
+            separators.push(&rest[..separator]);
+        }
+        rest = &rest[separator..];
+    }
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    let single_separators = separators
+        .iter()
+        .all(|s| s.chars().filter(|c| !matches!(c, '(' | ')')).count() <= 1);
+    let parentheses = body.matches('(').count() <= 1 && body.matches(')').count() <= 1;
+    if !(7..=15).contains(&digits) || body.contains('+') || !single_separators || !parentheses {
+        return false;
+    }
+    if international {
+        return true;
+    }
+    let same_separator = separators.windows(2).all(|pair| pair[0] == pair[1]);
+    let date = groups.len() >= 3
+        && separators[0] == separators[1]
+        && ["-", ".", "/"].contains(&separators[0])
+        && ((groups[0].len() == 4 && groups[1].len() <= 2 && groups[2].len() <= 2)
+            || (groups[0].len() <= 2 && groups[1].len() <= 2 && groups[2].len() == 4));
+    let thousands = groups.len() >= 3
+        && same_separator
+        && [" ", "."].contains(&separators[0])
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3);
+    let version = separators.iter().all(|s| *s == ".") && groups.iter().any(|g| g.len() == 1);
+    let trunk = body.trim_start_matches('(').starts_with('0');
+    groups.len() >= 2
+        && (trunk || groups.iter().all(|g| g.len() <= 4))
+        && groups.iter().filter(|g| g.len() == 1).count() <= 2
+        && !date
+        && !thousands
+        && !version
+}
+
+/// Tells whether `text`, the value of a phone key, is a phone number: 7 to 15 digits and
+/// nothing but separators besides.
+fn is_phone_value(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && text
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-./()".contains(c))
+}
+
+/// Tells whether a number, the value of a phone key, is a phone number (7 to 15 digits).
+fn is_phone_number(number: &serde_json::Number) -> bool {
+    number
+        .as_u64()
+        .is_some_and(|n| (1_000_000..=999_999_999_999_999).contains(&n))
+}
+
+/// Tells whether `text`, under a person key, looks like a person's name rather than an id or a
+/// word such as `system`: letters, spaces and `.'-,` only, with a capital or a space.
+fn looks_like_a_name(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text.chars().count() <= 100
+        && text.chars().any(char::is_alphabetic)
+        && text
+            .chars()
+            .all(|c| c.is_alphabetic() || " .'’-,".contains(c))
+        && (text.contains(' ') || text.starts_with(char::is_uppercase))
+}
+
+/// Decodes the `%XX` escapes of a URL path segment.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = bytes
+            .get(i + 1..i + 3)
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match (bytes[i], escape) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a path segment as `original` was: unreserved characters and those the
+/// original held unescaped stay, anything else is escaped.
+fn percent_encode_like(text: &str, original: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || "-._~".contains(c) || (c != '%' && original.contains(c)) {
+            out.push(c);
+        } else {
+            for byte in c.to_string().bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plugin_contract::secrets::{base64, percent_encode};
     use serde_json::json;
 
-    fn exchange(body: &str) -> RawExchange {
+    const KEY: &str = "s3cret-key";
+
+    fn raw(url: &str, content_type: &str, body: &str) -> RawExchange {
         RawExchange {
             method: "GET".into(),
-            url: "http://127.0.0.1:9/api/v1/users?customerId=c%201&token=s3cret-key".into(),
-            request_headers: [("api_key".to_owned(), "s3cret-key".to_owned())].into(),
+            url: url.into(),
+            request_headers: [("api_key".to_owned(), KEY.to_owned())].into(),
             status: 200,
             response_headers: [
-                ("content-type".to_owned(), "application/json".to_owned()),
+                ("content-type".to_owned(), content_type.to_owned()),
                 ("set-cookie".to_owned(), "session=abc".to_owned()),
             ]
             .into(),
@@ -238,36 +1043,160 @@ mod tests {
         }
     }
 
-    fn record(bodies: &[&str]) -> Recording {
-        let raw: Vec<RawExchange> = bodies.iter().map(|b| exchange(b)).collect();
-        let credentials = [
-            ("api_key", "s3cret-key"),
-            ("api_url", "http://127.0.0.1:9/api/v1"),
-        ]
-        .into_iter()
-        .collect();
+    fn exchange(body: &str) -> RawExchange {
+        raw(
+            &format!("http://127.0.0.1:9/api/v1/accounts?customerId=c%201&token={KEY}"),
+            "application/json",
+            body,
+        )
+    }
+
+    fn credentials(key: &str) -> Credentials {
+        [("api_key", key), ("api_url", "http://127.0.0.1:9/api/v1")]
+            .into_iter()
+            .collect()
+    }
+
+    fn record_raw(raw: &[RawExchange]) -> Recording {
+        let secrets = Secrets::new([KEY]);
         fixtures_of(
-            &raw,
-            &credentials,
-            &["s3cret-key".into()],
+            raw,
+            &credentials(KEY),
+            &secrets,
             &["api_url".into()],
             "test".into(),
         )
         .0
     }
 
+    fn record(bodies: &[&str]) -> Recording {
+        let raw: Vec<RawExchange> = bodies.iter().map(|b| exchange(b)).collect();
+        record_raw(&raw)
+    }
+
+    fn body(recording: &Recording, index: usize) -> Value {
+        recording.exchanges[index].response.body.clone().unwrap()
+    }
+
+    fn text(recording: &Recording, index: usize) -> &str {
+        recording.exchanges[index]
+            .response
+            .body_text
+            .as_deref()
+            .unwrap()
+    }
+
     #[test]
     fn secrets_are_removed_everywhere() {
         let recording = record(&[r#"{"echo":"s3cret-key"}"#]);
         let text = serde_json::to_string(&recording).unwrap();
-        assert!(!text.contains("s3cret-key"), "{text}");
+        assert!(!text.contains(KEY), "{text}");
         let request = &recording.exchanges[0].request;
         assert_eq!(request.headers["api_key"], REDACTED);
         assert_eq!(request.query["customerId"], "c 1");
+        assert_eq!(request.query["token"], REDACTED);
         assert!(!recording.exchanges[0]
             .response
             .headers
             .contains_key("set-cookie"));
+    }
+
+    #[test]
+    fn a_key_with_spaces_around_it_is_redacted_in_every_form() {
+        let typed = "  K3y+/é  ";
+        let sent = typed.trim();
+        let (encoded, b64) = (percent_encode(sent), base64(sent.as_bytes()));
+        let url = format!("http://127.0.0.1:9/api/v1/echo/{encoded}?key={encoded}&{encoded}=1");
+        let mut echo = raw(
+            &url,
+            "application/json",
+            // Escaped in the raw text (`\/`, `\u00e9`), plain once parsed.
+            &format!(
+                r#"{{"raw":"K3y+\/\u00e9","b64":"{b64}","url":"x?k={encoded}","{sent}":1,"nested":{}}}"#,
+                serde_json::to_string(&json!({"k": sent}).to_string()).unwrap()
+            ),
+        );
+        echo.request_headers = [
+            ("api_key".to_owned(), sent.to_owned()),
+            ("Authorization".to_owned(), format!("Basic {b64}")),
+            ("X-Trace".to_owned(), format!("trace {sent}")),
+        ]
+        .into();
+        echo.response_headers
+            .insert("location".into(), format!("/next?k={encoded}"));
+        let mut page = raw(&url, "text/html", &format!("<p>key {sent} or {b64}</p>"));
+        page.request_headers.clear();
+        let secrets = Secrets::new([typed]);
+        let (recording, replay) = fixtures_of(
+            &[echo, page],
+            &credentials(typed),
+            &secrets,
+            &["api_url".into()],
+            "test".into(),
+        );
+        let written = serde_json::to_string_pretty(&recording).unwrap()
+            + &serde_json::to_string_pretty(&replay).unwrap();
+        assert!(!secrets.found_in(&written), "{written}");
+        assert!(!written.contains(sent), "{written}");
+        let request = &recording.exchanges[0].request;
+        assert_eq!(request.path, "/api/v1/echo/<redacted>");
+        assert_eq!(request.query["key"], REDACTED);
+        assert_eq!(request.query[REDACTED], "1");
+        for header in ["api_key", "authorization", "x-trace"] {
+            assert_eq!(request.headers[header], REDACTED, "{header}");
+        }
+        assert_eq!(
+            recording.exchanges[0].response.headers["location"],
+            "/next?k=<redacted>"
+        );
+        assert_eq!(
+            body(&recording, 0),
+            json!({"raw": REDACTED, "b64": REDACTED, "url": "x?k=<redacted>", REDACTED: 1,
+                "nested": json!({"k": REDACTED}).to_string()})
+        );
+        assert_eq!(text(&recording, 1), "<p>key <redacted> or <redacted></p>");
+        assert_eq!(replay.get("api_key"), Some(REPLAY_SECRET));
+    }
+
+    #[test]
+    fn a_numeric_key_echoed_as_a_number_is_redacted() {
+        let secrets = Secrets::new([" 73914268 "]);
+        let echo = raw(
+            "http://v.example/a",
+            "application/json",
+            r#"{"n":73914268}"#,
+        );
+        let (recording, _) = fixtures_of(&[echo], &credentials("x"), &secrets, &[], "t".into());
+        assert_eq!(body(&recording, 0), json!({"n": REDACTED}));
+    }
+
+    #[test]
+    fn a_secret_credential_becomes_replay_secret_with_or_without_spaces() {
+        for typed in ["s3cret-key", "  s3cret-key\t", "\u{a0}s3cret-key "] {
+            let credentials: Credentials = [
+                ("api_key", typed),
+                ("api_url", "https://vendor.example/base/"),
+                ("region", "eu"),
+            ]
+            .into_iter()
+            .collect();
+            let (_, replay) = fixtures_of(
+                &[],
+                &credentials,
+                &Secrets::new([typed]),
+                &["api_url".into()],
+                "t".into(),
+            );
+            assert_eq!(replay.get("api_key"), Some(REPLAY_SECRET), "{typed:?}");
+            assert_eq!(replay.get("api_url"), Some("{replay_url}/base"));
+            assert_eq!(replay.get("region"), Some("eu"));
+        }
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_are_kept_as_text_without_secrets() {
+        let recording = record(&["<html>key s3cret-key</html>"]);
+        assert_eq!(text(&recording, 0), "<html>key <redacted></html>");
     }
 
     #[test]
@@ -276,17 +1205,15 @@ mod tests {
             r#"[{"name":"Ada Moreau","email":"ada@acme.example","ip":"203.0.113.7"},{"name":"Ben Okafor","email":"ben@acme.example","ip":"2001:db8:1::5"}]"#,
             r#"[{"fullName":"Ada Moreau","user":"ada@acme.example"},{"name":"Acme & Sons","customerDomain":"acme.example"}]"#,
         ]);
-        let first = recording.exchanges[0].response.body.clone().unwrap();
-        let second = recording.exchanges[1].response.body.clone().unwrap();
         assert_eq!(
-            first,
+            body(&recording, 0),
             json!([
                 {"name": "Person 1", "email": "person-1@acme.example", "ip": "198.51.100.2"},
                 {"name": "Person 2", "email": "person-2@acme.example", "ip": "2001:db8::2"}
             ])
         );
         assert_eq!(
-            second,
+            body(&recording, 1),
             json!([
                 {"fullName": "Person 1", "user": "person-1@acme.example"},
                 {"name": "Acme & Sons", "customerDomain": "acme.example"}
@@ -295,32 +1222,524 @@ mod tests {
     }
 
     #[test]
-    fn replay_credentials_point_at_the_replay_server_and_hide_secrets() {
-        let credentials: Credentials = [
-            ("api_key", "s3cret-key"),
-            ("api_url", "https://vendor.example/base/"),
-            ("region", "eu"),
-        ]
-        .into_iter()
-        .collect();
-        let (_, replay) = fixtures_of(
-            &[],
-            &credentials,
-            &["s3cret-key".into()],
-            &["api_url".into()],
-            "t".into(),
+    fn a_body_with_a_byte_order_mark_is_pseudonymized() {
+        let recording = record(&[
+            "\u{feff}[{\"name\":\"Ada Moreau\",\"email\":\"ada@acme.example\",\"echo\":\"s3cret-key\"}]",
+        ]);
+        let replayed = text(&recording, 0);
+        let json = replayed.strip_prefix('\u{feff}').expect(replayed);
+        assert_eq!(
+            serde_json::from_str::<Value>(json).unwrap(),
+            json!([{"name": "Person 1", "email": "person-1@acme.example", "echo": REDACTED}])
         );
-        assert_eq!(replay.get("api_key"), Some("replay-secret"));
-        assert_eq!(replay.get("api_url"), Some("{replay_url}/base"));
-        assert_eq!(replay.get("region"), Some("eu"));
     }
 
     #[test]
-    fn bodies_that_are_not_json_are_kept_as_text_without_secrets() {
-        let recording = record(&["<html>key s3cret-key</html>"]);
+    fn a_text_body_that_is_json_is_pseudonymized() {
+        let recording = record_raw(&[
+            raw(
+                "http://v.example/a",
+                "text/plain",
+                r#" {"email":"ada@acme.example"} "#,
+            ),
+            raw(
+                "http://v.example/b",
+                "application/x-ndjson",
+                "{\"displayName\":\"Ben Okafor\"}\r\n{\"ip\":\"203.0.113.9\"}\n",
+            ),
+        ]);
         assert_eq!(
-            recording.exchanges[0].response.body_text.as_deref(),
-            Some("<html>key <redacted></html>")
+            body(&recording, 0),
+            json!({"email": "person-1@acme.example"})
         );
+        assert_eq!(
+            text(&recording, 1),
+            "{\"displayName\":\"Person 1\"}\r\n{\"ip\":\"198.51.100.2\"}\n"
+        );
+    }
+
+    #[test]
+    fn json_encoded_inside_a_json_string_is_pseudonymized() {
+        let inner = json!({"user": {"displayName": "Ada Moreau", "email": "ada@acme.example"}});
+        let twice = json!({"level": inner.to_string()}).to_string();
+        let recording = record(&[&json!({"payload": inner.to_string(), "deeper": twice,
+            "plain": "[1, 2]"})
+        .to_string()]);
+        let recorded = body(&recording, 0);
+        let pseudonymized =
+            json!({"user": {"displayName": "Person 1", "email": "person-1@acme.example"}});
+        assert_eq!(recorded["payload"], pseudonymized.to_string());
+        assert_eq!(
+            recorded["deeper"],
+            json!({"level": pseudonymized.to_string()}).to_string()
+        );
+        assert_eq!(recorded["plain"], "[1, 2]");
+    }
+
+    #[test]
+    fn a_name_with_an_address_is_pseudonymized_whole() {
+        let recording = record(&[r#"{
+            "from": "Ada Moreau <ada@acme.example>",
+            "to": "\"Ben Okafor\" <ben@acme.example>, cleo diaz <cleo@acme.example>",
+            "body": "Forwarded by Ada de Moreau <ada@acme.example> today"}"#]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({
+                "from": "Person 2 <person-1@acme.example>",
+                "to": "\"Person 3\" <person-2@acme.example>, Person 4 <person-3@acme.example>",
+                "body": "Forwarded by Person 1 <person-1@acme.example> today"
+            })
+        );
+    }
+
+    #[test]
+    fn emails_inside_free_text_and_as_object_keys_are_pseudonymized() {
+        let recording = record(&[
+            r#"{"note":"Ask Ada (ada.moreau@acme.example), or mailto:ben_o+it@acme.example.","seats":{"ada.moreau@acme.example":2},"guest":"cleo_diaz.example#EXT#@acme.onmicrosoft.com","link":"https://x.example/?user=dan@acme.example"}"#,
+        ]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({
+                "guest": "person-1@acme.onmicrosoft.com",
+                "link": "https://x.example/?user=person-2@acme.example",
+                "note": "Ask Ada (person-3@acme.example), or mailto:person-4@acme.example.",
+                "seats": {"person-3@acme.example": 2}
+            })
+        );
+    }
+
+    #[test]
+    fn phone_numbers_in_text_and_values_are_pseudonymized() {
+        let recording = record(&[r#"{
+            "description": "Call +33 6 12 34 56 78, (555) 010-9999 or 06.12.34.56.78.",
+            "mobile": "0612345678",
+            "businessPhones": ["+44 20 7946 0958"],
+            "fax": 5550109999,
+            "contact": {"tel": "+33612345678"}}"#]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({
+                "description": "Call +1-555-0101, +1-555-0102 or +1-555-0103.",
+                "mobile": "+1-555-0103",
+                "businessPhones": ["+1-555-0100"],
+                "fax": 15550102,
+                "contact": {"tel": "+1-555-0101"}
+            })
+        );
+    }
+
+    #[test]
+    fn dates_ids_counts_and_versions_are_not_taken_for_phone_numbers() {
+        let untouched = json!({
+            "id": "29683412", "mappedTo": 19002, "count": 1234567, "customerId": "c-1234567",
+            "date": "2026-11-01", "when": "2026-11-01 10:22", "at": "2024-03-18T10:22:41.000Z",
+            "us": "11/01/2026", "eu": "01.11.2026", "version": "10.0.19045.2965",
+            "build": "16.0.1234.1000", "total": "1 234 567", "dots": "1.234.567",
+            "uuid": "123e4567-e89b-12d3-a456-426614174000", "time": "10:22:41",
+            "mac": "00:1a:2b:3c:4d:5e", "sentence": "Build 10.0.19045.2965 of 2026-11-01 for 1 234 567 seats, ticket #20261101"
+        });
+        let recording = record(&[&untouched.to_string()]);
+        assert_eq!(body(&recording, 0), untouched);
+    }
+
+    #[test]
+    fn ip_addresses_inside_free_text_are_pseudonymized() {
+        let recording = record(&[
+            r#"{"log":"At 10:22:41 from 203.0.113.7 and 2001:DB8:1::5, then [2001:db8:1::5]:443 and 203.0.113.8:8080.","ips":{"203.0.113.7":"ok"}}"#,
+        ]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({
+                "log": "At 10:22:41 from 198.51.100.2 and 2001:db8::2, then [2001:db8::2]:443 and 198.51.100.4:8080.",
+                "ips": {"198.51.100.2": "ok"}
+            })
+        );
+    }
+
+    #[test]
+    fn names_without_an_email_beside_them_are_pseudonymized() {
+        let recording = record_raw(&[
+            raw(
+                "http://v.example/api/v1/report",
+                "application/json",
+                r#"[{"displayName":"Ada Moreau","id":"u1"},{"firstName":"Ada","last_name":"Moreau"},{"name":{"first":"Cleo","last":"Diaz"},"phone":"+1 202 555 0147"}]"#,
+            ),
+            raw(
+                "http://v.example/api/v1/users",
+                "application/json",
+                r#"[{"name":"Ben Okafor","id":"u2","products":[{"id":"p1","name":"Microsoft"}]}]"#,
+            ),
+            raw(
+                "http://v.example/api/v1/members",
+                "application/json",
+                r#"{"data":[{"name":"Dan Ek","id":"u4"}],"name":"page","total":1}"#,
+            ),
+            raw(
+                "http://v.example/api/v1/groups",
+                "application/json",
+                r#"{"data":[{"name":"Sales","id":"g1"}],"total":1}"#,
+            ),
+        ]);
+        assert_eq!(
+            body(&recording, 0),
+            json!([{"displayName": "Person 1", "id": "u1"},
+                {"firstName": "Person 2", "last_name": "Person 3"},
+                {"name": {"first": "Person 4", "last": "Person 5"}, "phone": "+1-555-0100"}])
+        );
+        assert_eq!(
+            body(&recording, 1),
+            json!([{"name": "Person 6", "id": "u2", "products": [{"id": "p1", "name": "Microsoft"}]}])
+        );
+        assert_eq!(
+            body(&recording, 2),
+            json!({"data": [{"name": "Dan Ek", "id": "u4"}], "name": "Person 7", "total": 1}),
+            "an object with a name is a person, not a wrapper"
+        );
+        assert_eq!(
+            body(&recording, 3),
+            json!({"data": [{"name": "Sales", "id": "g1"}], "total": 1})
+        );
+    }
+
+    #[test]
+    fn a_list_of_people_is_found_through_its_wrapper() {
+        let recording = record_raw(&[raw(
+            "http://v.example/api/v1/users",
+            "application/json",
+            r#"{"value":[{"name":"Dan Ek","id":"u4"}],"total":1}"#,
+        )]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({"value": [{"name": "Person 1", "id": "u4"}], "total": 1})
+        );
+    }
+
+    #[test]
+    fn a_managers_name_and_email_are_pseudonymized() {
+        let recording = record(&[
+            r#"[{"email":"ada@acme.example","name":"Ada Moreau","manager":{"name":"Ben Okafor","mail":"ben@acme.example"}},
+                {"email":"cleo@acme.example","manager":"Ben Okafor","createdBy":"system","owner":"u1"}]"#,
+        ]);
+        assert_eq!(
+            body(&recording, 0),
+            json!([
+                {"email": "person-1@acme.example", "name": "Person 2",
+                 "manager": {"name": "Person 1", "mail": "person-2@acme.example"}},
+                {"email": "person-3@acme.example", "manager": "Person 1", "createdBy": "system",
+                 "owner": "u1"}
+            ])
+        );
+    }
+
+    #[test]
+    fn a_customer_list_comes_out_unchanged() {
+        // Keys in order, as the recording writes them, so that the bytes can be compared.
+        let customers = r#"[{"billingUsers":{"count":3},"createTime":"2024-03-18T10:22:41.000Z","customerDomain":"acme.example","id":"c1","mappedToPSA":[{"mappedTo":"29683412","product":"autotaskpsa"}],"name":"Acme & Sons","products":[{"name":"Microsoft"}],"status":"active","totalAccountsAmount":6},{"billingUsers":{"count":0},"customerDomain":"cafe-delice.example","id":"c2","name":"Café Délice  ","status":"inactive"}]"#;
+        let csv = "id,name,customerDomain,status,seats\nc1,Acme & Sons,acme.example,active,3\n";
+        let recording = record_raw(&[
+            raw(
+                "http://v.example/api/v1/customers",
+                "application/json",
+                customers,
+            ),
+            raw("http://v.example/api/v1/customers.csv", "text/csv", csv),
+        ]);
+        assert_eq!(body(&recording, 0).to_string(), customers);
+        assert_eq!(text(&recording, 1), csv);
+    }
+
+    #[test]
+    fn pseudonyms_are_the_same_in_bodies_paths_queries_and_credentials() {
+        let mut lookup = raw(
+            "http://v.example/api/v1/users/ada%40acme.example/devices?owner=ada@acme.example&from=2026-11-01",
+            "application/json",
+            r#"{"lastIp":"203.0.113.7"}"#,
+        );
+        lookup.request_headers = [("x-user".to_owned(), "admin@msp.example".to_owned())].into();
+        let list = raw(
+            "http://v.example/api/v1/users",
+            "application/json",
+            r#"[{"email":"Ada@Acme.example","ip":"203.0.113.7"}]"#,
+        );
+        let credentials: Credentials = [("api_key", KEY), ("login", "admin@msp.example")]
+            .into_iter()
+            .collect();
+        let (recording, replay) = fixtures_of(
+            &[lookup, list],
+            &credentials,
+            &Secrets::new([KEY]),
+            &[],
+            "t".into(),
+        );
+        let request = &recording.exchanges[0].request;
+        assert_eq!(
+            request.path,
+            "/api/v1/users/person-2%40acme.example/devices"
+        );
+        assert_eq!(request.query["owner"], "person-2@acme.example");
+        assert_eq!(request.query["from"], "2026-11-01");
+        assert_eq!(request.headers["x-user"], "person-1@msp.example");
+        assert_eq!(replay.get("login"), Some("person-1@msp.example"));
+        assert_eq!(body(&recording, 0), json!({"lastIp": "198.51.100.2"}));
+        assert_eq!(
+            body(&recording, 1),
+            json!([{"email": "person-2@acme.example", "ip": "198.51.100.2"}])
+        );
+    }
+
+    #[test]
+    fn names_found_anywhere_are_pseudonymized_in_free_text_everywhere() {
+        let recording = record_raw(&[
+            raw(
+                "http://v.example/export.csv",
+                "text/csv",
+                "name,status\nAda Moreau,active\nAda Moreaux,active\n",
+            ),
+            raw(
+                "http://v.example/api/v1/report",
+                "application/json",
+                r#"[{"displayName":"Ada Moreau"},{"event":"Ada Moreau signed in"}]"#,
+            ),
+        ]);
+        assert_eq!(
+            text(&recording, 0),
+            "name,status\nPerson 1,active\nAda Moreaux,active\n"
+        );
+        assert_eq!(
+            body(&recording, 1),
+            json!([{"displayName": "Person 1"}, {"event": "Person 1 signed in"}])
+        );
+    }
+
+    /// A small deterministic generator (xorshift64*), so that the property test needs no crate.
+    struct Generator(u64);
+
+    impl Generator {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+
+        fn digits(&mut self, n: usize) -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + self.below(10) as u8))
+                .collect()
+        }
+
+        fn key(&mut self) -> String {
+            const CHARS: &[&str] = &[
+                "a", "Z", "q", "7", "0", "-", "_", ".", "~", "+", "/", "=", "%", "&", "?", "#",
+                "\"", "\\", "'", ":", " ", "é", "ß", "中", "🔑", "Ω", "\u{a0}",
+            ];
+            const AROUND: &[&str] = &["", " ", "  ", "\t", "\u{a0}", "\u{3000}", "\n"];
+            let inner: String = (0..8 + self.below(17)).map(|_| self.pick(CHARS)).collect();
+            let inner = inner.trim();
+            // Starts and ends with a letter so that trimming leaves the whole inner part.
+            format!("{}x{inner}y{}", self.pick(AROUND), self.pick(AROUND))
+        }
+
+        fn word(&mut self) -> String {
+            const SYLLABLES: &[&str] = &[
+                "zo", "ra", "vek", "tu", "lin", "qa", "mor", "bex", "ul", "dri", "ka", "yth",
+            ];
+            let word: String = (0..3).map(|_| self.pick(SYLLABLES)).collect();
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+
+        fn phone(&mut self) -> String {
+            match self.below(4) {
+                0 => format!(
+                    "+33 6 {} {} {} {}",
+                    self.digits(2),
+                    self.digits(2),
+                    self.digits(2),
+                    self.digits(2)
+                ),
+                1 => format!(
+                    "({}{}) {}-{}",
+                    1 + self.below(9),
+                    self.digits(2),
+                    self.digits(3),
+                    self.digits(4)
+                ),
+                2 => format!("+44 20 {} {}", self.digits(4), self.digits(4)),
+                _ => format!(
+                    "0{} {} {} {} {}",
+                    1 + self.below(9),
+                    self.digits(2),
+                    self.digits(2),
+                    self.digits(2),
+                    self.digits(2)
+                ),
+            }
+        }
+    }
+
+    struct Someone {
+        first: String,
+        last: String,
+        email: String,
+        phone: String,
+        ipv4: String,
+        ipv6: String,
+    }
+
+    impl Someone {
+        fn new(generator: &mut Generator, n: usize) -> Someone {
+            let (first, last) = (generator.word(), generator.word());
+            Someone {
+                email: format!(
+                    "{}.{}{n}@corp{}.example",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    generator.below(3)
+                ),
+                phone: generator.phone(),
+                ipv4: format!(
+                    "10.{}.{}.{}",
+                    generator.below(256),
+                    generator.below(256),
+                    1 + generator.below(254)
+                ),
+                ipv6: format!(
+                    "fd{:02x}:{:x}::{:x}",
+                    generator.below(256),
+                    1 + generator.below(0xfffe),
+                    1 + generator.below(0xfffe)
+                ),
+                first,
+                last,
+            }
+        }
+
+        fn full(&self) -> String {
+            format!("{} {}", self.first, self.last)
+        }
+    }
+
+    #[test]
+    fn random_keys_and_people_never_survive_a_recording() {
+        let customers = r#"[{"billingUsers":{"count":3},"createTime":"2026-11-01T00:00:00Z","customerDomain":"acme.example","id":"c1","mappedTo":"29683412","name":"Acme & Sons","status":"active","version":"10.0.19045.2965"}]"#;
+        let mut generator = Generator(0x9e37_79b9_7f4a_7c15);
+        for round in 0..40 {
+            let typed = generator.key();
+            let sent = typed.trim().to_owned();
+            let (encoded, b64) = (percent_encode(&sent), base64(sent.as_bytes()));
+            let people: Vec<Someone> = (0..3).map(|n| Someone::new(&mut generator, n)).collect();
+            let [a, b, c] = [&people[0], &people[1], &people[2]];
+            let headers = |raw: &mut RawExchange| {
+                raw.request_headers = [
+                    ("api_key".to_owned(), sent.clone()),
+                    ("authorization".to_owned(), format!("Bearer {b64}")),
+                ]
+                .into();
+                raw.response_headers
+                    .insert("location".into(), format!("/x?k={encoded}"));
+            };
+            let base = "http://127.0.0.1:9/api/v1";
+            let users = json!([
+                {"id": "u1", "name": a.full(), "email": a.email, "mobilePhone": a.phone,
+                 "lastLoginIp": a.ipv4, "echo": sent,
+                 "manager": {"displayName": b.full(), "mail": b.email}},
+                {"id": "u2", "name": b.full(), "email": b.email, "manager": a.full()}
+            ]);
+            let events = json!({"data": [{
+                "description": format!("Sign-in by {} <{}> from {}, call {}; key {sent}",
+                    b.full(), b.email, b.ipv6, b.phone),
+                "actor": b.email,
+                "raw": format!("{encoded} {b64}"),
+                sent.clone(): "echoed as a key",
+                "payload": json!({"user": {"fullName": c.full(), "email": c.email,
+                    "ip": c.ipv4, "token": sent}}).to_string()
+            }]});
+            let profile = json!({"givenName": a.first, "surname": a.last,
+                "contacts": {c.email.clone(): {"phone": c.phone, "from": c.ipv6}}});
+            let csv = format!(
+                "name,email,phone,ip,key\n{},{},{},{},{sent}\n{},{},{},{},{b64}\n",
+                a.full(),
+                a.email,
+                a.phone,
+                a.ipv4,
+                c.full(),
+                c.email,
+                c.phone,
+                c.ipv6
+            );
+            let mut raws = vec![
+                raw(
+                    &format!("{base}/users?key={encoded}"),
+                    "application/json",
+                    &users.to_string(),
+                ),
+                raw(
+                    &format!("{base}/events/{encoded}?user={}", percent_encode(&a.email)),
+                    "application/json",
+                    &events.to_string(),
+                ),
+                raw(
+                    &format!("{base}/profile"),
+                    "application/json",
+                    &format!("\u{feff}{profile}"),
+                ),
+                raw(&format!("{base}/export.csv"), "text/csv", &csv),
+            ];
+            raws.push(raw(
+                &format!("{base}/customers"),
+                "application/json",
+                customers,
+            ));
+            raws.iter_mut().for_each(headers);
+            let secrets = Secrets::new([typed.as_str()]);
+            let credentials: Credentials = [
+                ("api_key", typed.as_str()),
+                ("api_url", "http://127.0.0.1:9/api/v1"),
+            ]
+            .into_iter()
+            .collect();
+            let (recording, replay) = fixtures_of(
+                &raws,
+                &credentials,
+                &secrets,
+                &["api_url".into()],
+                "generated".into(),
+            );
+            let written = serde_json::to_string_pretty(&recording).unwrap()
+                + &serde_json::to_string_pretty(&replay).unwrap();
+            assert!(
+                !secrets.found_in(&written),
+                "round {round}, key {typed:?}: {written}"
+            );
+            assert_eq!(replay.get("api_key"), Some(REPLAY_SECRET));
+            for someone in &people {
+                for original in [
+                    &someone.first,
+                    &someone.last,
+                    &someone.email,
+                    &someone.phone,
+                    &someone.ipv4,
+                    &someone.ipv6,
+                ] {
+                    assert!(
+                        !written.contains(original.as_str()),
+                        "round {round}: {original} survived in {written}"
+                    );
+                }
+            }
+            assert_eq!(body(&recording, 4).to_string(), customers, "round {round}");
+        }
     }
 }

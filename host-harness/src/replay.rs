@@ -133,11 +133,19 @@ struct State {
     times_served: Vec<usize>,
     served: Vec<ServedRequest>,
     unmatched: Vec<String>,
+    /// Suffixes an echoing server appended to the strings it served, removed from requests.
+    echoed: Vec<String>,
 }
 
 impl ReplayServer {
     /// Starts serving the scenario in `folder` on an ephemeral port of 127.0.0.1.
     pub fn start(folder: &Path) -> Result<ReplayServer, ReplayError> {
+        ReplayServer::start_echoing(folder, None)
+    }
+
+    /// Starts serving the scenario in `folder`, echoing `echo` as [`ReplayServer::serve_echoing`]
+    /// does.
+    pub fn start_echoing(folder: &Path, echo: Option<&str>) -> Result<ReplayServer, ReplayError> {
         let recording: Recording = read_json(&folder.join("exchanges.json"))?;
         let credentials_path = folder.join("credentials.json");
         let credentials: Credentials = if credentials_path.exists() {
@@ -145,7 +153,7 @@ impl ReplayServer {
         } else {
             Credentials::default()
         };
-        ReplayServer::serve(recording, credentials)
+        ReplayServer::serve_echoing(recording, credentials, echo)
     }
 
     /// Starts serving `recording`; `credentials` may use [`REPLAY_URL_PLACEHOLDER`].
@@ -153,6 +161,35 @@ impl ReplayServer {
         recording: Recording,
         credentials: Credentials,
     ) -> Result<ReplayServer, ReplayError> {
+        ReplayServer::serve_echoing(recording, credentials, None)
+    }
+
+    /// Starts serving `recording` as a vendor that echoes `echo` (a secret) back: every string
+    /// of every JSON body gets it appended, raw, percent-encoded or in base64 in turn. Requests
+    /// are matched with those suffixes removed, so ids that carry them still find their answer.
+    pub fn serve_echoing(
+        mut recording: Recording,
+        credentials: Credentials,
+        echo: Option<&str>,
+    ) -> Result<ReplayServer, ReplayError> {
+        let echoed: Vec<String> = echo.map_or_else(Vec::new, |echo| {
+            [
+                echo.to_owned(),
+                plugin_contract::secrets::percent_encode(echo),
+                plugin_contract::secrets::base64(echo.as_bytes()),
+            ]
+            .into_iter()
+            .map(|form| format!(" {form}"))
+            .collect()
+        });
+        if !echoed.is_empty() {
+            let mut turn = 0;
+            for exchange in &mut recording.exchanges {
+                if let Some(body) = &mut exchange.response.body {
+                    append_to_strings(body, &echoed, &mut turn);
+                }
+            }
+        }
         let server = tiny_http::Server::http("127.0.0.1:0")
             .map_err(|e| ReplayError::Listen(e.to_string()))?;
         let port = server
@@ -178,6 +215,7 @@ impl ReplayServer {
             exchanges: recording.exchanges,
             served: Vec::new(),
             unmatched: Vec::new(),
+            echoed,
         }));
         let server = Arc::new(server);
         let thread = {
@@ -272,7 +310,15 @@ impl State {
     /// Finds the exchange for `request`; returns its response and how long to wait first.
     fn answer(&mut self, request: &tiny_http::Request) -> (Answer, Duration) {
         let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
-        let query = parse_query(raw_query);
+        let mut query = parse_query(raw_query);
+        let mut path = path.to_owned();
+        for suffix in &self.echoed {
+            let encoded = plugin_contract::secrets::percent_encode(suffix);
+            path = path.replace(&encoded, "").replace(suffix.as_str(), "");
+            for value in query.values_mut() {
+                *value = value.replace(suffix.as_str(), "");
+            }
+        }
         let method = request.method().as_str().to_ascii_uppercase();
         let headers: BTreeMap<String, String> = request
             .headers()
@@ -287,7 +333,7 @@ impl State {
         let shown = format!("{method} {}", request.url());
         let key = describe(&RecordedRequest {
             method: method.clone(),
-            path: path.to_owned(),
+            path,
             query,
             headers: BTreeMap::new(),
         });
@@ -374,6 +420,23 @@ fn describe(request: &RecordedRequest) -> String {
         format!("{method} {}", request.path)
     } else {
         format!("{method} {}?{}", request.path, query.join("&"))
+    }
+}
+
+/// Appends one of `suffixes` (in turn) to every string inside `value`.
+fn append_to_strings(value: &mut Value, suffixes: &[String], turn: &mut usize) {
+    match value {
+        Value::String(text) => {
+            text.push_str(&suffixes[*turn % suffixes.len()]);
+            *turn += 1;
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| append_to_strings(item, suffixes, turn)),
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|item| append_to_strings(item, suffixes, turn)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -40,13 +40,35 @@ impl RetryPolicy {
     }
 
     /// Returns the backoff before attempt `attempt + 1`: exponential, with jitter in [½, 1].
+    ///
+    /// Never panics, whatever the policy and the jitter: the doubling saturates, and a factor
+    /// that is not a number or a product past `Duration`'s range (which `mul_f64` would panic
+    /// on) leaves the capped exponential unscaled.
     fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exponential = self
             .first_delay
             .saturating_mul(2u32.saturating_pow(attempt))
             .min(self.max_delay);
-        exponential.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+        let factor = if jitter.is_nan() {
+            1.0
+        } else {
+            0.5 + 0.5 * jitter.clamp(0.0, 1.0)
+        };
+        Duration::try_from_secs_f64(exponential.as_secs_f64() * factor)
+            .map_or(exponential, |scaled| scaled.min(exponential))
     }
+}
+
+/// The wait a vendor asks for with `retry_after_s` of 2^64−1 (`Retry-After:
+/// 18446744073709551615`): longer than any budget, even one of 2^64−1 seconds.
+const FOREVER: Duration = Duration::from_secs(u64::MAX);
+
+/// Tells whether waiting `wait` more, after `elapsed` already spent, stays within `budget`.
+///
+/// Checked, never panicking: a wait of [`FOREVER`] or more, or one whose sum with `elapsed`
+/// is past `Duration`'s range, never fits.
+fn fits(elapsed: Duration, wait: Duration, budget: Duration) -> bool {
+    wait < FOREVER && elapsed.checked_add(wait).is_some_and(|end| end <= budget)
 }
 
 /// Calls `call` until it succeeds, fails with a class that is not retryable, or the next wait
@@ -66,11 +88,11 @@ pub fn with_retries<T>(
         };
         let asked = Duration::from_secs(error.retry_after_s.unwrap_or(0));
         let wait = policy.backoff(attempt, jitter.next()).max(asked);
-        if started.elapsed() + wait > policy.budget {
+        if !fits(started.elapsed(), wait, policy.budget) {
             return Err(error);
         }
         std::thread::sleep(wait);
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
     }
 }
 
@@ -202,6 +224,116 @@ mod tests {
         assert_eq!(result.unwrap_err().class, ErrorClass::RateLimited);
         assert_eq!(calls, 1);
         assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    fn asking_to_wait(class: ErrorClass, retry_after_s: u64) -> PluginError {
+        let mut error = failing(class);
+        error.retry_after_s = Some(retry_after_s);
+        error
+    }
+
+    #[test]
+    fn a_retry_after_of_u64_max_gives_up_without_panicking() {
+        for budget in [
+            Duration::ZERO,
+            Duration::from_secs(60),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            for class in [ErrorClass::RateLimited, ErrorClass::Transient] {
+                let policy = RetryPolicy::within(budget);
+                let mut calls = 0;
+                let started = Instant::now();
+                let result: Result<(), _> = with_retries(&policy, || {
+                    calls += 1;
+                    Err(asking_to_wait(class, u64::MAX))
+                });
+                let error = result.unwrap_err();
+                assert_eq!(
+                    (error.class, error.retry_after_s, calls),
+                    (class, Some(u64::MAX), 1),
+                    "budget {budget:?}"
+                );
+                assert!(started.elapsed() < Duration::from_millis(500));
+            }
+        }
+    }
+
+    #[test]
+    fn a_retry_after_of_u64_max_after_a_call_of_over_a_second_gives_up_without_panicking() {
+        // The reported crash: `elapsed + wait` overflowed once the call had taken 1 s or more.
+        let mut calls = 0;
+        let result: Result<(), _> = with_retries(&RetryPolicy::within(Duration::ZERO), || {
+            calls += 1;
+            std::thread::sleep(Duration::from_millis(1010));
+            Err(asking_to_wait(ErrorClass::Transient, u64::MAX).with_http_status(503))
+        });
+        assert_eq!(result.unwrap_err().http_status, Some(503));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_retry_after_of_u64_max_never_fits_even_after_a_call_of_over_a_second() {
+        for elapsed in [Duration::ZERO, Duration::from_millis(1500), Duration::MAX] {
+            for budget in [
+                Duration::ZERO,
+                Duration::from_secs(60),
+                Duration::from_secs(u64::MAX),
+                Duration::MAX,
+            ] {
+                assert!(!fits(elapsed, FOREVER, budget), "{elapsed:?} {budget:?}");
+                assert!(
+                    !fits(elapsed, Duration::MAX, budget),
+                    "{elapsed:?} {budget:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_wait_past_the_range_of_durations_does_not_fit_instead_of_overflowing() {
+        let almost_forever = FOREVER - Duration::from_secs(1);
+        assert!(!fits(Duration::from_secs(2), almost_forever, Duration::MAX));
+        assert!(fits(Duration::ZERO, almost_forever, Duration::MAX));
+        assert!(fits(
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(3)
+        ));
+        assert!(!fits(
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+            Duration::from_secs(3)
+        ));
+    }
+
+    #[test]
+    fn backoff_never_panics_on_extreme_policies_or_jitter() {
+        let huge = RetryPolicy {
+            budget: Duration::MAX,
+            first_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+        };
+        for jitter in [
+            0.0,
+            0.5,
+            1.0,
+            -1.0,
+            2.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            for attempt in [0, 1, 63, 64, u32::MAX] {
+                assert!(huge.backoff(attempt, jitter) <= Duration::MAX);
+                let normal = RetryPolicy::within(Duration::from_secs(60));
+                assert!(normal.backoff(attempt, jitter) <= Duration::from_secs(30));
+            }
+        }
+        assert_eq!(
+            RetryPolicy::within(Duration::ZERO).backoff(0, f64::NAN),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]

@@ -6,12 +6,18 @@
 //! product add up. Each group is **new revenue** (vendor usage, no PSA line), **reconcile**
 //! (quantities differ) or **no change**. A group with any pair the vendor could not read is
 //! listed as failed, never as a count.
+//!
+//! No input can panic the review or make it wrap: every sum is checked and every delta exact.
+//! A line whose vendor counts (or PSA agreement lines) add up to more than 2^64−1 shows no
+//! quantity at all: like a line fed by a failed pair, it is left out of `lines` and its vendor
+//! accounts are listed under `failed`, with a reason that names the PSA line (see [`sync`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use plugin_contract::{
-    Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin, Warning,
+    Credentials, CredentialsInput, ErrorClass, FailedAccount, FetchUsageInput, PluginError,
+    VendorPlugin, Warning,
 };
 use serde::Serialize;
 
@@ -27,7 +33,8 @@ pub struct Review {
     pub lines: Vec<ReviewLine>,
     /// Unmapped vendor accounts with usage of a mapped service.
     pub unmapped_with_usage: Vec<UnmappedUsage>,
-    /// Mapped vendor accounts (or some of their services) the vendor could not count.
+    /// Mapped vendor accounts (or some of their services) the vendor could not count, or whose
+    /// counts cannot be used; one entry per account and reason, sorted by account and services.
     pub failed: Vec<FailedCount>,
     /// The vendor's warnings.
     pub warnings: Vec<Warning>,
@@ -50,8 +57,11 @@ pub struct ReviewLine {
     pub psa_quantity: Option<u64>,
     /// What the vendor counts.
     pub vendor_quantity: u64,
-    /// Vendor minus PSA.
-    pub delta: i64,
+    /// Vendor minus PSA, exact for any two counts.
+    ///
+    /// A JSON number, as it always was; it needs more than 64 bits only when a count is itself
+    /// beyond 2^63−1 (a reader that takes `vendor_quantity` takes it the same way).
+    pub delta: i128,
 }
 
 /// The kind of a review line.
@@ -79,7 +89,9 @@ pub struct UnmappedUsage {
     pub quantity: u64,
 }
 
-/// A mapped account whose count is missing; the host keeps its last good value.
+/// A mapped account whose count is missing, for one reason; the host keeps its last good value.
+///
+/// An account whose services failed for different reasons has one entry per reason.
 #[derive(Debug, Serialize)]
 pub struct FailedCount {
     /// The vendor account.
@@ -88,8 +100,38 @@ pub struct FailedCount {
     pub vendor_name: String,
     /// The services without a count.
     pub service_ids: Vec<String>,
-    /// Why, as the plugin said.
+    /// Why: the plugin's error for these services (per pair, from
+    /// [`FailedAccount::error_of`]), or the host's when their counts add up to more than
+    /// 2^64−1 (see [`sync`]).
     pub error: PluginError,
+}
+
+/// Groups the failed services of `failed` by their own error, in order of first appearance.
+///
+/// Under interface 1.1 an account's services may have failed for different reasons (say
+/// `vendor` for one, `transient` for the others); [`FailedAccount::error`] holds only one of
+/// them, so whatever shows or acts on a failure reads [`FailedAccount::error_of`] each pair.
+pub(crate) fn failures_by_error(failed: &FailedAccount) -> Vec<(&PluginError, Vec<String>)> {
+    let mut groups: Vec<(&PluginError, Vec<String>)> = Vec::new();
+    for service_id in &failed.service_ids {
+        let error = failed.error_of(service_id);
+        match groups.iter_mut().find(|(e, _)| *e == error) {
+            Some((_, services)) => services.push(service_id.clone()),
+            None => groups.push((error, vec![service_id.clone()])),
+        }
+    }
+    if groups.is_empty() {
+        groups.push((&failed.error, Vec::new()));
+    }
+    groups
+}
+
+/// The vendor's side of one (PSA account, PSA product) line.
+struct Group {
+    /// The sum of the counts; `None` once it passed 2^64−1.
+    total: Option<u64>,
+    /// The vendor accounts counted into the line, each with the services counted.
+    accounts: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Why a sync could not run.
@@ -107,6 +149,19 @@ pub enum SyncError {
 }
 
 /// Syncs usage as of `as_of` for `mapping` and builds the review against `psa`.
+///
+/// # Counts past 2^64−1
+///
+/// Counts are `u64`, and a plugin may report any of them, 2^64−1 included. A single count is
+/// shown as the vendor gave it, with its exact delta. A sum that does not fit (services mapped
+/// to one PSA product, vendor accounts mapped to one PSA account, or the PSA's own agreement
+/// lines for one product) is never shown as a number, wrapped or capped: an MSP approving an
+/// invoice must not see a quantity nobody counted. The line is left out of `lines`, as a line
+/// fed by a failed pair is, and each vendor account counted into it gets an entry in `failed`
+/// with the services concerned and a reason naming the PSA line: class `vendor` ("the vendor's
+/// counts for … add up to more than 18446744073709551615 (2^64-1) …") when the vendor's counts
+/// overflow, class `config` when the PSA's agreement lines do. The host keeps the line's last
+/// good value, as for any failed count.
 pub fn sync(
     plugin: &mut impl VendorPlugin,
     credentials: &Credentials,
@@ -194,7 +249,7 @@ pub fn sync(
         }
     }
 
-    let mut groups: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut unmapped_with_usage = Vec::new();
     for record in &usage.records {
         let Some(product) = products.get(record.service_id.as_str()) else {
@@ -205,13 +260,18 @@ pub fn sync(
             Some(psa_account) => {
                 let group = groups
                     .entry((psa_account.to_owned(), product.to_string()))
-                    .or_default();
-                group.0 += record.quantity;
-                group.1.insert(format!(
-                    "{} ({})",
-                    name_of(&record.account_id),
-                    record.account_id
-                ));
+                    .or_insert_with(|| Group {
+                        total: Some(0),
+                        accounts: BTreeMap::new(),
+                    });
+                group.total = group
+                    .total
+                    .and_then(|total| total.checked_add(record.quantity));
+                group
+                    .accounts
+                    .entry(record.account_id.clone())
+                    .or_default()
+                    .insert(record.service_id.clone());
             }
             None if record.quantity > 0 => unmapped_with_usage.push(UnmappedUsage {
                 vendor_account_id: record.account_id.clone(),
@@ -222,37 +282,84 @@ pub fn sync(
             None => {}
         }
     }
-    let mut lines: Vec<ReviewLine> = groups
-        .into_iter()
-        .filter_map(
-            |((psa_account_id, psa_product_id), (vendor_quantity, vendor_accounts))| {
-                let psa_quantity = psa
-                    .agreement_lines
-                    .iter()
-                    .filter(|l| l.account_id == psa_account_id && l.product_id == psa_product_id)
-                    .map(|l| l.quantity)
-                    .reduce(|a, b| a + b);
-                let kind = match psa_quantity {
-                    None if vendor_quantity == 0 => return None,
-                    None => LineKind::NewRevenue,
-                    Some(billed) if billed == vendor_quantity => LineKind::NoChange,
-                    Some(_) => LineKind::Reconcile,
+    let mut lines: Vec<ReviewLine> = Vec::new();
+    let mut failed: Vec<FailedCount> = Vec::new();
+    for ((psa_account_id, psa_product_id), group) in groups {
+        let psa_account_name = psa
+            .account(&psa_account_id)
+            .map_or_else(String::new, |a| a.name.clone());
+        let psa_line = if psa_account_name.is_empty() {
+            format!("{psa_product_id} of {psa_account_id}")
+        } else {
+            format!("{psa_product_id} of {psa_account_name} ({psa_account_id})")
+        };
+        let mut billed = psa
+            .agreement_lines
+            .iter()
+            .filter(|l| l.account_id == psa_account_id && l.product_id == psa_product_id)
+            .map(|l| l.quantity)
+            .peekable();
+        let psa_quantity = billed
+            .peek()
+            .is_some()
+            .then(|| billed.try_fold(0u64, u64::checked_add));
+        let (vendor_quantity, psa_quantity) = match (group.total, psa_quantity) {
+            (Some(vendor), None) => (vendor, None),
+            (Some(vendor), Some(Some(billed))) => (vendor, Some(billed)),
+            (total, _) => {
+                let error = if total.is_none() {
+                    PluginError::new(
+                        ErrorClass::Vendor,
+                        format!(
+                            "the vendor's counts for the PSA line {psa_line} add up to more than \
+                             {} (2^64-1), which no real count reaches; check them at the vendor",
+                            u64::MAX
+                        ),
+                    )
+                } else {
+                    PluginError::new(
+                        ErrorClass::Config,
+                        format!(
+                            "the PSA's agreement lines for {psa_line} add up to more than {} \
+                             (2^64-1); fix their quantities in the PSA",
+                            u64::MAX
+                        ),
+                    )
                 };
-                Some(ReviewLine {
-                    kind,
-                    psa_account_name: psa
-                        .account(&psa_account_id)
-                        .map_or_else(String::new, |a| a.name.clone()),
-                    delta: vendor_quantity as i64 - psa_quantity.unwrap_or(0) as i64,
-                    psa_account_id,
-                    psa_product_id,
-                    vendor_accounts: vendor_accounts.into_iter().collect(),
-                    psa_quantity,
-                    vendor_quantity,
-                })
-            },
-        )
-        .collect();
+                failed.extend(group.accounts.into_iter().map(|(account_id, services)| {
+                    FailedCount {
+                        vendor_name: name_of(&account_id),
+                        vendor_account_id: account_id,
+                        service_ids: services.into_iter().collect(),
+                        error: error.clone(),
+                    }
+                }));
+                continue;
+            }
+        };
+        let kind = match psa_quantity {
+            None if vendor_quantity == 0 => continue,
+            None => LineKind::NewRevenue,
+            Some(billed) if billed == vendor_quantity => LineKind::NoChange,
+            Some(_) => LineKind::Reconcile,
+        };
+        lines.push(ReviewLine {
+            kind,
+            psa_account_name,
+            delta: i128::from(vendor_quantity) - i128::from(psa_quantity.unwrap_or(0)),
+            psa_account_id,
+            psa_product_id,
+            vendor_accounts: group
+                .accounts
+                .keys()
+                .map(|id| format!("{} ({id})", name_of(id)))
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect(),
+            psa_quantity,
+            vendor_quantity,
+        });
+    }
     lines.sort_by(|a, b| {
         (a.kind, &a.psa_account_name, &a.psa_product_id).cmp(&(
             b.kind,
@@ -260,17 +367,22 @@ pub fn sync(
             &b.psa_product_id,
         ))
     });
-    let failed = usage
-        .failed_accounts
-        .iter()
-        .filter(|f| mapping.psa_account_of(&f.account_id).is_some())
-        .map(|f| FailedCount {
-            vendor_account_id: f.account_id.clone(),
-            vendor_name: name_of(&f.account_id),
-            service_ids: f.service_ids.clone(),
-            error: f.error.clone(),
-        })
-        .collect();
+    for account in &usage.failed_accounts {
+        if mapping.psa_account_of(&account.account_id).is_none() {
+            continue;
+        }
+        for (error, service_ids) in failures_by_error(account) {
+            failed.push(FailedCount {
+                vendor_account_id: account.account_id.clone(),
+                vendor_name: name_of(&account.account_id),
+                service_ids,
+                error: error.clone(),
+            });
+        }
+    }
+    failed.sort_by(|a, b| {
+        (&a.vendor_account_id, &a.service_ids).cmp(&(&b.vendor_account_id, &b.service_ids))
+    });
     Ok(Review {
         as_of: usage.as_of,
         lines,
@@ -375,13 +487,15 @@ mod tests {
     use crate::mapping::{AccountMapping, Basis, ServiceMapping};
     use crate::psa::{AgreementLine, PsaAccount};
     use plugin_contract::{
-        Account, AccountList, Authenticated, Description, ErrorClass, FailedAccount, ServiceList,
-        Usage, UsageRecord,
+        Account, AccountList, Authenticated, Description, ServiceList, Usage, UsageRecord,
     };
 
     /// A vendor with accounts a, b (both billed to PSA account P) and a new account n.
+    #[derive(Default)]
     struct Vendor {
         b_fails: bool,
+        /// When set, the records and failed accounts `fetch_usage` returns instead.
+        usage: Option<(Vec<UsageRecord>, Vec<FailedAccount>)>,
     }
 
     impl VendorPlugin for Vendor {
@@ -416,23 +530,26 @@ mod tests {
                 input.account_ids.as_deref(),
                 Some(&["a".to_owned(), "b".to_owned(), "n".to_owned()][..])
             );
-            let record = |account: &str, quantity| UsageRecord {
-                account_id: account.into(),
-                service_id: "s".into(),
-                quantity,
+            let (records, failed_accounts) = match self.usage.clone() {
+                Some(usage) => usage,
+                None if self.b_fails => (
+                    vec![record("a", "s", 2), record("n", "s", 5)],
+                    vec![FailedAccount {
+                        account_id: "b".into(),
+                        service_ids: vec!["s".into()],
+                        error: PluginError::new(ErrorClass::Transient, "down"),
+                        failures: Vec::new(),
+                    }],
+                ),
+                None => (
+                    vec![
+                        record("a", "s", 2),
+                        record("b", "s", 3),
+                        record("n", "s", 5),
+                    ],
+                    Vec::new(),
+                ),
             };
-            let mut records = vec![record("a", 2), record("n", 5)];
-            let mut failed_accounts = Vec::new();
-            if self.b_fails {
-                failed_accounts.push(FailedAccount {
-                    account_id: "b".into(),
-                    service_ids: vec!["s".into()],
-                    error: PluginError::new(ErrorClass::Transient, "down"),
-                    failures: Vec::new(),
-                });
-            } else {
-                records.push(record("b", 3));
-            }
             Ok(Usage {
                 as_of: input.as_of.clone(),
                 records,
@@ -442,7 +559,20 @@ mod tests {
         }
     }
 
+    fn record(account: &str, service: &str, quantity: u64) -> UsageRecord {
+        UsageRecord {
+            account_id: account.into(),
+            service_id: service.into(),
+            quantity,
+        }
+    }
+
     fn mapping() -> Mapping {
+        mapping_of(&["s"])
+    }
+
+    /// Accounts a and b mapped to PSA account P, and `services` all mapped to product PROD.
+    fn mapping_of(services: &[&str]) -> Mapping {
         let account = |id: &str| AccountMapping {
             vendor_account_id: id.into(),
             vendor_name: id.to_uppercase(),
@@ -454,36 +584,60 @@ mod tests {
         };
         Mapping {
             accounts: vec![account("a"), account("b")],
-            services: vec![ServiceMapping {
-                service_id: "s".into(),
-                service_name: "S".into(),
-                state: State::Mapped,
-                psa_product_id: Some("PROD".into()),
-                reason: String::new(),
-            }],
+            services: services
+                .iter()
+                .map(|id| ServiceMapping {
+                    service_id: (*id).into(),
+                    service_name: id.to_uppercase(),
+                    state: State::Mapped,
+                    psa_product_id: Some("PROD".into()),
+                    reason: String::new(),
+                })
+                .collect(),
         }
     }
 
     fn psa() -> PsaSnapshot {
+        psa_billing(&[4])
+    }
+
+    /// PSA account P (Psa Co), billed for PROD on one agreement line per quantity.
+    fn psa_billing(quantities: &[u64]) -> PsaSnapshot {
         PsaSnapshot {
             source: String::new(),
             accounts: vec![PsaAccount {
                 id: "P".into(),
                 name: "Psa Co".into(),
             }],
-            agreement_lines: vec![AgreementLine {
-                account_id: "P".into(),
-                product_id: "PROD".into(),
-                product_name: "S".into(),
-                quantity: 4,
-            }],
+            agreement_lines: quantities
+                .iter()
+                .map(|&quantity| AgreementLine {
+                    account_id: "P".into(),
+                    product_id: "PROD".into(),
+                    product_name: "S".into(),
+                    quantity,
+                })
+                .collect(),
         }
+    }
+
+    fn review_of(
+        records: Vec<UsageRecord>,
+        failed_accounts: Vec<FailedAccount>,
+        mapping: &Mapping,
+        psa: &PsaSnapshot,
+    ) -> Review {
+        let mut vendor = Vendor {
+            usage: Some((records, failed_accounts)),
+            ..Vendor::default()
+        };
+        sync(&mut vendor, &Credentials::default(), mapping, psa, "t").unwrap()
     }
 
     #[test]
     fn accounts_mapped_to_one_psa_account_add_up_and_new_accounts_show_as_unmapped_usage() {
         let review = sync(
-            &mut Vendor { b_fails: false },
+            &mut Vendor::default(),
             &Credentials::default(),
             &mapping(),
             &psa(),
@@ -501,13 +655,19 @@ mod tests {
             ),
             (LineKind::Reconcile, Some(4), 5, 1)
         );
+        assert_eq!(line.vendor_accounts, ["A (a)", "B (b)"]);
         assert_eq!(review.unmapped_with_usage[0].vendor_account_id, "n");
+        let json = serde_json::to_value(&review).unwrap();
+        assert_eq!(json["lines"][0]["delta"].as_i64(), Some(1), "{json}");
     }
 
     #[test]
     fn a_line_fed_by_a_failed_count_shows_no_partial_sum() {
         let review = sync(
-            &mut Vendor { b_fails: true },
+            &mut Vendor {
+                b_fails: true,
+                ..Vendor::default()
+            },
             &Credentials::default(),
             &mapping(),
             &psa(),
@@ -516,5 +676,219 @@ mod tests {
         .unwrap();
         assert!(review.lines.is_empty(), "{:?}", review.lines);
         assert_eq!(review.failed[0].vendor_account_id, "b");
+    }
+
+    #[test]
+    fn a_count_of_u64_max_does_not_panic_the_review() {
+        let review = review_of(
+            vec![record("a", "s", u64::MAX)],
+            Vec::new(),
+            &mapping(),
+            &psa(),
+        );
+        let line = &review.lines[0];
+        assert_eq!(
+            (line.kind, line.vendor_quantity, line.delta),
+            (LineKind::Reconcile, u64::MAX, i128::from(u64::MAX) - 4)
+        );
+        let json = serde_json::to_value(&review).unwrap();
+        assert_eq!(
+            json["lines"][0]["delta"].as_u64(),
+            Some(18_446_744_073_709_551_611)
+        );
+        assert!(
+            review.render().contains(" +18446744073709551611 "),
+            "{}",
+            review.render()
+        );
+    }
+
+    #[test]
+    fn a_psa_quantity_of_u64_max_gives_an_exact_negative_delta() {
+        let review = review_of(
+            vec![record("a", "s", 0)],
+            Vec::new(),
+            &mapping(),
+            &psa_billing(&[u64::MAX]),
+        );
+        assert_eq!(review.lines[0].delta, -i128::from(u64::MAX));
+        let json = serde_json::to_string_pretty(&review).unwrap();
+        assert!(json.contains("\"delta\": -18446744073709551615"), "{json}");
+        assert!(
+            review.render().contains(" -18446744073709551615 "),
+            "{}",
+            review.render()
+        );
+    }
+
+    #[test]
+    fn two_services_summing_past_u64_max_are_not_a_number() {
+        let review = review_of(
+            vec![record("a", "s", u64::MAX), record("a", "t", 1)],
+            Vec::new(),
+            &mapping_of(&["s", "t"]),
+            &psa(),
+        );
+        assert!(review.lines.is_empty(), "{:?}", review.lines);
+        assert_eq!(review.failed.len(), 1);
+        let failed = &review.failed[0];
+        assert_eq!(
+            (
+                failed.vendor_account_id.as_str(),
+                &failed.service_ids[..],
+                failed.error.class
+            ),
+            (
+                "a",
+                &["s".to_owned(), "t".to_owned()][..],
+                ErrorClass::Vendor
+            )
+        );
+        assert!(
+            failed
+                .error
+                .message
+                .contains("PROD of Psa Co (P) add up to more than 18446744073709551615"),
+            "{}",
+            failed.error.message
+        );
+        let json = serde_json::to_value(&review).unwrap();
+        assert_eq!(json["lines"], serde_json::json!([]));
+        assert!(!json.to_string().contains("\"vendor_quantity\""), "{json}");
+        let text = review.render();
+        assert!(
+            text.contains("0 reconcile, 0 no change, 1 failed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("   - A (a) vendor: the vendor's counts for the PSA line PROD"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn two_accounts_summing_past_u64_max_on_one_psa_line_are_not_a_number() {
+        let review = review_of(
+            vec![record("a", "s", u64::MAX), record("b", "s", 1)],
+            Vec::new(),
+            &mapping(),
+            &psa(),
+        );
+        assert!(review.lines.is_empty(), "{:?}", review.lines);
+        let failed: Vec<(&str, ErrorClass)> = review
+            .failed
+            .iter()
+            .map(|f| (f.vendor_account_id.as_str(), f.error.class))
+            .collect();
+        assert_eq!(
+            failed,
+            [("a", ErrorClass::Vendor), ("b", ErrorClass::Vendor)]
+        );
+    }
+
+    #[test]
+    fn psa_lines_summing_past_u64_max_are_not_a_number() {
+        let review = review_of(
+            vec![record("a", "s", 1)],
+            Vec::new(),
+            &mapping(),
+            &psa_billing(&[u64::MAX, 1]),
+        );
+        assert!(review.lines.is_empty(), "{:?}", review.lines);
+        let failed = &review.failed[0];
+        assert_eq!(
+            (failed.vendor_account_id.as_str(), failed.error.class),
+            ("a", ErrorClass::Config)
+        );
+        assert!(
+            failed.error.message.contains("PSA's agreement lines"),
+            "{}",
+            failed.error.message
+        );
+    }
+
+    #[test]
+    fn sums_up_to_u64_max_itself_are_still_counts() {
+        let review = review_of(
+            vec![record("a", "s", u64::MAX - 1), record("b", "s", 1)],
+            Vec::new(),
+            &mapping(),
+            &psa_billing(&[u64::MAX - 1, 1]),
+        );
+        let line = &review.lines[0];
+        assert_eq!(
+            (
+                line.kind,
+                line.psa_quantity,
+                line.vendor_quantity,
+                line.delta
+            ),
+            (LineKind::NoChange, Some(u64::MAX), u64::MAX, 0)
+        );
+        assert!(review.failed.is_empty());
+    }
+
+    #[test]
+    fn each_failed_pair_shows_its_own_class_on_its_own_line() {
+        let failed = FailedAccount::of(
+            "b",
+            vec![
+                (
+                    "s1".into(),
+                    PluginError::new(ErrorClass::Vendor, "count is text"),
+                ),
+                (
+                    "s2".into(),
+                    PluginError::new(ErrorClass::Transient, "HTTP 500"),
+                ),
+            ],
+        )
+        .unwrap();
+        let review = review_of(
+            vec![record("a", "s1", 1), record("a", "s2", 1)],
+            vec![failed],
+            &mapping_of(&["s1", "s2"]),
+            &psa(),
+        );
+        assert!(review.lines.is_empty(), "{:?}", review.lines);
+        let failed: Vec<(&str, &[String], ErrorClass, &str)> = review
+            .failed
+            .iter()
+            .map(|f| {
+                (
+                    f.vendor_account_id.as_str(),
+                    &f.service_ids[..],
+                    f.error.class,
+                    f.error.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                (
+                    "b",
+                    &["s1".to_owned()][..],
+                    ErrorClass::Vendor,
+                    "count is text"
+                ),
+                (
+                    "b",
+                    &["s2".to_owned()][..],
+                    ErrorClass::Transient,
+                    "HTTP 500"
+                ),
+            ]
+        );
+        let text = review.render();
+        assert!(
+            text.contains("   - B (b) vendor: count is text [s1]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("   - B (b) transient: HTTP 500 [s2]\n"),
+            "{text}"
+        );
+        assert!(text.contains("2 failed"), "{text}");
     }
 }

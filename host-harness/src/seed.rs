@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::mapping::{auto_map, Mapping};
 use crate::psa::PsaSnapshot;
-use crate::review::{sync, SyncError};
+use crate::review::{failures_by_error, sync, SyncError};
 
 /// What the seed flow printed, and the error that stopped it, if one did.
 pub struct SeedReport {
@@ -183,16 +183,19 @@ fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut 
             out,
             "\n   Failed accounts (no count reported; keep the last good values)"
         );
+        // One line per account and reason: each pair shows its own class (interface 1.1).
         for failed in &usage.failed_accounts {
-            let _ = writeln!(
-                out,
-                "   - {} ({}) {}: {} [{}]",
-                failed.account_id,
-                name_of(&failed.account_id),
-                failed.error.class.as_str(),
-                failed.error.message,
-                failed.service_ids.join(", ")
-            );
+            for (error, service_ids) in failures_by_error(failed) {
+                let _ = writeln!(
+                    out,
+                    "   - {} ({}) {}: {} [{}]",
+                    failed.account_id,
+                    name_of(&failed.account_id),
+                    error.class.as_str(),
+                    error.message,
+                    service_ids.join(", ")
+                );
+            }
         }
     }
 }
@@ -264,6 +267,44 @@ pub(crate) fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_accounts_show_each_pairs_own_class() {
+        use plugin_contract::{ErrorClass, FailedAccount};
+        let failed = FailedAccount::of(
+            "c1",
+            vec![
+                (
+                    "billable-users".into(),
+                    PluginError::new(ErrorClass::Vendor, "count is text"),
+                ),
+                (
+                    "platform.slack".into(),
+                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
+                ),
+                (
+                    "platform.dropbox".into(),
+                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
+                ),
+            ],
+        );
+        let usage = Usage {
+            as_of: "t".into(),
+            records: Vec::new(),
+            warnings: Vec::new(),
+            failed_accounts: failed.into_iter().collect(),
+        };
+        let mut out = String::new();
+        render_usage(&usage, &[], &mut out);
+        assert!(
+            out.ends_with(
+                "   - c1 ((not listed)) vendor: count is text [billable-users]\n   \
+                 - c1 ((not listed)) transient: HTTP 503 [platform.dropbox, platform.slack]\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("1 failed accounts"), "{out}");
+    }
 
     #[test]
     fn tables_align_columns_by_characters() {

@@ -6,11 +6,11 @@
 
 use plugin_contract::transport::{TransportFailure, TransportFailureKind};
 use plugin_contract::{ErrorClass, PluginError};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::de::IgnoredAny;
 
 use crate::credentials::{Config, DEFAULT_API_URL};
-use crate::model::{customers_of, kind, CustomerList, LeanCustomer, User};
+use crate::entries::{self, Broken, List};
+use crate::model::{read_customers, read_users, CustomerList, User};
 use crate::transport::{HttpGet, HttpResponse};
 
 /// How long to wait after a 429 that names no `Retry-After`.
@@ -56,23 +56,21 @@ impl<'a, H: HttpGet> Client<'a, H> {
 
     /// Lists every customer of the partner (`GET /reports/customers`, not paginated).
     pub fn customers(&mut self) -> Result<CustomerList, ApiError> {
-        self.get_list("/reports/customers", "a list of customers")
-            .map(|entries: Vec<LeanCustomer>| {
-                customers_of(entries.into_iter().map(|e| e.0).collect())
-            })
+        self.get_list("/reports/customers", "a list of customers", read_customers)
     }
 
     /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
     pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
         let path = format!("/reports/users?customerId={}", percent_encode(customer_id));
-        self.get_list(&path, "a list of users")
+        self.get_list(&path, "a list of users", read_users)
     }
 
-    fn get_list<T: DeserializeOwned>(
+    fn get_list<T>(
         &mut self,
         path: &str,
         expected: &str,
-    ) -> Result<Vec<T>, ApiError> {
+        read: fn(List<'_>) -> Result<T, Broken>,
+    ) -> Result<T, ApiError> {
         let endpoint = format!("GET {path}");
         let url = format!("{}{path}", self.config.api_root);
         let headers = [
@@ -86,15 +84,21 @@ impl<'a, H: HttpGet> Client<'a, H> {
                 endpoint: endpoint.clone(),
                 failure: e.0,
             })?;
-        parse_list(endpoint, &response, expected)
+        parse_list(endpoint, &response, expected, read)
     }
 }
 
-fn parse_list<T: DeserializeOwned>(
+/// Classifies a response and reads its list entry by entry with `read`.
+///
+/// Only the list's own structure can make the whole response unreadable: the body must be a
+/// JSON list whose entries are told apart (see [`entries`]); what is wrong inside one entry is
+/// for `read` to report about that entry.
+fn parse_list<T>(
     endpoint: String,
     response: &HttpResponse,
     expected: &str,
-) -> Result<Vec<T>, ApiError> {
+    read: fn(List<'_>) -> Result<T, Broken>,
+) -> Result<T, ApiError> {
     if response.status != 200 {
         return Err(ApiError::Status {
             endpoint,
@@ -113,28 +117,36 @@ fn parse_list<T: DeserializeOwned>(
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Err(unreadable(format!("the response is empty, not {expected}")));
     }
-    let body = response
-        .body
-        .strip_prefix(b"\xef\xbb\xbf")
-        .unwrap_or(&response.body);
-    match serde_json::from_slice::<Vec<T>>(body) {
-        Ok(entries) => Ok(entries),
-        // Not a list: say what it is instead (reading it again costs little next to a failure).
-        Err(e) if e.is_data() => Err(unreadable(match serde_json::from_slice::<Value>(body) {
-            Ok(other) => format!("the response is {}, not {expected}", kind(&other)),
-            Err(_) => format!("the response is not {expected}: {e}"),
-        })),
-        Err(e) => Err(unreadable(format!("the response is not valid JSON: {e}"))),
+    let body = entries::without_bom(&response.body);
+    let result = match entries::list(body) {
+        Some(list) => read(list).map_err(|broken| not_valid_json(body, broken)),
+        None => Err(match serde_json::from_slice::<IgnoredAny>(body) {
+            // Valid JSON, just not a list: say what it is instead.
+            Ok(_) => format!(
+                "the response is {}, not {expected}",
+                entries::kind(body.trim_ascii_start())
+            ),
+            Err(e) => format!("the response is not valid JSON: {e}"),
+        }),
+    };
+    result.map_err(unreadable)
+}
+
+/// Says where a body whose list structure is broken stops being JSON.
+///
+/// serde_json's account is preferred, worded as before; it validates without recursing and
+/// names a line and column. Where it finds nothing wrong (it never should: the scanner only
+/// refuses what is not JSON), the scanner's own account is given.
+fn not_valid_json(body: &[u8], broken: Broken) -> String {
+    match serde_json::from_slice::<IgnoredAny>(body) {
+        Err(e) => format!("the response is not valid JSON: {e}"),
+        Ok(_) => format!("the response is not valid JSON: {broken}"),
     }
 }
 
 fn looks_like_html(response: &HttpResponse) -> bool {
     let content_type = response.header("content-type").unwrap_or("");
-    let start = response
-        .body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(&[][..], |i| &response.body[i..]);
+    let start = entries::without_bom(&response.body).trim_ascii_start();
     content_type.contains("html") || start.starts_with(b"<")
 }
 
@@ -389,7 +401,7 @@ mod tests {
 
     #[test]
     fn empty_and_non_utf8_bodies_are_vendor_errors() {
-        for body in [&b""[..], b"  \n", b"[\xff\xfe]", b"[\"\xff\"]"] {
+        for body in [&b""[..], b"  \n", b"[\xff\xfe]", b"\xff[]", b"\xef\xbb\xbf"] {
             let mut http = FakeHttp::new().bytes("/reports/customers", 200, body);
             let config = config();
             let error = Client::new(&mut http, &config).customers().unwrap_err();
@@ -399,6 +411,61 @@ mod tests {
                 "{body:?}"
             );
         }
+    }
+
+    #[test]
+    fn non_utf8_text_inside_an_entry_is_that_entrys_problem() {
+        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"[\"\xff\"]");
+        let config = config();
+        let list = Client::new(&mut http, &config).customers().unwrap();
+        assert_eq!(
+            list.problems,
+            ["entry 0: text instead of a customer object"]
+        );
+    }
+
+    #[test]
+    fn a_broken_list_structure_is_a_vendor_error_naming_where() {
+        for (body, at) in [
+            (&br#"[{"id":"a"} {"id":"b"}]"#[..], "column 13"),
+            (br#"[{"id":"a"},{"id":"b"}] x"#, "column 25"),
+            (br#"[{"id":"a"},,{"id":"b"}]"#, "column 13"),
+            (br#"[{"id":"a"},{"id":"b"#, "column 20"),
+        ] {
+            let mut http = FakeHttp::new().bytes("/reports/customers", 200, body);
+            let config = config();
+            let error = Client::new(&mut http, &config).customers().unwrap_err();
+            let message = error.into_plugin_error().message;
+            assert!(message.contains("not valid JSON"), "{message}");
+            assert!(message.contains(at), "{message}");
+        }
+    }
+
+    #[test]
+    fn other_json_than_a_list_is_named() {
+        for (body, kind) in [
+            (&b"\"x\""[..], "text"),
+            (b" null ", "null"),
+            (b"\xef\xbb\xbf 12", "a number"),
+            (br#"{"a": 1e309, "b": [[[[[]]]]]}"#, "an object"),
+        ] {
+            let mut http = FakeHttp::new().bytes("/reports/users?customerId=c", 200, body);
+            let config = config();
+            let error = Client::new(&mut http, &config).users("c").unwrap_err();
+            let message = error.into_plugin_error().message;
+            assert!(
+                message.contains(&format!("is {kind}, not a list of users")),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_web_page_after_a_byte_order_mark_is_still_a_web_page() {
+        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"\xef\xbb\xbf\n<html>");
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        assert!(matches!(error, ApiError::WebPage { .. }), "{error:?}");
     }
 
     #[test]
@@ -440,5 +507,273 @@ mod tests {
         assert!(status(429).stops_the_whole_call());
         assert!(!status(500).stops_the_whole_call());
         assert!(!status(404).stops_the_whole_call());
+    }
+
+    /// The whole plugin over one customers body (and user lists), as a host would call it.
+    mod end_to_end {
+        use plugin_contract::{
+            AccountList, Credentials, CredentialsInput, FetchUsageInput, Usage, VendorPlugin,
+        };
+
+        use crate::testing::FakeHttp;
+        use crate::SaasAlerts;
+
+        fn credentials() -> Credentials {
+            [("api_key", "k"), ("api_url", "https://sa.example")]
+                .into_iter()
+                .collect()
+        }
+
+        fn accounts(customers: &[u8]) -> AccountList {
+            let http = FakeHttp::new().bytes("/reports/customers", 200, customers);
+            let input = CredentialsInput {
+                credentials: credentials(),
+            };
+            SaasAlerts::new(http).list_accounts(&input).unwrap()
+        }
+
+        fn usage(http: FakeHttp, accounts: Option<&[&str]>, services: Option<&[&str]>) -> Usage {
+            let input = FetchUsageInput {
+                credentials: credentials(),
+                as_of: "2026-11-01T00:00:00Z".into(),
+                account_ids: accounts.map(|ids| ids.iter().map(|s| s.to_string()).collect()),
+                service_ids: services.map(|ids| ids.iter().map(|s| s.to_string()).collect()),
+            };
+            SaasAlerts::new(http).fetch_usage(&input).unwrap()
+        }
+
+        fn billable_users(customers: &[u8]) -> Usage {
+            let http = FakeHttp::new().bytes("/reports/customers", 200, customers);
+            usage(http, None, Some(&["billable-users"]))
+        }
+
+        fn ids_and_names(list: &AccountList) -> Vec<(&str, &str)> {
+            list.accounts
+                .iter()
+                .map(|a| (a.id.as_str(), a.name.as_str()))
+                .collect()
+        }
+
+        fn counted(usage: &Usage) -> Vec<(&str, u64)> {
+            usage
+                .records
+                .iter()
+                .map(|r| (r.account_id.as_str(), r.quantity))
+                .collect()
+        }
+
+        /// Customers `a`, `b` and `c` with counts 1, 2, 3, `b`'s entry carrying `odd` as its name.
+        fn with_odd_name(odd: &[u8]) -> Vec<u8> {
+            let mut body =
+                br#"[{"id":"a","name":"A","billingUsers":{"count":1}},{"id":"b","name":"#.to_vec();
+            body.extend_from_slice(odd);
+            body.extend_from_slice(
+                br#","billingUsers":{"count":2}},{"id":"c","name":"C","billingUsers":{"count":3}}]"#,
+            );
+            body
+        }
+
+        #[test]
+        fn a_number_out_of_range_in_one_customer_leaves_the_others_readable() {
+            let body = br#"[{"id":"a","name":"A","billingUsers":{"count":1}},
+                {"id":"b","name":"B","products":[{"name":"Microsoft","score":1e309}],"billingUsers":{"count":2}},
+                {"id":"c","name":"C","billingUsers":{"count":1e309}}]"#;
+            let list = accounts(body);
+            assert_eq!(ids_and_names(&list), [("a", "A"), ("b", "B"), ("c", "C")]);
+            assert!(list.warnings.is_empty(), "{:?}", list.warnings);
+            let usage = billable_users(body);
+            assert_eq!(counted(&usage), [("a", 1), ("b", 2)]);
+            let failed = &usage.failed_accounts;
+            assert_eq!(failed.len(), 1);
+            assert_eq!(
+                (failed[0].account_id.as_str(), failed[0].error.class),
+                ("c", plugin_contract::ErrorClass::Vendor)
+            );
+            assert!(
+                failed[0]
+                    .error
+                    .message
+                    .contains("billingUsers.count cannot be read: number out of range"),
+                "{}",
+                failed[0].error.message
+            );
+        }
+
+        #[test]
+        fn invalid_utf8_in_one_name_leaves_the_others_readable() {
+            let body = with_odd_name(b"\"Caf\xe9 \xff\xfe\"");
+            let list = accounts(&body);
+            assert_eq!(
+                ids_and_names(&list),
+                [
+                    ("a", "A"),
+                    ("b", "(unnamed SaaS Alerts customer b)"),
+                    ("c", "C")
+                ]
+            );
+            let codes: Vec<_> = list.warnings.iter().map(|w| w.code.as_str()).collect();
+            assert_eq!(codes, ["customer_without_name"]);
+            assert_eq!(
+                counted(&billable_users(&body)),
+                [("a", 1), ("b", 2), ("c", 3)]
+            );
+        }
+
+        #[test]
+        fn a_100000_deep_name_leaves_the_others_readable() {
+            for deep in [
+                format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+                format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000)),
+            ] {
+                let body = with_odd_name(deep.as_bytes());
+                let list = accounts(&body);
+                assert_eq!(
+                    ids_and_names(&list),
+                    [
+                        ("a", "A"),
+                        ("b", "(unnamed SaaS Alerts customer b)"),
+                        ("c", "C")
+                    ]
+                );
+                assert_eq!(
+                    counted(&billable_users(&body)),
+                    [("a", 1), ("b", 2), ("c", 3)]
+                );
+            }
+        }
+
+        #[test]
+        fn a_duplicate_count_with_different_values_fails_that_pair() {
+            let body = br#"[{"id":"a","billingUsers":{"count":3,"count":4}},
+                {"id":"b","billingUsers":{"count":5},"billingUsers":{"count":6}},
+                {"id":"c","billingUsers":{"count":7,"count":7}}]"#;
+            let usage = billable_users(body);
+            assert_eq!(counted(&usage), [("c", 7)]);
+            let failed: Vec<_> = usage
+                .failed_accounts
+                .iter()
+                .map(|f| {
+                    (
+                        f.account_id.as_str(),
+                        f.error.class,
+                        f.error.message.as_str(),
+                    )
+                })
+                .collect();
+            assert_eq!(failed.len(), 2);
+            assert_eq!(
+                (failed[0].0, failed[0].1),
+                ("a", plugin_contract::ErrorClass::Vendor)
+            );
+            assert!(
+                failed[0]
+                    .2
+                    .contains("billingUsers.count appears twice with different values"),
+                "{}",
+                failed[0].2
+            );
+            assert_eq!(
+                (failed[1].0, failed[1].1),
+                ("b", plugin_contract::ErrorClass::Vendor)
+            );
+            assert!(
+                failed[1]
+                    .2
+                    .contains("billingUsers appears twice with different values"),
+                "{}",
+                failed[1].2
+            );
+        }
+
+        #[test]
+        fn a_count_above_the_plausibility_bound_is_refused_naming_it() {
+            let body = br#"[{"id":"a","billingUsers":{"count":18446744073709551615}},
+                {"id":"b","billingUsers":{"count":10000000}}]"#;
+            let usage = billable_users(body);
+            assert_eq!(counted(&usage), [("b", 10_000_000)]);
+            let failed = &usage.failed_accounts[0];
+            assert_eq!(
+                (failed.account_id.as_str(), failed.error.class),
+                ("a", plugin_contract::ErrorClass::Vendor)
+            );
+            assert!(
+                failed.error.message.contains("billingUsers.count is 18446744073709551615, above the 10,000,000 users the plugin accepts as plausible"),
+                "{}",
+                failed.error.message
+            );
+        }
+
+        #[test]
+        fn vendor_ids_are_kept_exactly_as_sent() {
+            let body = br#"[{"id":" a b ","billingUsers":{"count":1}},{"id":42,"billingUsers":{"count":2}},
+                {"id":"x\t","billingUsers":{"count":3}},{"id":"  ","billingUsers":{"count":4}}]"#;
+            let list = accounts(body);
+            let ids: Vec<_> = list.accounts.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(ids, [" a b ", "42", "x\t"]);
+            let codes: Vec<_> = list
+                .warnings
+                .iter()
+                .map(|w| w.code.as_str())
+                .filter(|c| *c == "unusable_customer")
+                .collect();
+            assert_eq!(codes, ["unusable_customer"], "the blank id");
+
+            let users = br#"[{"isBillable":true,"product":{"type":"ms"}},{"isBillable":false}]"#;
+            let http = FakeHttp::new()
+                .bytes("/reports/customers", 200, body)
+                .bytes("/reports/users?customerId=%20a%20b%20", 200, users)
+                .bytes("/reports/users?customerId=x%09", 200, users);
+            let usage = usage(
+                http,
+                Some(&[" a b ", "x\t"]),
+                Some(&["billable-users.microsoft-365"]),
+            );
+            assert!(
+                usage.failed_accounts.is_empty(),
+                "{:?}",
+                usage.failed_accounts
+            );
+            assert_eq!(counted(&usage), [(" a b ", 1), ("x\t", 1)]);
+        }
+
+        #[test]
+        fn an_entry_broken_inside_a_well_formed_list_is_one_unusable_customer() {
+            let list = accounts(br#"[{"id":"a"},{"id" 5},{"id":"c"}]"#);
+            let ids: Vec<_> = list.accounts.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(ids, ["a", "c"]);
+            let unusable: Vec<_> = list
+                .warnings
+                .iter()
+                .filter(|w| w.code == "unusable_customer")
+                .collect();
+            assert_eq!(unusable.len(), 1);
+            assert!(
+                unusable[0].message.contains("entry 1:"),
+                "{}",
+                unusable[0].message
+            );
+        }
+
+        #[test]
+        fn an_unreadable_user_is_a_user_without_a_flag() {
+            let users = b"[{\"isBillable\":true,\"product\":{\"type\":\"ms\"},\"name\":\"\xff\"},{\"isBillable\":1e309},{\"isBillable\" true},{\"isBillable\":true,\"isBillable\":false}]";
+            let http = FakeHttp::new()
+                .bytes(
+                    "/reports/customers",
+                    200,
+                    br#"[{"id":"c1","billingUsers":{"count":1}}]"#,
+                )
+                .bytes("/reports/users?customerId=c1", 200, users);
+            let usage = usage(http, None, Some(&["billable-users.microsoft-365"]));
+            assert_eq!(counted(&usage), [("c1", 1)]);
+            let codes: Vec<_> = usage
+                .warnings
+                .iter()
+                .map(|w| (w.code.as_str(), w.message.as_str()))
+                .collect();
+            assert_eq!(codes.len(), 1);
+            assert_eq!(codes[0].0, "billable_flag_missing");
+            assert!(codes[0].1.starts_with("3 users"), "{}", codes[0].1);
+        }
     }
 }

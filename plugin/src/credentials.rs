@@ -16,6 +16,16 @@ pub const API_PREFIX: &str = "/reportApi/api/v1";
 pub const API_KEY_HELP: &str =
     "SaaS Alerts Management Console → Settings → API → Manage API → Show Key";
 
+/// The credentials the schema marks `writeOnly`: never in any output, error or log line.
+pub const SECRET_CREDENTIALS: &[&str] = &["api_key"];
+
+/// The longest API key accepted, in bytes: SaaS Alerts keys are far shorter, and a key is
+/// sent in a header on every request.
+pub const MAX_API_KEY_BYTES: usize = 4096;
+
+/// The longest API URL accepted, in bytes.
+pub const MAX_API_URL_BYTES: usize = 2048;
+
 /// Returns the JSON Schema of the credentials form.
 pub fn credentials_schema() -> Value {
     json!({
@@ -29,13 +39,15 @@ pub fn credentials_schema() -> Value {
                 "title": "API Key",
                 "description": API_KEY_HELP,
                 "writeOnly": true,
-                "minLength": 1
+                "minLength": 1,
+                "maxLength": MAX_API_KEY_BYTES
             },
             "api_url": {
                 "type": "string",
                 "title": "API URL",
                 "description": "The SaaS Alerts API host. A trailing slash or a pasted /reportApi/api/v1 is accepted.",
                 "format": "uri",
+                "maxLength": MAX_API_URL_BYTES,
                 "default": DEFAULT_API_URL
             }
         }
@@ -69,7 +81,14 @@ impl Config {
                 "api_key is missing: paste the key from {API_KEY_HELP}."
             )));
         }
+        check_api_key(api_key)?;
         let api_url = credentials.get("api_url").map(str::trim).unwrap_or("");
+        if api_url.len() > MAX_API_URL_BYTES {
+            return Err(config_error(format!(
+                "api_url is {} bytes long; the most accepted is {MAX_API_URL_BYTES}.",
+                api_url.len()
+            )));
+        }
         let api_url = if api_url.is_empty() {
             DEFAULT_API_URL
         } else {
@@ -80,6 +99,32 @@ impl Config {
             api_root: format!("{}{API_PREFIX}", normalize_api_url(api_url)?),
         })
     }
+}
+
+/// Refuses a key that cannot be sent in an HTTP header as it is; names the problem, never the key.
+fn check_api_key(api_key: &str) -> Result<(), PluginError> {
+    if api_key.len() > MAX_API_KEY_BYTES {
+        return Err(config_error(format!(
+            "api_key is {} bytes long; the most accepted is {MAX_API_KEY_BYTES}. Paste only the key from {API_KEY_HELP}.",
+            api_key.len()
+        )));
+    }
+    if api_key.contains(['\r', '\n']) {
+        return Err(config_error(format!(
+            "api_key contains a line break; paste the key alone, on one line, from {API_KEY_HELP}."
+        )));
+    }
+    if api_key.chars().any(char::is_control) {
+        return Err(config_error(format!(
+            "api_key contains a control character (a tab or an invisible character); paste the key again from {API_KEY_HELP}."
+        )));
+    }
+    if !api_key.is_ascii() {
+        return Err(config_error(format!(
+            "api_key contains characters other than ASCII letters, digits and punctuation, which an HTTP header cannot carry as they are; paste the key again from {API_KEY_HELP}."
+        )));
+    }
+    Ok(())
 }
 
 /// Reduces a pasted API URL to `scheme://host[:port][/path]` without the API prefix.
@@ -189,6 +234,44 @@ mod tests {
         let error = Config::from_credentials(&credentials(&[("api_key", "  ")])).unwrap_err();
         assert_eq!(error.class, ErrorClass::Config);
         assert!(error.message.contains("api_key"));
+    }
+
+    #[test]
+    fn a_key_with_a_line_break_is_a_config_error_saying_so() {
+        for key in ["abc\r\nX-Injected: 1", "abc\ndef", "abc\rdef"] {
+            let error = Config::from_credentials(&credentials(&[("api_key", key)])).unwrap_err();
+            assert_eq!(error.class, ErrorClass::Config, "{key:?}");
+            assert!(error.message.contains("line break"), "{}", error.message);
+            assert!(!error.message.contains("abc"), "{}", error.message);
+        }
+    }
+
+    #[test]
+    fn a_key_of_a_megabyte_is_a_config_error_naming_the_limit() {
+        let key = "k".repeat(1024 * 1024);
+        let error = Config::from_credentials(&credentials(&[("api_key", &key)])).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Config);
+        assert!(error.message.contains("4096"), "{}", error.message);
+        assert!(error.message.len() < 300);
+    }
+
+    #[test]
+    fn keys_with_control_or_non_ascii_characters_are_config_errors() {
+        for key in ["ab\tcd", "ab\u{0}cd", "clé-secrète"] {
+            let error = Config::from_credentials(&credentials(&[("api_key", key)])).unwrap_err();
+            assert_eq!(error.class, ErrorClass::Config, "{key:?}");
+            assert!(!error.message.contains(key), "{}", error.message);
+        }
+        let spaced = Config::from_credentials(&credentials(&[("api_key", "  k-1  ")])).unwrap();
+        assert_eq!(spaced.api_key, "k-1");
+    }
+
+    #[test]
+    fn an_overlong_url_is_a_config_error() {
+        let url = format!("https://host.example/{}", "a".repeat(3000));
+        let error = Config::from_credentials(&credentials(&[("api_key", "k"), ("api_url", &url)]))
+            .unwrap_err();
+        assert!(error.message.contains("2048"), "{}", error.message);
     }
 
     #[test]

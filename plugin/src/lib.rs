@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod client;
 pub mod credentials;
+pub mod entries;
 pub mod model;
 pub mod services;
 pub mod transport;

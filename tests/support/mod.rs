@@ -72,7 +72,8 @@ pub fn build_plugin() {
     BUILT.get_or_init(|| cargo_build(&PLUGIN_BUILD));
 }
 
-/// Builds the fake vendor plugin of `tests/fake-vendor` once per test binary.
+/// Builds the fake vendor plugin of `tests/fake-vendor` once per test binary, and copies its
+/// wasm beside its manifest (a manifest's module must be inside the manifest's folder).
 pub fn build_fake_vendor() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -83,7 +84,10 @@ pub fn build_fake_vendor() {
             "wasm32-unknown-unknown",
             "--profile",
             "plugin",
-        ])
+        ]);
+        let built = root().join("target/wasm32-unknown-unknown/plugin/fake_vendor_plugin.wasm");
+        let beside = root().join("tests/fake-vendor/fake_vendor_plugin.wasm");
+        std::fs::copy(built, beside).expect("the fake vendor's wasm is copied");
     });
 }
 

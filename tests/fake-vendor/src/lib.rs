@@ -7,9 +7,14 @@
 use plugin_contract::{
     Account, AccountList, Authenticated, CredentialsInput, Description, ErrorClass,
     FetchUsageInput, PluginError, Service, ServiceList, Usage, UsageRecord, Vendor, VendorPlugin,
-    INTERFACE_VERSION,
 };
 use serde_json::json;
+
+/// The interface the fake vendor implements: 1.0, so the harness is shown to speak 1.0 plugins.
+pub const INTERFACE_VERSION: &str = "1.0";
+
+/// The credentials the schema marks `writeOnly`.
+pub const SECRET_CREDENTIALS: &[&str] = &["token"];
 
 /// The fake vendor.
 pub struct FakeVendor;
@@ -114,30 +119,30 @@ mod exports {
     use extism_pdk::{plugin_fn, FnResult};
     use plugin_contract::{guest, VendorPlugin};
 
-    use crate::FakeVendor;
+    use crate::{FakeVendor, SECRET_CREDENTIALS};
 
     #[plugin_fn]
     pub fn describe_credentials(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, |input| FakeVendor.describe_credentials(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.describe_credentials(input))
     }
 
     #[plugin_fn]
     pub fn authenticate(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, |input| FakeVendor.authenticate(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.authenticate(input))
     }
 
     #[plugin_fn]
     pub fn list_accounts(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, |input| FakeVendor.list_accounts(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.list_accounts(input))
     }
 
     #[plugin_fn]
     pub fn list_services(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, |input| FakeVendor.list_services(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.list_services(input))
     }
 
     #[plugin_fn]
     pub fn fetch_usage(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, |input| FakeVendor.fetch_usage(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.fetch_usage(input))
     }
 }

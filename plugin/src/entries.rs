@@ -1,0 +1,762 @@
+//! Finds where the entries of a JSON list, and the members of a JSON object, begin and end,
+//! without parsing them.
+//!
+//! serde_json reads a document as one value, so one odd spot anywhere in it fails the whole
+//! read: a number out of range (`1e309`), a string that is not UTF-8, or a value nested deeper
+//! than its recursion limit (128). In a customer list, one such customer would make every other
+//! customer unreadable. This scanner only delimits: it walks the bytes once, skips strings (with
+//! their escapes) and counts bracket depth with a counter, never recursing, allocating or
+//! copying, and hands back the raw byte slice of each entry or `(key, value)` member. Each field
+//! the plugin reads is then parsed from its own slice with serde_json, so what cannot be read
+//! fails for that field or that entry alone.
+//!
+//! The scanner checks the structure it walks (the list's brackets and commas, an object's keys,
+//! colons and commas) but not the inside of the values it skips: an entry is only as valid as the
+//! fields read from it. A body whose list structure is broken (cut short, something other than a
+//! comma between two entries, text after the list) is reported as [`Broken`]; an entry whose own
+//! structure is broken but whose end is known (`{"id" 5}` in a well-formed list) is just an
+//! entry, which [`members`] then reports as broken.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Where a body or an object stops being JSON the scanner can delimit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// The offset of the offending byte (or the length, when the text is cut short).
+    pub at: usize,
+    /// What was wrong there.
+    pub problem: &'static str,
+}
+
+impl fmt::Display for Broken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.problem, self.at)
+    }
+}
+
+impl std::error::Error for Broken {}
+
+/// The UTF-8 byte order mark, which some servers put before a JSON body.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Returns `body` without a leading UTF-8 byte order mark.
+pub fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(BOM).unwrap_or(body)
+}
+
+/// Starts reading `body` as a JSON list, skipping a byte order mark and whitespace.
+///
+/// Returns `None` when the body does not start with `[` (empty, another kind of value, or not
+/// JSON); the caller says which. The entries come from the returned [`List`], which checks the
+/// rest of the list's structure as it goes.
+pub fn list(body: &[u8]) -> Option<List<'_>> {
+    let offset = body.len() - without_bom(body).len();
+    let start = skip_whitespace(body, offset);
+    (body.get(start) == Some(&b'[')).then_some(List {
+        bytes: body,
+        pos: start + 1,
+        state: State::First,
+        members: Vec::new(),
+    })
+}
+
+/// The entries of a JSON list, in order.
+///
+/// As an iterator it yields each entry as a raw slice without surrounding whitespace;
+/// [`List::next_entry`] also gives an object entry's members, found in the same pass. Either
+/// yields `Err` once, and then nothing, when the list's own structure is broken; entries may
+/// have been yielded before that, so a caller that needs the whole list discards what it read.
+#[derive(Clone, Debug)]
+pub struct List<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    state: State,
+    /// The members of the object entry `next_entry` read last, reused from entry to entry.
+    members: Vec<Member<'a>>,
+}
+
+/// An entry of a list, with its members when it is an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry<'l, 'a> {
+    /// The entry as sent, without surrounding whitespace.
+    pub raw: &'a [u8],
+    /// `None` when the entry is not an object. Otherwise its members, or where the object's
+    /// own structure is broken (`{"id" 5}`); the entry's end is then known from its brackets.
+    pub members: Option<Result<&'l [Member<'a>], Broken>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Just after the opening bracket: an entry or the closing bracket.
+    First,
+    /// After an entry: `,` then an entry, or the closing bracket.
+    Next,
+    /// After the closing bracket, or after an error.
+    Done,
+}
+
+impl<'a> Iterator for List<'a> {
+    type Item = Result<&'a [u8], Broken>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = match self.advance()? {
+            Ok(start) => start,
+            Err(broken) => return Some(Err(broken)),
+        };
+        let end = self.end_at(value_end(self.bytes, start));
+        Some(end.map(|end| &self.bytes[start..end]))
+    }
+}
+
+impl<'a> List<'a> {
+    /// Reads the next entry and, when it is an object, its members, in one pass over it.
+    ///
+    /// Reading members while finding where the entry ends spares a second pass over every
+    /// entry, which is most of the time spent on a large body.
+    pub fn next_entry(&mut self) -> Option<Result<Entry<'_, 'a>, Broken>> {
+        let start = match self.advance()? {
+            Ok(start) => start,
+            Err(broken) => return Some(Err(broken)),
+        };
+        let bytes = self.bytes;
+        if bytes[start] != b'{' {
+            let end = self.end_at(value_end(bytes, start));
+            return Some(end.map(|end| Entry {
+                raw: &bytes[start..end],
+                members: None,
+            }));
+        }
+        self.members.clear();
+        let mut walk = Members {
+            bytes: &bytes[start..],
+            pos: 1,
+            state: State::First,
+            end: 0,
+            whole: false,
+        };
+        let walked = loop {
+            match walk.next() {
+                Some(Ok(member)) => self.members.push(member),
+                Some(Err(broken)) => break Err(broken),
+                None => break Ok(()),
+            }
+        };
+        let end = match walked {
+            Ok(()) => Ok(start + walk.end),
+            // The object is broken at its own level: its brackets still say where it ends.
+            Err(_) => value_end(bytes, start),
+        };
+        let end = match self.end_at(end) {
+            Ok(end) => end,
+            Err(broken) => return Some(Err(broken)),
+        };
+        Some(Ok(Entry {
+            raw: &bytes[start..end],
+            members: Some(walked.map(|()| &self.members[..])),
+        }))
+    }
+
+    /// Moves past whitespace and the comma before the next entry and returns where it starts;
+    /// `None` past the end of the list.
+    fn advance(&mut self) -> Option<Result<usize, Broken>> {
+        let found = self.find_entry();
+        if !matches!(found, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        found
+    }
+
+    fn find_entry(&self) -> Option<Result<usize, Broken>> {
+        let bytes = self.bytes;
+        let at = skip_whitespace(bytes, self.pos);
+        match (self.state, bytes.get(at)) {
+            (State::Done, _) => None,
+            (_, None) => Some(Err(cut_short(bytes, "the text ends inside the list"))),
+            (_, Some(b']')) => {
+                let rest = skip_whitespace(bytes, at + 1);
+                (rest < bytes.len()).then_some(Err(Broken {
+                    at: rest,
+                    problem: "text after the end of the list",
+                }))
+            }
+            (State::Next, Some(b',')) => Some(Ok(skip_whitespace(bytes, at + 1))),
+            (State::Next, Some(_)) => Some(Err(Broken {
+                at,
+                problem: "expected `,` or `]` after an entry",
+            })),
+            (State::First, Some(_)) => Some(Ok(at)),
+        }
+    }
+
+    /// Records where the entry that was read ends, or that the list is broken there.
+    fn end_at(&mut self, end: Result<usize, Broken>) -> Result<usize, Broken> {
+        match end {
+            Ok(end) => {
+                self.pos = end;
+                self.state = State::Next;
+            }
+            Err(_) => self.state = State::Done,
+        }
+        end
+    }
+}
+
+/// One member of a JSON object: its key as raw JSON text (quotes included) and its raw value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member<'a> {
+    /// The key as sent, quotes and escapes included.
+    pub raw_key: &'a [u8],
+    /// The value as sent, without surrounding whitespace.
+    pub value: &'a [u8],
+}
+
+impl<'a> Member<'a> {
+    /// Returns the key's text, escapes decoded (borrowed when it has none, the usual case).
+    ///
+    /// A key whose escapes cannot be decoded gives its raw text, quotes included, which equals
+    /// no field name.
+    pub fn key(&self) -> Cow<'a, [u8]> {
+        let inner = &self.raw_key[1..self.raw_key.len() - 1];
+        if !inner.contains(&b'\\') {
+            return Cow::Borrowed(inner);
+        }
+        match serde_json::from_slice::<String>(self.raw_key) {
+            Ok(key) => Cow::Owned(key.into_bytes()),
+            Err(_) => Cow::Borrowed(self.raw_key),
+        }
+    }
+}
+
+/// Starts reading the members of `object`, a raw JSON value; `None` when it is not an object.
+pub fn members(object: &[u8]) -> Option<Members<'_>> {
+    (object.first() == Some(&b'{')).then_some(Members {
+        bytes: object,
+        pos: 1,
+        state: State::First,
+        end: 0,
+        whole: true,
+    })
+}
+
+/// The members of a JSON object, in order.
+///
+/// Yields `Err` once, and then nothing, when the object's structure is broken at its own level
+/// (a key without a colon, a missing comma, text after the closing brace).
+#[derive(Clone, Debug)]
+pub struct Members<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    state: State,
+    /// The offset just past the closing brace, once it is found.
+    end: usize,
+    /// Whether the object must end where `bytes` does (else `bytes` goes on past it).
+    whole: bool,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Result<Member<'a>, Broken>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let result = self.step();
+        if !matches!(result, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        result
+    }
+}
+
+impl<'a> Members<'a> {
+    fn step(&mut self) -> Option<Result<Member<'a>, Broken>> {
+        let bytes = self.bytes;
+        let mut at = skip_whitespace(bytes, self.pos);
+        match (self.state, bytes.get(at)) {
+            (State::Done, _) => return None,
+            (_, None) => return Some(Err(cut_short(bytes, "the text ends inside the object"))),
+            (_, Some(b'}')) => {
+                let rest = skip_whitespace(bytes, at + 1);
+                if self.whole && rest < bytes.len() {
+                    return Some(Err(Broken {
+                        at: rest,
+                        problem: "text after the end of the object",
+                    }));
+                }
+                self.end = at + 1;
+                return None;
+            }
+            (State::Next, Some(b',')) => at = skip_whitespace(bytes, at + 1),
+            (State::Next, Some(_)) => {
+                return Some(Err(Broken {
+                    at,
+                    problem: "expected `,` or `}` after a member",
+                }))
+            }
+            (State::First, Some(_)) => {}
+        }
+        if bytes.get(at) != Some(&b'"') {
+            return Some(Err(Broken {
+                at,
+                problem: "expected a key",
+            }));
+        }
+        let key_end = match string_end(bytes, at) {
+            Ok(end) => end,
+            Err(broken) => return Some(Err(broken)),
+        };
+        let colon = skip_whitespace(bytes, key_end);
+        if bytes.get(colon) != Some(&b':') {
+            return Some(Err(Broken {
+                at: colon,
+                problem: "expected `:` after a key",
+            }));
+        }
+        let value = skip_whitespace(bytes, colon + 1);
+        let value_end = match value_end(bytes, value) {
+            Ok(end) => end,
+            Err(broken) => return Some(Err(broken)),
+        };
+        self.pos = value_end;
+        self.state = State::Next;
+        Some(Ok(Member {
+            raw_key: &bytes[at..key_end],
+            value: &bytes[value..value_end],
+        }))
+    }
+}
+
+/// Names the kind of a raw JSON value for messages, from its first byte, without echoing it.
+pub fn kind(raw: &[u8]) -> &'static str {
+    match raw.first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "a list",
+        Some(b'"') => "text",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "not JSON",
+    }
+}
+
+/// Returns the offset just past the value that starts at `start`.
+///
+/// A list or object ends where the bracket depth, counted without telling `[` from `{`, is back
+/// to zero; a string at its closing quote; anything else (numbers, `true`, `false`, `null`, or
+/// a misspelling of them) at the first byte that cannot be part of such a word.
+fn value_end(bytes: &[u8], start: usize) -> Result<usize, Broken> {
+    match bytes.get(start) {
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut at = start;
+            while let Some(found) = find(bytes, at, structural_flags, is_structural) {
+                at = found;
+                match bytes[at] {
+                    b'"' => {
+                        at = string_end(bytes, at)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    _ => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(at + 1);
+                        }
+                    }
+                }
+                at += 1;
+            }
+            Err(cut_short(bytes, "the text ends inside a list or object"))
+        }
+        Some(b'"') => string_end(bytes, start),
+        Some(&b) if is_word(b) => Ok(bytes[start..]
+            .iter()
+            .position(|&b| !is_word(b))
+            .map_or(bytes.len(), |offset| start + offset)),
+        Some(_) => Err(Broken {
+            at: start,
+            problem: "expected a value",
+        }),
+        None => Err(cut_short(bytes, "the text ends where a value should be")),
+    }
+}
+
+/// Returns the offset just past the string whose opening quote is at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Result<usize, Broken> {
+    let mut at = start + 1;
+    while let Some(found) = find(bytes, at, string_flags, |b| b == b'"' || b == b'\\') {
+        at = found;
+        if bytes[at] == b'"' {
+            return Ok(at + 1);
+        }
+        // A backslash escapes the next byte; `\u` escapes need nothing more to be skipped.
+        at += 2;
+        if at > bytes.len() {
+            break;
+        }
+    }
+    Err(cut_short(bytes, "the text ends inside a string"))
+}
+
+/// Returns the offset of the first byte at or after `at` that `wanted` accepts.
+///
+/// Strings and skipped values are most of a body, so this looks at eight bytes at a time:
+/// `flags` marks (with the high bit of their byte) the bytes of a little-endian word that may
+/// be wanted, never missing one; the lowest marked byte is then checked with `wanted`.
+fn find(
+    bytes: &[u8],
+    mut at: usize,
+    flags: fn(u64) -> u64,
+    wanted: fn(u8) -> bool,
+) -> Option<usize> {
+    while let Some(&word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        let marked = flags(u64::from_le_bytes(word));
+        if marked == 0 {
+            at += 8;
+            continue;
+        }
+        let candidate = at + (marked.trailing_zeros() / 8) as usize;
+        if wanted(bytes[candidate]) {
+            return Some(candidate);
+        }
+        at = candidate + 1;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| wanted(b))
+        .map(|offset| at + offset)
+}
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Marks the bytes of `word` equal to zero; the lowest mark is exact, later ones may not be.
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// Marks quotes and backslashes.
+fn string_flags(word: u64) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// Marks quotes and brackets; `[`, `]`, `{` and `}` are the bytes that equal 0x59 once bits
+/// 0x26 are cleared (as do `Y`, `_`, `y` and DEL, which `is_structural` then turns down).
+fn structural_flags(word: u64) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes((word & (ONES * 0xd9)) ^ (ONES * 0x59))
+}
+
+/// The text ends before what `problem` names does.
+fn cut_short(bytes: &[u8], problem: &'static str) -> Broken {
+    Broken {
+        at: bytes.len(),
+        problem,
+    }
+}
+
+fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| !is_whitespace(b)))
+        .map_or(bytes.len(), |offset| from + offset)
+}
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+fn is_structural(b: u8) -> bool {
+    matches!(b, b'"' | b'{' | b'[' | b'}' | b']')
+}
+
+/// Bytes of numbers and of `true`, `false` and `null`.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(body: &str) -> Result<Vec<&str>, Broken> {
+        let list = list(body.as_bytes()).expect("a list");
+        list.map(|entry| entry.map(|e| std::str::from_utf8(e).unwrap()))
+            .collect()
+    }
+
+    fn pairs(object: &str) -> Result<Vec<(&str, &str)>, Broken> {
+        members(object.as_bytes())
+            .expect("an object")
+            .map(|m| {
+                m.map(|m| {
+                    (
+                        std::str::from_utf8(m.raw_key).unwrap(),
+                        std::str::from_utf8(m.value).unwrap(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_list_has_no_entries() {
+        assert_eq!(entries("[]"), Ok(vec![]));
+        assert_eq!(entries(" [ \n\t ] \r\n"), Ok(vec![]));
+    }
+
+    #[test]
+    fn entries_are_split_at_top_level_commas_only() {
+        assert_eq!(
+            entries(r#"[1, "a,b", {"x": [1, 2], "y": {"z": ","}}, [[], [[3]]], null, true]"#),
+            Ok(vec![
+                "1",
+                r#""a,b""#,
+                r#"{"x": [1, 2], "y": {"z": ","}}"#,
+                "[[], [[3]]]",
+                "null",
+                "true"
+            ])
+        );
+    }
+
+    #[test]
+    fn strings_with_escaped_quotes_and_brackets_do_not_end_an_entry() {
+        assert_eq!(
+            entries(r#"[{"name": "a \"quoted\" ] } [ {, name\\"}, "\\", "\"]"]"#),
+            Ok(vec![
+                r#"{"name": "a \"quoted\" ] } [ {, name\\"}"#,
+                r#""\\""#,
+                r#""\"]""#
+            ])
+        );
+    }
+
+    #[test]
+    fn whitespace_around_entries_is_not_part_of_them() {
+        assert_eq!(
+            entries("\n[\n  {\"a\" : 1}\t,\r\n  2  \n]\n"),
+            Ok(vec!["{\"a\" : 1}", "2"])
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_list_is_skipped() {
+        let body = b"\xef\xbb\xbf [1]";
+        let found: Vec<_> = list(body).unwrap().collect();
+        assert_eq!(found, [Ok(&b"1"[..])]);
+        assert_eq!(without_bom(body), b" [1]");
+        assert!(list(b"\xef\xbb\xbf").is_none());
+    }
+
+    #[test]
+    fn what_does_not_start_with_a_bracket_is_not_a_list() {
+        for body in ["", "  ", "{\"a\": 1}", "\"[\"", "null", "x[1]"] {
+            assert!(list(body.as_bytes()).is_none(), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_short_body_is_broken() {
+        for body in [
+            "[",
+            "[1",
+            "[1,",
+            r#"[{"a": [1, 2"#,
+            r#"[{"a": "b"#,
+            r#"["\"#,
+        ] {
+            let found = entries(body);
+            let broken = found.unwrap_err();
+            assert_eq!(broken.at, body.len(), "{body:?}");
+            assert!(broken.problem.contains("text ends"), "{body:?}: {broken}");
+        }
+    }
+
+    #[test]
+    fn garbage_between_entries_is_broken() {
+        for (body, at) in [
+            (r#"[{"a": 1} {"b": 2}]"#, 10),
+            (r#"[{"a": 1}x]"#, 9),
+            ("[1 2]", 3),
+            ("[1,,2]", 3),
+            ("[1,]", 3),
+            ("[,1]", 1),
+            ("[1] 2", 4),
+            ("[\u{ff}]", 1),
+        ] {
+            let broken = entries(body).unwrap_err();
+            assert_eq!(broken.at, at, "{body:?}: {broken}");
+        }
+    }
+
+    #[test]
+    fn an_entry_broken_inside_its_brackets_is_still_one_entry() {
+        assert_eq!(
+            entries(r#"[{"id" 5}, {"a": 1]]"#),
+            Ok(vec![r#"{"id" 5}"#, r#"{"a": 1]"#])
+        );
+        assert_eq!(
+            entries("[nul, 1e309, --1]"),
+            Ok(vec!["nul", "1e309", "--1"])
+        );
+    }
+
+    #[test]
+    fn a_deep_entry_needs_no_recursion() {
+        let deep = format!("[{}{}, 1]", "[".repeat(1_000_000), "]".repeat(1_000_000));
+        let found = entries(&deep).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1], "1");
+    }
+
+    #[test]
+    fn invalid_utf8_inside_a_string_is_skipped_like_any_byte() {
+        let body = b"[\"\xff\xfe\", {\"name\": \"\xc3\"}, 2]";
+        let found: Vec<_> = list(body).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[2], b"2");
+    }
+
+    /// Reads a body with `next_entry`: each entry, and its members' keys and values as text.
+    type Read<'a> = (&'a str, Option<Result<Vec<(&'a str, &'a str)>, Broken>>);
+
+    fn entries_with_members(body: &str) -> Result<Vec<Read<'_>>, Broken> {
+        let text = |bytes| std::str::from_utf8(bytes).unwrap();
+        let mut list = list(body.as_bytes()).expect("a list");
+        let mut read = Vec::new();
+        while let Some(entry) = list.next_entry() {
+            let entry = entry?;
+            let members = entry.members.map(|members| {
+                members.map(|members| {
+                    members
+                        .iter()
+                        .map(|m| (text(m.raw_key), text(m.value)))
+                        .collect()
+                })
+            });
+            read.push((text(entry.raw), members));
+        }
+        Ok(read)
+    }
+
+    #[test]
+    fn next_entry_reads_an_objects_members_with_it() {
+        let read = entries_with_members(
+            r#"[ {"id": "a", "x": [1, {"y": "]"}]} , 5, {"id" 5}, {"a": 1], {}, "s" ]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            read,
+            [
+                (
+                    r#"{"id": "a", "x": [1, {"y": "]"}]}"#,
+                    Some(Ok(vec![
+                        (r#""id""#, r#""a""#),
+                        (r#""x""#, r#"[1, {"y": "]"}]"#)
+                    ]))
+                ),
+                ("5", None),
+                (
+                    r#"{"id" 5}"#,
+                    Some(Err(Broken {
+                        at: 6,
+                        problem: "expected `:` after a key"
+                    }))
+                ),
+                (
+                    r#"{"a": 1]"#,
+                    Some(Err(Broken {
+                        at: 7,
+                        problem: "expected `,` or `}` after a member"
+                    }))
+                ),
+                ("{}", Some(Ok(vec![]))),
+                (r#""s""#, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn next_entry_finds_the_same_entries_and_breaks_as_the_iterator() {
+        for body in [
+            "[]",
+            r#"[{"a": 1}, [2], "3", {"b": {"c": [}]}}, {"d" 1}, x]"#,
+            r#"[{"a": 1} {"b": 2}]"#,
+            r#"[{"a": 1}, {"b": "#,
+            r#"[{"a": [1, 2}"#,
+            "[{}, {}] x",
+        ] {
+            let by_iterator = entries(body);
+            let by_next_entry = entries_with_members(body)
+                .map(|read| read.into_iter().map(|(raw, _)| raw).collect::<Vec<_>>());
+            assert_eq!(by_iterator, by_next_entry, "{body}");
+        }
+    }
+
+    #[test]
+    fn members_are_split_into_keys_and_raw_values() {
+        assert_eq!(
+            pairs(r#"{ "id" : "a", "n\"x": [1, {"b": "}"}], "e": {} ,"z":-1.5e3 }"#),
+            Ok(vec![
+                (r#""id""#, r#""a""#),
+                (r#""n\"x""#, r#"[1, {"b": "}"}]"#),
+                (r#""e""#, "{}"),
+                (r#""z""#, "-1.5e3"),
+            ])
+        );
+        assert_eq!(pairs("{}"), Ok(vec![]));
+        assert_eq!(pairs("{ \n }"), Ok(vec![]));
+    }
+
+    #[test]
+    fn an_object_broken_at_its_own_level_is_reported() {
+        for object in [
+            r#"{"id" 5}"#,
+            r#"{"a": 1 "b": 2}"#,
+            r#"{id: 1}"#,
+            r#"{"a": 1,}"#,
+            r#"{"a": 1]"#,
+            r#"{"a": }"#,
+            r#"{"a": 1} x"#,
+            r#"{"a""#,
+        ] {
+            assert!(pairs(object).is_err(), "{object}");
+        }
+        assert!(members(b"[1]").is_none());
+    }
+
+    #[test]
+    fn keys_are_compared_after_decoding_escapes() {
+        let found: Vec<_> = members(br#"{"id": 1, "\u0069d": 2, "i\"d": 3}"#)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let keys: Vec<_> = found.iter().map(Member::key).collect();
+        assert_eq!(keys, [&b"id"[..], b"id", b"i\"d"]);
+        let undecodable = members(br#"{"\ud800x": 1}"#)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(undecodable.key(), &br#""\ud800x""#[..]);
+    }
+
+    #[test]
+    fn kinds_are_named_by_their_first_byte() {
+        let named: Vec<_> = ["{}", "[]", "\"\"", "true", "null", "-1", "x", ""]
+            .iter()
+            .map(|raw| kind(raw.as_bytes()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "an object",
+                "a list",
+                "text",
+                "a boolean",
+                "null",
+                "a number",
+                "not JSON",
+                "not JSON"
+            ]
+        );
+    }
+}
