@@ -244,6 +244,53 @@ proptest! {
     }
 
     #[test]
+    fn both_ways_of_reading_a_list_find_the_same_entries(body in body()) {
+        if let Some(list) = crate::entries::list(&body) {
+            let by_iterator: Vec<_> = list.clone().collect();
+            let mut list = list;
+            let mut by_next_entry = Vec::new();
+            while let Some(entry) = list.next_entry() {
+                by_next_entry.push(entry.map(|entry| entry.raw));
+            }
+            prop_assert_eq!(by_iterator, by_next_entry);
+        }
+    }
+
+    #[test]
+    fn the_scanner_splits_valid_json_as_serde_json_reads_it(entries in prop::collection::vec(json_value(), 0..6), pretty: bool) {
+        let body = if pretty {
+            serde_json::to_vec_pretty(&entries)
+        } else {
+            serde_json::to_vec(&entries)
+        };
+        let body = body.expect("JSON values serialize");
+        let mut list = crate::entries::list(&body).expect("a list");
+        let mut read = Vec::new();
+        while let Some(entry) = list.next_entry() {
+            let entry = entry.expect("a well-formed list");
+            let value: Value = serde_json::from_slice(entry.raw).expect("the entry alone is JSON");
+            if let Some(members) = entry.members {
+                let members = members.expect("a well-formed object");
+                let fields: serde_json::Map<String, Value> = members
+                    .iter()
+                    .map(|m| {
+                        let key: String = serde_json::from_slice(m.raw_key).expect("a key");
+                        (key, serde_json::from_slice(m.value).expect("a value"))
+                    })
+                    .collect();
+                prop_assert_eq!(Value::Object(fields), value.clone());
+            }
+            read.push(value);
+        }
+        // Compared as serde_json reads each entry's own text (its float parsing is not exact).
+        let expected: Vec<Value> = entries
+            .iter()
+            .map(|entry| serde_json::from_str(&entry.to_string()).expect("JSON"))
+            .collect();
+        prop_assert_eq!(read, expected);
+    }
+
+    #[test]
     fn one_poisoned_customer_leaves_the_others_readable(case in poisoned_customers()) {
         let http = FakeHttp::new().bytes("/reports/customers", 200, &case.body);
         let mut plugin = SaasAlerts::new(http);

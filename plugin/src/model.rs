@@ -402,7 +402,7 @@ fn shown(raw: &[u8]) -> String {
     const LONGEST: usize = 24;
     let text = String::from_utf8_lossy(&raw[..raw.len().min(LONGEST)]).into_owned();
     if raw.len() > LONGEST {
-        format!("{text}… ({} digits)", raw.len())
+        format!("{text}… ({} characters)", raw.len())
     } else {
         text
     }
@@ -481,7 +481,7 @@ mod tests {
             ("18446744073709551615", "18446744073709551615"),
             ("10000001", "10000001"),
             ("18446744073709551616", "18446744073709551616"),
-            (nines.as_str(), "999999999999999999999999… (400 digits)"),
+            (nines.as_str(), "999999999999999999999999… (400 characters)"),
         ] {
             let entry = format!(r#"{{"id":"a","billingUsers":{{"count":{count}}}}}"#);
             let problem = raw(entry.as_bytes()).unwrap().billable_count.unwrap_err();

@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use plugin_contract::transport::{TransportFailure, TransportFailureKind};
-
 use crate::transport::{HttpGet, HttpResponse, TransportError};
 
 /// A request the fake received.
@@ -76,10 +74,7 @@ impl HttpGet for FakeHttp {
         });
         let path = url.split_once("/reportApi/api/v1").map_or(url, |(_, p)| p);
         self.routes.get(path).cloned().ok_or_else(|| {
-            TransportError(TransportFailure {
-                kind: TransportFailureKind::Connection,
-                message: format!("connection refused: no fake route for {path}"),
-            })
+            TransportError::connection(format!("connection refused: no fake route for {path}"))
         })
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use plugin_contract::transport::TransportFailure;
+use plugin_contract::transport::{TransportFailure, TransportFailureKind};
 
 /// Sends HTTP GET requests on the plugin's behalf.
 pub trait HttpGet {
@@ -35,3 +35,13 @@ impl HttpResponse {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", .0.message)]
 pub struct TransportError(pub TransportFailure);
+
+impl TransportError {
+    /// Creates a connection failure (refused, reset, DNS) with `message`.
+    pub fn connection(message: impl Into<String>) -> TransportError {
+        TransportError(TransportFailure {
+            kind: TransportFailureKind::Connection,
+            message: message.into(),
+        })
+    }
+}
