@@ -618,3 +618,94 @@ fn record_writes_fixtures_without_the_key_or_personal_data_that_replay_to_the_sa
         seed.stderr
     );
 }
+
+// ---- issue 8: hostile vendors, odd keys ----
+
+#[test]
+fn a_customer_named_after_the_key_is_printed_without_it_in_any_form() {
+    let key = "K3y/with+odd=chars";
+    let encoded = plugin_contract::secrets::percent_encode(key);
+    let base64 = plugin_contract::secrets::base64(key.as_bytes());
+    let customers = json!([
+        {"id": "c1", "name": format!("Raw {key}"), "billingUsers": {"count": 1}},
+        {"id": "c2", "name": format!("Encoded {encoded}"), "billingUsers": {"count": 2}},
+        {"id": "c3", "name": format!("Base64 {base64}"), "billingUsers": {"count": 3}}
+    ]);
+    let folder = scenario_folder(
+        "echoing-vendor",
+        vec![serde_json::to_value(json_exchange("/reports/customers", None, &[], customers))
+            .expect("exchange")],
+    );
+    let folder = folder.to_str().expect("utf-8 path");
+    let padded = format!("  {key}  ");
+    let secrets = plugin_contract::Secrets::new([padded.as_str()]);
+    for command in ["accounts", "authenticate"] {
+        let run = harness(
+            &[command, "--replay", folder],
+            &[("HARNESS_CRED_API_KEY", &padded)],
+        );
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert!(!secrets.found_in(&run.stdout), "{}", run.stdout);
+        assert!(!secrets.found_in(&run.stderr), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_retry_after_of_u64_max_ends_the_retries_without_a_panic() {
+    let exchange = json!({
+        "request": {"method": "GET", "path": "/reportApi/api/v1/reports/customers"},
+        "response": {"status": 429, "headers": {"retry-after": "18446744073709551615"}, "body_text": ""}
+    });
+    let folder = scenario_folder("retry-after-u64-max", vec![exchange]);
+    let run = harness(
+        &[
+            "authenticate",
+            "--replay",
+            folder.to_str().expect("utf-8 path"),
+            "--retry-budget",
+            "5",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 14, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["error"]["retry_after_s"], json!(u64::MAX));
+}
+
+#[test]
+fn ids_the_vendor_listed_are_accepted_back_by_usage() {
+    let long = "x".repeat(200);
+    let ids = [" padded ", "with\ttab", long.as_str()];
+    let customers: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "name": "N", "billingUsers": {"count": 5}}))
+        .collect();
+    let folder = scenario_folder(
+        "odd-vendor-ids",
+        vec![serde_json::to_value(json_exchange(
+            "/reports/customers",
+            None,
+            &[],
+            Value::Array(customers),
+        ))
+        .expect("exchange")],
+    );
+    let folder = folder.to_str().expect("utf-8 path");
+    let listed = harness(&["accounts", "--replay", folder], &[]).json();
+    let listed: Vec<&str> = listed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(listed.len(), 3);
+    let mut args = vec!["usage", "--replay", folder, "--as-of", "2026-11-01T00:00:00Z"];
+    for id in &listed {
+        args.extend(["--account", id]);
+    }
+    args.extend(["--service", "billable-users"]);
+    let usage = harness(&args, &[]);
+    assert_eq!(usage.code, 0, "{}{}", usage.stdout, usage.stderr);
+    let usage = usage.json();
+    assert_eq!(usage["records"].as_array().expect("records").len(), 3, "{usage}");
+    assert_eq!(usage["failed_accounts"], json!([]));
+}

@@ -464,6 +464,29 @@ mod tests {
     }
 
     #[test]
+    fn one_error_per_account_no_longer_hides_retryable_pairs() {
+        let mut http = FakeHttp::new()
+            .json(
+                "/reports/customers",
+                200,
+                r#"[{"id":"c1","billingUsers":{"count":"abc"}}]"#,
+            )
+            .json("/reports/users?customerId=c1", 500, "oops");
+        let usage = fetch_usage(&mut http, &input(None, None)).unwrap();
+        let failed = &usage.failed_accounts[0];
+        assert_eq!(failed.service_ids.len(), 7);
+        assert_eq!(failed.error_of("billable-users").class, ErrorClass::Vendor);
+        for platform in Platform::ALL {
+            assert_eq!(
+                failed.error_of(platform.service_id()).class,
+                ErrorClass::Transient
+            );
+        }
+        assert_eq!(failed.error.class, ErrorClass::Transient, "a 1.0 host retries");
+        assert_eq!(failed.failures.len(), 2);
+    }
+
+    #[test]
     fn a_rejected_key_mid_sync_fails_the_whole_call() {
         let mut http = FakeHttp::new()
             .json("/reports/customers", 200, CUSTOMERS)
