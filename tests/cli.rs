@@ -361,8 +361,9 @@ fn a_wasm_whose_pinned_hash_differs_is_refused() {
 
 #[test]
 fn a_wasm_with_the_pinned_hash_loads() {
-    let wasm = std::fs::read(root().join("target/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm"))
-        .expect("wasm built");
+    let wasm =
+        std::fs::read(root().join("target/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm"))
+            .expect("wasm built");
     let manifest = manifest_with("right-hash", |m| {
         m["wasm"]["sha256"] = json!(host_harness::manifest::sha256_hex(&wasm));
     });
@@ -633,8 +634,10 @@ fn a_customer_named_after_the_key_is_printed_without_it_in_any_form() {
     ]);
     let folder = scenario_folder(
         "echoing-vendor",
-        vec![serde_json::to_value(json_exchange("/reports/customers", None, &[], customers))
-            .expect("exchange")],
+        vec![
+            serde_json::to_value(json_exchange("/reports/customers", None, &[], customers))
+                .expect("exchange"),
+        ],
     );
     let folder = folder.to_str().expect("utf-8 path");
     let padded = format!("  {key}  ");
@@ -698,7 +701,13 @@ fn ids_the_vendor_listed_are_accepted_back_by_usage() {
         .map(|a| a["id"].as_str().expect("id"))
         .collect();
     assert_eq!(listed.len(), 3);
-    let mut args = vec!["usage", "--replay", folder, "--as-of", "2026-11-01T00:00:00Z"];
+    let mut args = vec![
+        "usage",
+        "--replay",
+        folder,
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ];
     for id in &listed {
         args.extend(["--account", id]);
     }
@@ -706,6 +715,10 @@ fn ids_the_vendor_listed_are_accepted_back_by_usage() {
     let usage = harness(&args, &[]);
     assert_eq!(usage.code, 0, "{}{}", usage.stdout, usage.stderr);
     let usage = usage.json();
-    assert_eq!(usage["records"].as_array().expect("records").len(), 3, "{usage}");
+    assert_eq!(
+        usage["records"].as_array().expect("records").len(),
+        3,
+        "{usage}"
+    );
     assert_eq!(usage["failed_accounts"], json!([]));
 }

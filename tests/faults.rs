@@ -283,7 +283,9 @@ fn a_panic_in_the_plugin_is_an_internal_error_with_its_message() {
 #[test]
 fn a_plugin_that_never_returns_is_stopped_at_timeout_ms() {
     let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
-    let credentials = [("token", "fake-token-value"), ("mode", "spin")].into_iter().collect();
+    let credentials = [("token", "fake-token-value"), ("mode", "spin")]
+        .into_iter()
+        .collect();
     let started = Instant::now();
     let error = plugin
         .authenticate(&support::credentials_input(&credentials))
@@ -304,7 +306,9 @@ fn a_plugin_that_never_returns_is_stopped_at_timeout_ms() {
 #[test]
 fn an_instance_works_again_after_a_panic() {
     let mut plugin = support::fake_vendor().instantiate().expect("instantiates");
-    let panic = [("token", "fake-token-value"), ("mode", "panic")].into_iter().collect();
+    let panic = [("token", "fake-token-value"), ("mode", "panic")]
+        .into_iter()
+        .collect();
     assert!(plugin
         .authenticate(&support::credentials_input(&panic))
         .is_err());
@@ -441,14 +445,34 @@ fn one_customers_broken_connection_fails_only_that_customer() {
         .iter()
         .map(|r| (r.account_id.as_str(), r.service_id.as_str(), r.quantity))
         .collect();
-    assert!(counted.contains(&("c1", "billable-users", 1)), "{counted:?}");
+    assert!(
+        counted.contains(&("c1", "billable-users", 1)),
+        "{counted:?}"
+    );
     assert!(counted.contains(&("c1", "billable-users.microsoft-365", 1)));
-    assert!(counted.contains(&("c2", "billable-users", 4)), "{counted:?}");
-    assert_eq!(usage.failed_accounts.len(), 1, "{:?}", usage.failed_accounts);
+    assert!(
+        counted.contains(&("c2", "billable-users", 4)),
+        "{counted:?}"
+    );
+    assert_eq!(
+        usage.failed_accounts.len(),
+        1,
+        "{:?}",
+        usage.failed_accounts
+    );
     let failed = &usage.failed_accounts[0];
     assert_eq!(failed.account_id, "c2");
-    assert_eq!(failed.error.class, ErrorClass::Transient, "{:?}", failed.error);
-    assert_eq!(failed.service_ids.len(), 6, "only the platform pairs failed");
+    assert_eq!(
+        failed.error.class,
+        ErrorClass::Transient,
+        "{:?}",
+        failed.error
+    );
+    assert_eq!(
+        failed.service_ids.len(),
+        6,
+        "only the platform pairs failed"
+    );
 }
 
 #[test]
@@ -523,7 +547,10 @@ fn random_keys_never_leave_in_any_form_even_when_the_vendor_echoes_them() {
         state ^= state << 17;
         state % below
     };
-    let alphabet: Vec<char> = (0x21u8..0x7f).map(char::from).chain(['é', '鍵', ' ']).collect();
+    let alphabet: Vec<char> = (0x21u8..0x7f)
+        .map(char::from)
+        .chain(['é', '鍵', ' '])
+        .collect();
     for round in 0..12 {
         let length = 8 + next(40) as usize;
         let mut key: String = (0..length)
@@ -534,7 +561,10 @@ fn random_keys_never_leave_in_any_form_even_when_the_vendor_echoes_them() {
         }
         let secrets = plugin_contract::Secrets::new([key.as_str()]);
         for output in every_output_with_an_echoing_vendor(&key) {
-            assert!(!secrets.found_in(&output), "key {key:?} leaked in some form: {output}");
+            assert!(
+                !secrets.found_in(&output),
+                "key {key:?} leaked in some form: {output}"
+            );
         }
     }
 }

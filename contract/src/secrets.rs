@@ -165,7 +165,11 @@ pub fn base64(bytes: &[u8]) -> String {
 fn base64_with(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -268,7 +272,10 @@ mod tests {
             let json = serde_json::to_string(&serde_json::json!({"a": "x\n\u{1}\\y"})).unwrap();
             let redacted = secrets.redact_json(&json);
             let parsed: serde_json::Value = serde_json::from_str(&redacted).expect(&redacted);
-            assert!(!parsed["a"].as_str().unwrap().contains(secret), "{secret}: {redacted}");
+            assert!(
+                !parsed["a"].as_str().unwrap().contains(secret),
+                "{secret}: {redacted}"
+            );
         }
     }
 

@@ -103,7 +103,10 @@ mod tests {
             TransportFailure::from_response(0, &failure.to_body()),
             Some(failure.clone())
         );
-        assert_eq!(TransportFailure::from_response(200, &failure.to_body()), None);
+        assert_eq!(
+            TransportFailure::from_response(200, &failure.to_body()),
+            None
+        );
         assert_eq!(TransportFailure::from_response(0, b"<html>"), None);
     }
 }

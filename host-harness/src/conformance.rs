@@ -179,7 +179,11 @@ fn check_secrets(name: &'static str, outputs: &[String]) -> Check {
     match outputs.iter().position(|o| canary.found_in(o)) {
         Some(index) => fail(
             name,
-            format!("output {} of {} holds a secret credential's value in some form", index + 1, outputs.len()),
+            format!(
+                "output {} of {} holds a secret credential's value in some form",
+                index + 1,
+                outputs.len()
+            ),
         ),
         None => pass(name, &format!("{} outputs scanned", outputs.len())),
     }

@@ -220,12 +220,15 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
             sync,
             accounts,
             services,
-        } => print_result(secrets, plugin.fetch_usage(&FetchUsageInput {
-            credentials,
-            as_of: sync.as_of(),
-            account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
-            service_ids: (!services.is_empty()).then(|| services.clone()),
-        })),
+        } => print_result(
+            secrets,
+            plugin.fetch_usage(&FetchUsageInput {
+                credentials,
+                as_of: sync.as_of(),
+                account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
+                service_ids: (!services.is_empty()).then(|| services.clone()),
+            }),
+        ),
         Command::Conformance { .. } | Command::Record { .. } => unreachable!("handled above"),
         Command::Seed { sync, psa } => {
             let psa = psa.as_deref().map(load_psa).transpose()?;

@@ -11,27 +11,37 @@ use crate::SaasAlerts;
 
 #[plugin_fn]
 pub fn describe_credentials(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    guest::run(&input, SECRET_CREDENTIALS, |input| plugin().describe_credentials(input))
+    guest::run(&input, SECRET_CREDENTIALS, |input| {
+        plugin().describe_credentials(input)
+    })
 }
 
 #[plugin_fn]
 pub fn authenticate(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    guest::run(&input, SECRET_CREDENTIALS, |input| plugin().authenticate(input))
+    guest::run(&input, SECRET_CREDENTIALS, |input| {
+        plugin().authenticate(input)
+    })
 }
 
 #[plugin_fn]
 pub fn list_accounts(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    guest::run(&input, SECRET_CREDENTIALS, |input| plugin().list_accounts(input))
+    guest::run(&input, SECRET_CREDENTIALS, |input| {
+        plugin().list_accounts(input)
+    })
 }
 
 #[plugin_fn]
 pub fn list_services(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    guest::run(&input, SECRET_CREDENTIALS, |input| plugin().list_services(input))
+    guest::run(&input, SECRET_CREDENTIALS, |input| {
+        plugin().list_services(input)
+    })
 }
 
 #[plugin_fn]
 pub fn fetch_usage(input: Vec<u8>) -> FnResult<Vec<u8>> {
-    guest::run(&input, SECRET_CREDENTIALS, |input| plugin().fetch_usage(input))
+    guest::run(&input, SECRET_CREDENTIALS, |input| {
+        plugin().fetch_usage(input)
+    })
 }
 
 fn plugin() -> SaasAlerts<PdkHttp> {

@@ -482,7 +482,11 @@ mod tests {
                 ErrorClass::Transient
             );
         }
-        assert_eq!(failed.error.class, ErrorClass::Transient, "a 1.0 host retries");
+        assert_eq!(
+            failed.error.class,
+            ErrorClass::Transient,
+            "a 1.0 host retries"
+        );
         assert_eq!(failed.failures.len(), 2);
     }
 

@@ -123,26 +123,36 @@ mod exports {
 
     #[plugin_fn]
     pub fn describe_credentials(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.describe_credentials(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| {
+            FakeVendor.describe_credentials(input)
+        })
     }
 
     #[plugin_fn]
     pub fn authenticate(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.authenticate(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| {
+            FakeVendor.authenticate(input)
+        })
     }
 
     #[plugin_fn]
     pub fn list_accounts(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.list_accounts(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| {
+            FakeVendor.list_accounts(input)
+        })
     }
 
     #[plugin_fn]
     pub fn list_services(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.list_services(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| {
+            FakeVendor.list_services(input)
+        })
     }
 
     #[plugin_fn]
     pub fn fetch_usage(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| FakeVendor.fetch_usage(input))
+        guest::run(&input, SECRET_CREDENTIALS, |input| {
+            FakeVendor.fetch_usage(input)
+        })
     }
 }
