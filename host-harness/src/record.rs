@@ -70,7 +70,7 @@ use serde_json::{Map, Value};
 
 use crate::http::RawExchange;
 use crate::replay::{
-    parse_query, Exchange, RecordedRequest, RecordedResponse, Recording, REDACTED,
+    parse_query, percent_decode, Exchange, RecordedRequest, RecordedResponse, Recording, REDACTED,
     REPLAY_URL_PLACEHOLDER,
 };
 
@@ -331,7 +331,7 @@ impl Scrubber<'_> {
         let path = redacted
             .split('/')
             .map(|segment| {
-                let decoded = percent_decode(segment);
+                let decoded = percent_decode(segment, false);
                 let pseudonymized = self.pseudonyms.of_text(&decoded);
                 if pseudonymized == decoded {
                     segment.to_owned()
@@ -367,7 +367,7 @@ fn lists_people(raw_path: &str) -> bool {
     raw_path
         .rsplit('/')
         .find(|segment| !segment.is_empty())
-        .is_some_and(|segment| is_person_key(&normalized(&percent_decode(segment))))
+        .is_some_and(|segment| is_person_key(&normalized(&percent_decode(segment, false))))
 }
 
 /// What a JSON value holds, as its key tells.
@@ -978,30 +978,6 @@ fn looks_like_a_name(text: &str) -> bool {
             .chars()
             .all(|c| c.is_alphabetic() || " .'’-,".contains(c))
         && (text.contains(' ') || text.starts_with(char::is_uppercase))
-}
-
-/// Decodes the `%XX` escapes of a URL path segment.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escape = bytes
-            .get(i + 1..i + 3)
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match (bytes[i], escape) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encodes a path segment as `original` was: unreserved characters and those the
