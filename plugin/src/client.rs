@@ -10,7 +10,7 @@ use serde::de::IgnoredAny;
 
 use crate::credentials::{Config, DEFAULT_API_URL};
 use crate::entries::{self, Broken, List};
-use crate::model::{read_customers, read_users, CustomerList, User};
+use crate::model::{read_customers, read_users, CustomerList, User, MAX_CUSTOMERS};
 use crate::transport::{HttpGet, HttpResponse};
 
 /// How long to wait after a 429 that names no `Retry-After`.
@@ -56,7 +56,15 @@ impl<'a, H: HttpGet> Client<'a, H> {
 
     /// Lists every customer of the partner (`GET /reports/customers`, not paginated).
     pub fn customers(&mut self) -> Result<CustomerList, ApiError> {
-        self.get_list("/reports/customers", "a list of customers", read_customers)
+        let path = "/reports/customers";
+        let list = self.get_list(path, "a list of customers", read_customers)?;
+        if list.beyond_cap {
+            return Err(ApiError::Unreadable {
+                endpoint: format!("GET {path}"),
+                problem: format!("it lists more than {MAX_CUSTOMERS} customers, the most the plugin reads from one response so that a call stays within the manifest's memory_max_pages"),
+            });
+        }
+        Ok(list)
     }
 
     /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
@@ -515,6 +523,7 @@ mod tests {
             AccountList, Credentials, CredentialsInput, FetchUsageInput, Usage, VendorPlugin,
         };
 
+        use crate::model::MAX_CUSTOMERS;
         use crate::testing::FakeHttp;
         use crate::SaasAlerts;
 
@@ -700,6 +709,26 @@ mod tests {
                 failed.error.message.contains("billingUsers.count is 18446744073709551615, above the 10,000,000 users the plugin accepts as plausible"),
                 "{}",
                 failed.error.message
+            );
+        }
+
+        #[test]
+        fn more_customers_than_the_cap_is_a_vendor_error_naming_it() {
+            let entry = r#"{"id":"c","billingUsers":{"count":1}}"#;
+            let at_cap = format!("[{}]", vec![entry; MAX_CUSTOMERS].join(","));
+            let at_cap = accounts(at_cap.as_bytes());
+            assert_eq!(at_cap.accounts.len(), 1, "one id, listed 250,000 times");
+            let over = format!("[{}]", vec![entry; MAX_CUSTOMERS + 1].join(","));
+            let http = FakeHttp::new().bytes("/reports/customers", 200, over.as_bytes());
+            let input = CredentialsInput {
+                credentials: credentials(),
+            };
+            let error = SaasAlerts::new(http).list_accounts(&input).unwrap_err();
+            assert_eq!(error.class, plugin_contract::ErrorClass::Vendor);
+            assert!(
+                error.message.contains("more than 250000 customers"),
+                "{}",
+                error.message
             );
         }
 

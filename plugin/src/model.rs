@@ -31,6 +31,15 @@ use crate::services::Platform;
 /// above it is a vendor failure of that customer's pair, never a figure on an invoice.
 pub const MAX_PLAUSIBLE_USERS: u64 = 10_000_000;
 
+/// The most customers read from one response.
+///
+/// A 50 MiB body (the manifest's `max_http_response_bytes`) holds about 220,000 realistic
+/// customers, far more than any partner has, but over 900,000 minimal ones, and reading a
+/// customer costs memory whatever its size in the body. Past this cap the list is refused as
+/// `vendor`, naming it, so that every accepted list fits the manifest's `memory_max_pages`
+/// (measured in `BENCHMARKS.md`, *Peak memory at the documented maxima*).
+pub const MAX_CUSTOMERS: usize = 250_000;
+
 /// One customer from `GET /reports/customers`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Customer {
@@ -56,6 +65,8 @@ pub struct CustomerList {
     pub customers: Vec<Customer>,
     /// What was wrong with each unusable entry, naming its position.
     pub problems: Vec<String>,
+    /// Whether the response lists more than [`MAX_CUSTOMERS`] entries (the rest is not read).
+    pub beyond_cap: bool,
 }
 
 /// One user account from `GET /reports/users?customerId=…`.
@@ -76,6 +87,10 @@ pub fn read_customers(mut list: List<'_>) -> Result<CustomerList, Broken> {
     let mut read = CustomerList::default();
     let mut index = 0;
     while let Some(entry) = list.next_entry() {
+        if index == MAX_CUSTOMERS {
+            read.beyond_cap = true;
+            break;
+        }
         match customer_of(entry?) {
             Ok(customer) => read.customers.push(customer),
             Err(problem) => read.problems.push(format!("entry {index}: {problem}")),
