@@ -577,3 +577,37 @@ fn a_vendor_echoing_the_key_in_names_gets_it_redacted_by_the_plugin_itself() {
     let secrets = plugin_contract::Secrets::new([SECRET_KEY]);
     assert!(outputs.iter().all(|o| !secrets.found_in(o)));
 }
+
+#[test]
+fn a_documented_maximum_body_fits_the_shipped_memory_limit() {
+    // About 45 MB of customers shaped like the vendor's, under the shipped
+    // max_http_response_bytes: the body is held twice (the host's copy in Extism's kernel
+    // memory, the plugin's own) and parsed, all within the shipped memory_max_pages. With
+    // 1024 pages (64 MiB) this was an `internal` error, "a plugin bug".
+    let compiled = compile_with(|_| {});
+    let mut body = String::with_capacity(45_500_000);
+    body.push('[');
+    let mut customers = 0;
+    while body.len() < 45_000_000 {
+        if customers > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(
+            r#"{{"id":"Cu{customers:018}","name":"Customer {customers} & Co","customerDomain":"c{customers}.example","status":"active","products":[{{"name":"Microsoft"}}],"billingUsers":{{"count":{}}},"totalAccountsAmount":{},"mappedToPSA":[{{"product":"autotaskpsa","mappedTo":"{}"}}]}}"#,
+            customers % 60,
+            customers % 150,
+            29_000_000 + customers
+        ));
+        customers += 1;
+    }
+    body.push(']');
+    let limit = compiled.manifest().limits.max_http_response_bytes;
+    assert!(body.len() as u64 <= limit, "{} > {limit}", body.len());
+    let replay = customers_answering(response(200, body, &[("content-type", "application/json")]));
+    let mut s = Scenario::with_replay(replay, &compiled);
+    let accounts = s
+        .plugin
+        .list_accounts(&s.input())
+        .unwrap_or_else(|e| panic!("{} customers in 45 MB: {e:?}", customers));
+    assert_eq!(accounts.accounts.len(), customers);
+}
