@@ -96,6 +96,7 @@ fn scenario_folder(name: &str, exchanges: Vec<Value>) -> PathBuf {
 /// Writes a copy of `manifest.json` with `change` applied into a folder of its own, with a
 /// copy of the wasm beside it (a manifest's module must be inside the manifest's folder).
 fn manifest_with(name: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+    support::build_plugin();
     let text = std::fs::read_to_string(root().join("manifest.json")).expect("manifest");
     let mut manifest: Value = serde_json::from_str(&text).expect("manifest is JSON");
     let wasm = root().join(manifest["wasm"]["path"].as_str().expect("wasm path"));
@@ -361,9 +362,11 @@ fn a_wasm_whose_pinned_hash_differs_is_refused() {
 
 #[test]
 fn a_wasm_with_the_pinned_hash_loads() {
-    let wasm =
-        std::fs::read(root().join("target/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm"))
-            .expect("wasm built");
+    support::build_plugin();
+    let wasm = std::fs::read(
+        support::target_dir().join("wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm"),
+    )
+    .expect("wasm built");
     let manifest = manifest_with("right-hash", |m| {
         m["wasm"]["sha256"] = json!(host_harness::manifest::sha256_hex(&wasm));
     });

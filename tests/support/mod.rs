@@ -24,6 +24,13 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Returns cargo's target folder.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
 /// Runs `cargo build` with `args`, failing loudly.
 ///
 /// Cargo gives a test the variables of its package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …);
@@ -85,7 +92,7 @@ pub fn build_fake_vendor() {
             "--profile",
             "plugin",
         ]);
-        let built = root().join("target/wasm32-unknown-unknown/plugin/fake_vendor_plugin.wasm");
+        let built = target_dir().join("wasm32-unknown-unknown/plugin/fake_vendor_plugin.wasm");
         let beside = root().join("tests/fake-vendor/fake_vendor_plugin.wasm");
         std::fs::copy(built, beside).expect("the fake vendor's wasm is copied");
     });
@@ -110,10 +117,7 @@ pub fn harness_binary() -> PathBuf {
             build_plugin();
             build_fake_vendor();
             cargo_build(&["-p", "host-harness", "--bin", "host-harness"]);
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| root().join("target"));
-            target.join("debug").join("host-harness")
+            target_dir().join("debug").join("host-harness")
         })
         .clone()
 }
