@@ -36,7 +36,8 @@
 //! - **Nothing unknown becomes zero.** [`Usage`] has one record per requested (account, service)
 //!   pair, zeros included, *or* lists the pair under [`Usage::failed_accounts`]; never neither.
 //! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
-//!   any output, error or log line.
+//!   any output, error or log line, in any form a [`Secrets`] looks for (trimmed, URL-encoded,
+//!   base64, JSON-escaped), even when the vendor echoes them back.
 //!
 //! # What 1.1 adds to 1.0
 //!
