@@ -504,6 +504,66 @@ mod tests {
     }
 
     #[test]
+    fn transport_failures_take_the_class_of_their_kind_and_say_what_to_do() {
+        for (kind, class, advice) in [
+            (
+                TransportFailureKind::Connection,
+                ErrorClass::Transient,
+                "Try again later.",
+            ),
+            (
+                TransportFailureKind::Timeout,
+                ErrorClass::Transient,
+                "Try again later.",
+            ),
+            (
+                TransportFailureKind::HostNotAllowed,
+                ErrorClass::Config,
+                "allowed_hosts",
+            ),
+            (
+                TransportFailureKind::TooLarge,
+                ErrorClass::Vendor,
+                "too big",
+            ),
+        ] {
+            let failure = ApiError::Transport {
+                endpoint: "GET /x".into(),
+                failure: TransportFailure {
+                    kind,
+                    message: "too big.".into(),
+                },
+            };
+            let stops = failure.stops_the_whole_call();
+            let error = failure.into_plugin_error();
+            assert_eq!(error.class, class, "{kind:?}");
+            assert!(error.message.contains(advice), "{}", error.message);
+            assert!(!error.message.contains(".."), "{}", error.message);
+            assert_eq!(stops, kind == TransportFailureKind::HostNotAllowed);
+        }
+    }
+
+    #[test]
+    fn a_redirect_after_the_first_request_is_a_vendor_error_naming_where() {
+        let error = ApiError::Status {
+            endpoint: "GET /x".into(),
+            status: 307,
+            retry_after_s: None,
+            location: Some("https://elsewhere.example/".into()),
+        }
+        .into_plugin_error();
+        assert_eq!(
+            (error.class, error.http_status),
+            (ErrorClass::Vendor, Some(307))
+        );
+        assert!(
+            error.message.contains("elsewhere.example"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
     fn only_key_and_tenant_failures_stop_the_whole_call() {
         let status = |status| ApiError::Status {
             endpoint: "GET /x".into(),

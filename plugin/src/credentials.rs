@@ -256,6 +256,17 @@ mod tests {
     }
 
     #[test]
+    fn a_key_and_a_url_of_exactly_the_limit_are_accepted() {
+        let key = "k".repeat(MAX_API_KEY_BYTES);
+        let host = "https://host.example/";
+        let url = format!("{host}{}", "a".repeat(MAX_API_URL_BYTES - host.len()));
+        let config =
+            Config::from_credentials(&credentials(&[("api_key", &key), ("api_url", &url)]))
+                .unwrap();
+        assert_eq!(config.api_key.len(), MAX_API_KEY_BYTES);
+    }
+
+    #[test]
     fn keys_with_control_or_non_ascii_characters_are_config_errors() {
         for key in ["ab\tcd", "ab\u{0}cd", "clé-secrète"] {
             let error = Config::from_credentials(&credentials(&[("api_key", key)])).unwrap_err();

@@ -525,6 +525,19 @@ mod tests {
     }
 
     #[test]
+    fn exactly_as_many_account_ids_as_one_call_takes_are_counted() {
+        let ids: Vec<String> = (0..MAX_ACCOUNT_IDS).map(|i| i.to_string()).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let usage = fetch_usage(&mut http, &input(Some(&ids), Some(&["billable-users"]))).unwrap();
+        assert_eq!(
+            usage.failed_accounts.len(),
+            MAX_ACCOUNT_IDS,
+            "none is known"
+        );
+    }
+
+    #[test]
     fn more_account_ids_than_one_call_takes_is_a_config_error_before_any_request() {
         let ids: Vec<String> = (0..=MAX_ACCOUNT_IDS).map(|i| i.to_string()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
