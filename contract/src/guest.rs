@@ -35,15 +35,21 @@ pub fn run<I: CallInput + DeserializeOwned, O: Serialize>(
 ) -> FnResult<Vec<u8>> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
-    let secrets = secrets_of(input, secret_keys);
+    let decoded = decode::<I>(input);
+    let secrets = match &decoded {
+        Ok(call_input) => Secrets::new(
+            secret_keys
+                .iter()
+                .filter_map(|key| call_input.credentials().get(key)),
+        ),
+        Err(_) => secrets_of(input, secret_keys),
+    };
     CALL_SECRETS.with(|s| *s.borrow_mut() = secrets.clone());
-    let output = decode(input)
-        .and_then(|input| call(&input))
-        .and_then(|output| {
-            serde_json::to_string(&output).map_err(|e| {
-                PluginError::new(ErrorClass::Internal, format!("output not encodable: {e}"))
-            })
-        });
+    let output = decoded.and_then(|input| call(&input)).and_then(|output| {
+        serde_json::to_string(&output).map_err(|e| {
+            PluginError::new(ErrorClass::Internal, format!("output not encodable: {e}"))
+        })
+    });
     match output {
         Ok(json) if secrets.is_empty() => Ok(json.into_bytes()),
         Ok(json) => Ok(secrets.redact_json(&json).into_bytes()),
@@ -54,8 +60,8 @@ pub fn run<I: CallInput + DeserializeOwned, O: Serialize>(
     }
 }
 
-/// Reads the secret credentials straight from the JSON, so that they are known even when the
-/// input does not decode (a decoding error may quote it).
+/// Reads the secret credentials straight from the JSON of an input that does not decode as the
+/// call's input, so that they are known anyway (a decoding error may quote one).
 fn secrets_of(input: &[u8], secret_keys: &[&str]) -> Secrets {
     #[derive(serde::Deserialize)]
     struct Raw {

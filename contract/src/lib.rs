@@ -406,6 +406,23 @@ impl FailedAccount {
         })
     }
 
+    /// Groups this account's failed services by the error of each, in `service_ids` order;
+    /// one group with `error` and no services when `service_ids` is empty.
+    pub fn by_error(&self) -> Vec<(&PluginError, Vec<String>)> {
+        let mut groups: Vec<(&PluginError, Vec<String>)> = Vec::new();
+        for service_id in &self.service_ids {
+            let error = self.error_of(service_id);
+            match groups.iter_mut().find(|(e, _)| *e == error) {
+                Some((_, services)) => services.push(service_id.clone()),
+                None => groups.push((error, vec![service_id.clone()])),
+            }
+        }
+        if groups.is_empty() {
+            groups.push((&self.error, Vec::new()));
+        }
+        groups
+    }
+
     /// Returns the error of one of this account's failed services.
     pub fn error_of(&self, service_id: &str) -> &PluginError {
         self.failures

@@ -106,26 +106,6 @@ pub struct FailedCount {
     pub error: PluginError,
 }
 
-/// Groups the failed services of `failed` by their own error, in order of first appearance.
-///
-/// Under interface 1.1 an account's services may have failed for different reasons (say
-/// `vendor` for one, `transient` for the others); [`FailedAccount::error`] holds only one of
-/// them, so whatever shows or acts on a failure reads [`FailedAccount::error_of`] each pair.
-pub(crate) fn failures_by_error(failed: &FailedAccount) -> Vec<(&PluginError, Vec<String>)> {
-    let mut groups: Vec<(&PluginError, Vec<String>)> = Vec::new();
-    for service_id in &failed.service_ids {
-        let error = failed.error_of(service_id);
-        match groups.iter_mut().find(|(e, _)| *e == error) {
-            Some((_, services)) => services.push(service_id.clone()),
-            None => groups.push((error, vec![service_id.clone()])),
-        }
-    }
-    if groups.is_empty() {
-        groups.push((&failed.error, Vec::new()));
-    }
-    groups
-}
-
 /// The vendor's side of one (PSA account, PSA product) line.
 struct Group {
     /// The sum of the counts; `None` once it passed 2^64−1.
@@ -371,7 +351,7 @@ pub fn sync(
         if mapping.psa_account_of(&account.account_id).is_none() {
             continue;
         }
-        for (error, service_ids) in failures_by_error(account) {
+        for (error, service_ids) in account.by_error() {
             failed.push(FailedCount {
                 vendor_account_id: account.account_id.clone(),
                 vendor_name: name_of(&account.account_id),

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::mapping::{auto_map, Mapping};
 use crate::psa::PsaSnapshot;
-use crate::review::{failures_by_error, sync, SyncError};
+use crate::review::{sync, SyncError};
 
 /// What the seed flow printed, and the error that stopped it, if one did.
 pub struct SeedReport {
@@ -185,7 +185,7 @@ fn render_usage(usage: &Usage, accounts: &[plugin_contract::Account], out: &mut 
         );
         // One line per account and reason: each pair shows its own class (interface 1.1).
         for failed in &usage.failed_accounts {
-            for (error, service_ids) in failures_by_error(failed) {
+            for (error, service_ids) in failed.by_error() {
                 let _ = writeln!(
                     out,
                     "   - {} ({}) {}: {} [{}]",

@@ -69,7 +69,10 @@ impl<'a, H: HttpGet> Client<'a, H> {
 
     /// Lists the user accounts of one customer (`GET /reports/users?customerId=…`).
     pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
-        let path = format!("/reports/users?customerId={}", percent_encode(customer_id));
+        let path = format!(
+            "/reports/users?customerId={}",
+            plugin_contract::secrets::percent_encode(customer_id)
+        );
         self.get_list(&path, "a list of users", read_users)
     }
 
@@ -281,19 +284,6 @@ impl ApiError {
             .with_http_status(200),
         }
     }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
