@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use plugin_contract::{
-    Credentials, CredentialsInput, ErrorClass, FailedAccount, FetchUsageInput, PluginError,
-    VendorPlugin, Warning,
+    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin, Warning,
 };
 use serde::Serialize;
 
@@ -101,7 +100,7 @@ pub struct FailedCount {
     /// The services without a count.
     pub service_ids: Vec<String>,
     /// Why: the plugin's error for these services (per pair, from
-    /// [`FailedAccount::error_of`]), or the host's when their counts add up to more than
+    /// [`plugin_contract::FailedAccount::error_of`]), or the host's when their counts add up to more than
     /// 2^64−1 (see [`sync`]).
     pub error: PluginError,
 }
@@ -467,7 +466,8 @@ mod tests {
     use crate::mapping::{AccountMapping, Basis, ServiceMapping};
     use crate::psa::{AgreementLine, PsaAccount};
     use plugin_contract::{
-        Account, AccountList, Authenticated, Description, ServiceList, Usage, UsageRecord,
+        Account, AccountList, Authenticated, Description, FailedAccount, ServiceList, Usage,
+        UsageRecord,
     };
 
     /// A vendor with accounts a, b (both billed to PSA account P) and a new account n.
