@@ -416,7 +416,7 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
 fn the_saas_alerts_plugin_passes_conformance() {
     let run = harness(&["conformance", "--fixtures", "fixtures"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("8 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("9 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -724,4 +724,155 @@ fn ids_the_vendor_listed_are_accepted_back_by_usage() {
         "{usage}"
     );
     assert_eq!(usage["failed_accounts"], json!([]));
+}
+
+// ---- issue 9: the plugin in every Extism host ----
+
+#[test]
+fn a_manifest_needing_a_newer_host_profile_is_refused() {
+    let manifest = manifest_with("host-profile-2", |m| m["host_profile"] = json!("2.0"));
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("needs host profile 2.0, but this harness meets 1.0"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
+    support::build_plugin();
+    let out = scratch("bundle");
+    let run = harness(
+        &["package", "--out", out.to_str().expect("utf-8 path")],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bundle = PathBuf::from(run.stdout.trim());
+    assert_eq!(bundle, out.join("saas-alerts-0.1.0"));
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest written"),
+    )
+    .expect("manifest is JSON");
+    let wasm = std::fs::read(bundle.join("plugin.wasm")).expect("wasm copied");
+    assert_eq!(
+        manifest["wasm"],
+        json!({"path": "plugin.wasm", "sha256": host_harness::manifest::sha256_hex(&wasm)})
+    );
+    assert_eq!(manifest["host_profile"], json!("1.0"));
+    let mut schemas: Vec<String> = std::fs::read_dir(bundle.join("schemas"))
+        .expect("schemas written")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    schemas.sort();
+    let expected: Vec<&str> = host_harness::schemas::all()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(schemas, expected);
+    assert!(bundle.join("HOST-PROFILE.md").is_file());
+
+    let transcript = |manifest: &str| {
+        let args = [
+            "transcript",
+            "--manifest",
+            manifest,
+            "--replay",
+            "fixtures/happy-path",
+            "--as-of",
+            support::AS_OF,
+        ];
+        let run = harness(&args, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json()
+    };
+    let bundled = transcript(bundle.join("manifest.json").to_str().expect("utf-8 path"));
+    assert_eq!(bundled, transcript("manifest.json"));
+    assert_eq!(
+        bundled["fetch_usage"]["ok"]["records"]
+            .as_array()
+            .map(Vec::len),
+        Some(70),
+        "ten customers, seven services each: {bundled}"
+    );
+}
+
+#[test]
+fn transcript_puts_the_vendors_retry_after_in_a_rate_limited_error() {
+    let args = [
+        "transcript",
+        "--replay",
+        "fixtures/rate-limited-429",
+        "--as-of",
+        support::AS_OF,
+    ];
+    let run = harness(&args, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.json()["authenticate"],
+        json!({"error": {"class": "rate_limited", "http_status": 429, "retry_after_s": 17}})
+    );
+}
+
+#[test]
+fn serve_prints_the_url_then_what_was_served_when_stdin_closes() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(harness_binary())
+        .args(["serve", "fixtures/redirect-off-host"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let started: Value = serde_json::from_str(&line).expect("a JSON line");
+    let url = started["url"].as_str().expect("url").to_owned();
+    assert_eq!(started["credentials"]["api_url"], json!(url));
+    let port = url.rsplit(':').next().expect("port");
+    // What a host that follows the recorded redirect would send next, key included.
+    let response = ureq::get(format!("{url}/reportApi/api/v1/reports/customers"))
+        .header("api_key", "k")
+        .config()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .expect("answered");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a location");
+    assert_eq!(location, format!("http://localhost:{port}/collect-keys"));
+    let followed = ureq::get(location.replace("localhost", "127.0.0.1"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .expect("answered");
+    assert_eq!(followed.status().as_u16(), 501);
+    drop(child.stdin.take());
+    let mut report = String::new();
+    stdout.read_line(&mut report).expect("report line");
+    assert!(child.wait().expect("serve exits").success());
+    let report: Value = serde_json::from_str(&report).expect("a JSON report");
+    assert_eq!(report["unmatched"], json!(["GET /collect-keys"]));
+    assert_eq!(report["unused"], json!([]));
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
 use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::seed::run_seed;
-use plugin_contract::{Credentials, ErrorClass, PluginError, VendorPlugin};
+use plugin_contract::{Credentials, ErrorClass, VendorPlugin};
 use support::{compile_with, compiled_plugin, root, Scenario, SECRET_KEY};
 
 fn quick_retries(budget_ms: u64) -> RetryPolicy {
@@ -191,7 +191,11 @@ fn a_redirect_to_another_host_is_not_followed_and_the_key_does_not_travel() {
         (ErrorClass::Config, Some(302)),
         "{error:?}"
     );
-    assert!(error.message.contains(&location), "{}", error.message);
+    assert!(
+        error.message.contains("redirect (HTTP 302)"),
+        "{}",
+        error.message
+    );
     assert!(
         elsewhere.served().is_empty(),
         "the redirect target got a request"
@@ -372,18 +376,6 @@ fn the_key_appears_in_no_output_error_or_log_of_any_scenario() {
     for text in produced.iter().chain(logs.iter()) {
         assert!(!text.contains(SECRET_KEY), "the key leaked: {text}");
     }
-}
-
-#[test]
-fn an_error_that_would_echo_the_key_is_redacted() {
-    // A vendor that echoes the key in a redirect target: the plugin names the target in its
-    // error, and the harness must redact the key from it.
-    let location = format!("https://elsewhere.example/?k={SECRET_KEY}");
-    let replay = customers_answering(response(302, String::new(), &[("location", &location)]));
-    let mut s = Scenario::with_replay(replay, compiled_plugin());
-    let error: PluginError = s.plugin.authenticate(&s.input()).unwrap_err();
-    assert!(!error.message.contains(SECRET_KEY), "{}", error.message);
-    assert!(error.message.contains("<redacted>"), "{}", error.message);
 }
 
 // ---- issue 8: hostile vendors, odd keys ----

@@ -184,6 +184,17 @@ fn rate_limited_429_authenticate_says_when_to_retry() {
 }
 
 #[test]
+fn redirect_off_host_authenticate_is_a_config_error_and_the_key_stays_home() {
+    let mut s = Scenario::start("redirect-off-host");
+    let result = s.plugin.authenticate(&s.input());
+    assert!(
+        s.replay.report().unmatched.is_empty(),
+        "the redirect was followed"
+    );
+    assert_snapshot!(s.step(result));
+}
+
+#[test]
 fn unavailable_503_authenticate_is_transient() {
     let mut s = Scenario::start("unavailable-503");
     let result = s.plugin.authenticate(&s.input());

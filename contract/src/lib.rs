@@ -58,6 +58,7 @@ use std::fmt;
 
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
+pub mod host;
 pub mod secrets;
 pub mod time;
 pub mod transport;
@@ -116,6 +117,7 @@ pub trait VendorPlugin {
 ///
 /// `Debug` prints the keys only, so a stray `{:?}` cannot leak a secret.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Credentials(BTreeMap<String, String>);
 
@@ -174,6 +176,7 @@ impl CallInput for FetchUsageInput {
 
 /// Input of every call but `fetch_usage`: `{"credentials": {...}}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CredentialsInput {
     /// The values the MSP entered.
     #[serde(default)]
@@ -182,6 +185,7 @@ pub struct CredentialsInput {
 
 /// What `describe_credentials` returns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Description {
     /// The interface version the plugin implements, `major.minor`.
     pub interface_version: String,
@@ -191,11 +195,34 @@ pub struct Description {
     pub vendor: Vendor,
     /// A JSON Schema (draft 2020-12) object of string properties; secrets carry `writeOnly: true`,
     /// URLs `format: uri`, and a `default` is valid as it stands.
+    #[cfg_attr(feature = "schema", schemars(extend(
+        "type" = "object",
+        "required" = ["type", "properties"],
+        "properties" = {
+            "type": {"const": "object"},
+            "properties": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {
+                        "type": {"const": "string"},
+                        "default": {"type": "string"},
+                        "format": {"type": "string"},
+                        "writeOnly": {"type": "boolean"}
+                    }
+                }
+            },
+            "required": {"type": "array", "items": {"type": "string"}}
+        }
+    )))]
     pub credentials_schema: serde_json::Value,
 }
 
 /// The vendor a plugin integrates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Vendor {
     /// A stable, lowercase identifier such as `saas-alerts`.
     pub id: String,
@@ -205,6 +232,7 @@ pub struct Vendor {
 
 /// What `authenticate` returns when the credentials work.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Authenticated {
     /// One sentence for the MSP, such as how many customers the key sees.
     pub detail: String,
@@ -212,6 +240,7 @@ pub struct Authenticated {
 
 /// What `list_accounts` returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountList {
     /// Every vendor account, inactive ones included, sorted by id.
     pub accounts: Vec<Account>,
@@ -223,6 +252,7 @@ pub struct AccountList {
 
 /// One vendor account: a customer of the MSP as the vendor knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     /// The vendor's stable id; hosts key mappings on it, never on the name.
     pub id: String,
@@ -240,6 +270,7 @@ pub struct Account {
 
 /// A link from a vendor account to a record in a PSA.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PsaRef {
     /// The PSA, as the vendor names it (`autotaskpsa`, `connectwise`, …).
     pub system: String,
@@ -249,6 +280,7 @@ pub struct PsaRef {
 
 /// What `list_services` returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceList {
     /// Every service the plugin can count, sorted by id.
     pub services: Vec<Service>,
@@ -256,6 +288,7 @@ pub struct ServiceList {
 
 /// A countable, billable unit of a vendor (a SKU, a product, a kind of seat).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Service {
     /// A stable id, documented by the plugin; never derived from a display name.
     pub id: String,
@@ -273,6 +306,7 @@ pub struct Service {
 
 /// Input of `fetch_usage`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FetchUsageInput {
     /// The values the MSP entered.
     #[serde(default)]
@@ -292,6 +326,7 @@ pub struct FetchUsageInput {
 /// Every requested (account, service) pair appears exactly once: as a record, or among the
 /// `service_ids` of its entry in `failed_accounts`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Usage {
     /// The instant the host asked about, echoed.
     pub as_of: String,
@@ -316,6 +351,7 @@ impl Usage {
 
 /// The count of one service for one account.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UsageRecord {
     /// The vendor account counted.
     pub account_id: String,
@@ -327,6 +363,7 @@ pub struct UsageRecord {
 
 /// Something worth a person's look that did not stop the counts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// A stable, snake_case code, e.g. `platform_sum_mismatch`.
     pub code: String,
@@ -358,6 +395,7 @@ pub fn sort_warnings(warnings: &mut [Warning]) {
 /// pair is [`FailedAccount::error_of`] it: its entry in `failures` when there is one, else
 /// `error`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FailedAccount {
     /// The account that could not be read.
     pub account_id: String,
@@ -434,6 +472,7 @@ impl FailedAccount {
 
 /// Services of one account that failed for one reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceFailure {
     /// The services, sorted.
     pub service_ids: Vec<String>,
@@ -443,6 +482,7 @@ pub struct ServiceFailure {
 
 /// A typed failure: what went wrong, and what the host should do about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PluginError {
     /// What kind of failure this is.
     pub class: ErrorClass,
@@ -492,6 +532,7 @@ impl std::error::Error for PluginError {}
 
 /// What kind of failure a [`PluginError`] is; the host acts on the class, never on the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
     /// The credentials or the call's input are wrong (missing field, bad URL, unknown id).

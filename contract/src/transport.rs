@@ -27,6 +27,7 @@ pub fn read_by(interface_version: &str) -> bool {
 
 /// Why a request got no response: the body of a status-0 answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransportFailure {
     /// What kind of failure.
     pub kind: TransportFailureKind,
@@ -36,6 +37,7 @@ pub struct TransportFailure {
 
 /// The kinds of [`TransportFailure`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFailureKind {
     /// The URL's host is not in the manifest's `allowed_hosts`; nothing was sent.

@@ -4,19 +4,30 @@
 //! `{"valid": "<scenario whose credentials work>", "invalid_credentials": "<scenario whose
 //! credentials the vendor rejects>"}`. Every secret credential (`writeOnly`) is replaced by a
 //! canary value, and no output may contain it.
+//!
+//! Every output and error a plugin returns is validated, as the plugin sent it, against the
+//! contract's JSON Schemas ([`schemas`](crate::schemas)); a problem names the call, the JSON
+//! pointer and what is wrong. What a schema cannot say is checked beside it: a credential that
+//! looks secret is `writeOnly`, a required credential is a property, ids are unique and stable,
+//! usage covers every pair once, output is deterministic, no secret leaks, and the module
+//! imports only what every stock Extism SDK provides ([`imports`](crate::imports)).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
 use plugin_contract::{
-    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
+    exports, AccountList, Authenticated, CallInput, Credentials, CredentialsInput, Description,
+    ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage,
 };
-use serde::{Deserialize, Serialize};
+use schemars::JsonSchema;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::imports::unportable_imports;
 use crate::plugin::{CompiledVendorPlugin, HostedPlugin};
 use crate::replay::{ReplayError, ReplayServer};
+use crate::schemas;
 
 /// The value every secret credential gets during the checks: URL-encoding and base64 change
 /// it, so a form that leaks is told from the raw value.
@@ -25,11 +36,18 @@ pub const CANARY: &str = "conformance canary/7f3a+9c2e=5b1d";
 /// The instant usage is counted as of during the checks.
 const AS_OF: &str = "2026-01-01T00:00:00Z";
 
-/// `conformance.json`: which scenarios to use.
-#[derive(Debug, Deserialize)]
+/// The most schema problems a failed check lists.
+const MAX_LISTED_PROBLEMS: usize = 5;
+
+/// `conformance.json`: which scenarios of the fixtures folder to use.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Plan {
+pub(crate) struct Plan {
+    /// The scenario folder whose credentials work, relative to the fixtures folder: every call
+    /// is made on it.
     valid: String,
+    /// The scenario folder whose credentials the vendor rejects, relative to the fixtures
+    /// folder: `authenticate` must fail with class `auth`.
     invalid_credentials: String,
 }
 
@@ -47,7 +65,7 @@ pub struct Check {
 /// The outcome of every check.
 #[derive(Debug, Serialize)]
 pub struct Report {
-    /// The checks, in the order they ran.
+    /// The checks, in the order they are reported.
     pub checks: Vec<Check>,
 }
 
@@ -82,15 +100,29 @@ pub enum ConformanceError {
     /// A fresh instance could not be made.
     #[error("the plugin could not be instantiated: {0}")]
     Instantiate(String),
+    /// One of the contract's schemas does not compile: a bug in the harness.
+    #[error("the contract schema {file} does not compile: {problem}")]
+    Schema { file: &'static str, problem: String },
+}
+
+/// What one call returned, as the plugin sent it.
+#[derive(Debug, PartialEq)]
+struct Output {
+    /// The export called.
+    call: &'static str,
+    /// Whether the call failed, so that `text` is an error.
+    failed: bool,
+    /// The output or error JSON; after a trap, the error the harness typed it as.
+    text: String,
 }
 
 /// Everything one run of the valid scenario produced.
 #[derive(PartialEq)]
 struct Run {
-    outputs: Vec<String>,
+    outputs: Vec<Output>,
     account_ids: Vec<String>,
     service_ids: Vec<String>,
-    usage: Result<plugin_contract::Usage, PluginError>,
+    usage: Result<Usage, PluginError>,
 }
 
 /// Runs every check of `compiled` on the scenarios in `fixtures`.
@@ -106,20 +138,37 @@ pub fn run_conformance(
             path: plan_path.display().to_string(),
             problem,
         })?;
-    let schema = &compiled.description().credentials_schema;
+    let schemas = OutputSchemas::compile()?;
     let secrets = compiled.secret_fields().to_vec();
-    let mut checks = vec![check_schema(schema, &secrets)];
 
-    let rejected = run_scenario(
+    let (rejected, rejected_outputs) = run_scenario(
         compiled,
         &fixtures.join(&plan.invalid_credentials),
         &secrets,
-        |plugin, credentials, _| {
-            plugin.authenticate(&CredentialsInput {
-                credentials: credentials.clone(),
-            })
+        |session| {
+            let input = CredentialsInput {
+                credentials: session.credentials.clone(),
+            };
+            let rejected = session.call::<Authenticated>(exports::AUTHENTICATE, &input);
+            (rejected, std::mem::take(&mut session.outputs))
         },
     )?;
+    let valid = fixtures.join(&plan.valid);
+    let first = run_scenario(compiled, &valid, &secrets, run_every_call)?;
+    let second = run_scenario(compiled, &valid, &secrets, run_every_call)?;
+    let echoed = run_echoing(compiled, &valid, &secrets)?;
+
+    let outputs = rejected_outputs
+        .iter()
+        .chain(&first.outputs)
+        .chain(&second.outputs)
+        .chain(&echoed.outputs);
+    let mut checks = vec![check_contract(
+        &schemas,
+        outputs,
+        &compiled.description().credentials_schema,
+        &secrets,
+    )];
     checks.push(match rejected {
         Err(error) if error.class == ErrorClass::Auth => pass(
             "bad credentials give auth",
@@ -134,10 +183,6 @@ pub fn run_conformance(
             "authenticate succeeded".to_owned(),
         ),
     });
-
-    let valid = fixtures.join(&plan.valid);
-    let first = run_scenario(compiled, &valid, &secrets, run_every_call)?;
-    let second = run_scenario(compiled, &valid, &secrets, run_every_call)?;
     checks.push(check_ids(
         "account ids are unique and stable",
         &first.account_ids,
@@ -164,28 +209,222 @@ pub fn run_conformance(
         "no secret appears in any output or error",
         &first.outputs,
     ));
-    let echoed = run_echoing(compiled, &valid, &secrets)?;
     checks.push(check_secrets(
         "no secret appears in any output or error when the vendor echoes it",
         &echoed.outputs,
     ));
+    checks.push(match compiled.manifest().read_wasm() {
+        Ok(wasm) => check_imports(&wasm),
+        Err(e) => fail(LOADS_EVERYWHERE, format!("the module cannot be read: {e}")),
+    });
     Ok(Report { checks })
+}
+
+/// The name of [`check_imports`].
+const LOADS_EVERYWHERE: &str = "the module loads in every stock Extism host";
+
+/// Checks that the module imports only host functions every stock Extism SDK provides.
+fn check_imports(wasm: &[u8]) -> Check {
+    match unportable_imports(wasm) {
+        Ok(found) if found.is_empty() => pass(
+            LOADS_EVERYWHERE,
+            "it imports only functions every SDK provides",
+        ),
+        Ok(found) => fail(
+            LOADS_EVERYWHERE,
+            format!(
+                "it imports {}, which some stock SDK does not provide (Node's @extism/extism 1.0.3 has no http_headers: read the status with http_status_code and leave headers to the host; see contract/HOST-PROFILE.md)",
+                found.join(", ")
+            ),
+        ),
+        Err(problem) => fail(
+            LOADS_EVERYWHERE,
+            format!("its imports cannot be read: {problem}"),
+        ),
+    }
+}
+
+/// The contract's schemas of every call's output and of the error, compiled.
+struct OutputSchemas(BTreeMap<&'static str, jsonschema::Validator>);
+
+impl OutputSchemas {
+    /// Compiles the output schemas and `error.json` from [`schemas::all`].
+    fn compile() -> Result<OutputSchemas, ConformanceError> {
+        let mut validators = BTreeMap::new();
+        for (file, schema) in schemas::all() {
+            if file.ends_with(".output.json") || file == "error.json" {
+                let validator =
+                    jsonschema::validator_for(&schema).map_err(|e| ConformanceError::Schema {
+                        file,
+                        problem: e.to_string(),
+                    })?;
+                validators.insert(file, validator);
+            }
+        }
+        Ok(OutputSchemas(validators))
+    }
+
+    /// Lists what is wrong with `output`, each problem naming the call, the JSON pointer and
+    /// what is wrong.
+    fn problems(&self, output: &Output) -> Vec<String> {
+        let (what, file) = if output.failed {
+            ("error", "error.json".to_owned())
+        } else {
+            ("output", format!("{}.output.json", output.call))
+        };
+        let call = output.call;
+        let Some(validator) = self.0.get(file.as_str()) else {
+            return vec![format!("{call} {what}: the contract has no schema {file}")];
+        };
+        let instance: Value = match serde_json::from_str(&output.text) {
+            Ok(instance) => instance,
+            Err(e) => return vec![format!("{call} {what} is not JSON: {e}")],
+        };
+        validator
+            .iter_errors(&instance)
+            .map(|error| {
+                let pointer = error.instance_path().as_str().to_owned();
+                let at = if pointer.is_empty() {
+                    "the top level".to_owned()
+                } else {
+                    pointer
+                };
+                format!("{call} {what} at {at}: {error} ({file})")
+            })
+            .collect()
+    }
+}
+
+/// Validates every output and error against its schema, and checks what a schema cannot say
+/// of the credentials schema: a credential that looks secret is `writeOnly`, and every
+/// required credential is a property.
+fn check_contract<'a>(
+    schemas: &OutputSchemas,
+    outputs: impl Iterator<Item = &'a Output>,
+    credentials_schema: &Value,
+    secrets: &[String],
+) -> Check {
+    const NAME: &str = "every output and error matches the contract's JSON Schema, secrets marked";
+    let mut problems: Vec<String> = Vec::new();
+    let names: BTreeSet<&str> = credentials_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    for name in &names {
+        let looks_secret = ["key", "token", "secret", "password"]
+            .iter()
+            .any(|w| name.to_ascii_lowercase().contains(w));
+        if looks_secret && !secrets.iter().any(|s| s == name) {
+            problems.push(format!(
+                "credential {name} looks secret but is not writeOnly"
+            ));
+        }
+    }
+    for required in credentials_schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if !required.as_str().is_some_and(|r| names.contains(r)) {
+            problems.push(format!("required credential {required} is not a property"));
+        }
+    }
+    let mut validated = 0;
+    for output in outputs {
+        validated += 1;
+        for problem in schemas.problems(output) {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    if problems.is_empty() {
+        return pass(
+            NAME,
+            &format!(
+                "{validated} outputs and errors valid; {} credentials, {} secret",
+                names.len(),
+                secrets.len()
+            ),
+        );
+    }
+    let more = problems.len().saturating_sub(MAX_LISTED_PROBLEMS);
+    problems.truncate(MAX_LISTED_PROBLEMS);
+    let mut detail = problems.join("; ");
+    if more > 0 {
+        let _ = write!(detail, "; and {more} more");
+    }
+    fail(NAME, detail)
 }
 
 /// Looks for every form of the canary (raw, trimmed, URL-encoded, base64, JSON-escaped) in
 /// what the plugin itself returned: the harness removes nothing before this check.
-fn check_secrets(name: &'static str, outputs: &[String]) -> Check {
+fn check_secrets(name: &'static str, outputs: &[Output]) -> Check {
     let canary = Secrets::new([CANARY]);
-    match outputs.iter().position(|o| canary.found_in(o)) {
+    match outputs.iter().position(|o| canary.found_in(&o.text)) {
         Some(index) => fail(
             name,
             format!(
-                "output {} of {} holds a secret credential's value in some form",
+                "output {} of {} ({}) holds a secret credential's value in some form",
                 index + 1,
-                outputs.len()
+                outputs.len(),
+                outputs[index].call
             ),
         ),
         None => pass(name, &format!("{} outputs scanned", outputs.len())),
+    }
+}
+
+/// A fresh instance on one scenario, keeping what every call returned.
+struct Session<'n> {
+    plugin: HostedPlugin,
+    /// The scenario's credentials, secrets set to the canary.
+    credentials: Credentials,
+    /// Applied to every output kept.
+    normalize: &'n dyn Fn(String) -> String,
+    outputs: Vec<Output>,
+}
+
+impl Session<'_> {
+    /// Calls `export` with `input`, keeps what the plugin sent and decodes it as the harness
+    /// does.
+    fn call<O: DeserializeOwned>(
+        &mut self,
+        export: &'static str,
+        input: &(impl Serialize + CallInput),
+    ) -> Result<O, PluginError> {
+        let encoded = serde_json::to_vec(input).map_err(|e| {
+            PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
+        })?;
+        match self.plugin.call_raw(export, input.credentials(), &encoded) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                self.keep(export, false, text);
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    PluginError::new(
+                        ErrorClass::Internal,
+                        format!("{export} returned output that is not the contract's JSON: {e}"),
+                    )
+                })
+            }
+            Err((error, text)) => {
+                // A trap's text is not JSON: what the harness typed it as stands for it.
+                let text = text
+                    .filter(|t| serde_json::from_str::<Value>(t).is_ok())
+                    .unwrap_or_else(|| error.to_json());
+                self.keep(export, true, text);
+                Err(error)
+            }
+        }
+    }
+
+    fn keep(&mut self, call: &'static str, failed: bool, text: String) {
+        let text = (self.normalize)(text);
+        self.outputs.push(Output { call, failed, text });
     }
 }
 
@@ -196,9 +435,13 @@ fn run_echoing(
     secrets: &[String],
 ) -> Result<Run, ConformanceError> {
     let replay = ReplayServer::start_echoing(folder, Some(CANARY))?;
-    let mut plugin = instance(compiled)?;
-    let credentials = with_canary(replay.credentials(), secrets);
-    Ok(run_every_call(&mut plugin, &credentials, &|text| text))
+    let mut session = Session {
+        plugin: instance(compiled)?,
+        credentials: with_canary(replay.credentials(), secrets),
+        normalize: &|text| text,
+        outputs: Vec::new(),
+    };
+    Ok(run_every_call(&mut session))
 }
 
 /// Returns `credentials` with every secret credential set to the canary.
@@ -226,48 +469,43 @@ fn run_scenario<T>(
     compiled: &CompiledVendorPlugin,
     folder: &Path,
     secrets: &[String],
-    steps: impl FnOnce(&mut dyn VendorPlugin, &Credentials, &dyn Fn(String) -> String) -> T,
+    steps: impl FnOnce(&mut Session) -> T,
 ) -> Result<T, ConformanceError> {
     let replay = ReplayServer::start(folder)?;
-    let credentials = with_canary(replay.credentials(), secrets);
-    let mut plugin = instance(compiled)?;
     let address = replay.base_url().trim_start_matches("http://").to_owned();
-    let outcome = steps(&mut plugin, &credentials, &|text: String| {
-        text.replace(&address, "replay-server")
-    });
+    let normalize = |text: String| text.replace(&address, "replay-server");
+    let mut session = Session {
+        plugin: instance(compiled)?,
+        credentials: with_canary(replay.credentials(), secrets),
+        normalize: &normalize,
+        outputs: Vec::new(),
+    };
+    let outcome = steps(&mut session);
     replay.check_unmatched()?;
     Ok(outcome)
 }
 
-fn run_every_call(
-    plugin: &mut dyn VendorPlugin,
-    credentials: &Credentials,
-    normalize: &dyn Fn(String) -> String,
-) -> Run {
+/// Makes the five calls, `describe_credentials` as a host does at load (no credentials).
+fn run_every_call(session: &mut Session) -> Run {
     let input = CredentialsInput {
-        credentials: credentials.clone(),
+        credentials: session.credentials.clone(),
     };
-    let mut outputs = Vec::new();
-    let mut record = |json: Result<String, serde_json::Error>| {
-        outputs.push(normalize(
-            json.unwrap_or_else(|e| format!("unencodable: {e}")),
-        ));
-    };
-    let authenticated = plugin.authenticate(&input);
-    record(serde_json::to_string(&authenticated));
-    let accounts = plugin.list_accounts(&input);
-    record(serde_json::to_string(&accounts));
-    let services = plugin.list_services(&input);
-    record(serde_json::to_string(&services));
-    let usage = plugin.fetch_usage(&FetchUsageInput {
-        credentials: credentials.clone(),
-        as_of: AS_OF.to_owned(),
-        account_ids: None,
-        service_ids: None,
-    });
-    record(serde_json::to_string(&usage));
+    let _ =
+        session.call::<Description>(exports::DESCRIBE_CREDENTIALS, &CredentialsInput::default());
+    let _ = session.call::<Authenticated>(exports::AUTHENTICATE, &input);
+    let accounts = session.call::<AccountList>(exports::LIST_ACCOUNTS, &input);
+    let services = session.call::<ServiceList>(exports::LIST_SERVICES, &input);
+    let usage = session.call::<Usage>(
+        exports::FETCH_USAGE,
+        &FetchUsageInput {
+            credentials: session.credentials.clone(),
+            as_of: AS_OF.to_owned(),
+            account_ids: None,
+            service_ids: None,
+        },
+    );
     Run {
-        outputs,
+        outputs: std::mem::take(&mut session.outputs),
         account_ids: accounts
             .map(|l| l.accounts.into_iter().map(|a| a.id).collect())
             .unwrap_or_default(),
@@ -275,60 +513,6 @@ fn run_every_call(
             .map(|l| l.services.into_iter().map(|s| s.id).collect())
             .unwrap_or_default(),
         usage,
-    }
-}
-
-fn properties(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {
-    schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-}
-
-fn check_schema(schema: &Value, secrets: &[String]) -> Check {
-    const NAME: &str = "the credentials schema is a JSON Schema object with secrets marked";
-    let mut problems = Vec::new();
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        problems.push("type is not \"object\"".to_owned());
-    }
-    let names: BTreeSet<&str> = properties(schema).map(|(n, _)| n.as_str()).collect();
-    if names.is_empty() {
-        problems.push("no properties".to_owned());
-    }
-    for (name, property) in properties(schema) {
-        if property.get("type").and_then(Value::as_str) != Some("string") {
-            problems.push(format!("{name} is not of type string"));
-        }
-        if let Some(default) = property.get("default") {
-            if !default.is_string() {
-                problems.push(format!("{name}'s default is not a string"));
-            }
-        }
-        let looks_secret = ["key", "token", "secret", "password"]
-            .iter()
-            .any(|w| name.to_ascii_lowercase().contains(w));
-        if looks_secret && !secrets.contains(name) {
-            problems.push(format!("{name} looks secret but is not writeOnly"));
-        }
-    }
-    for required in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if !required.as_str().is_some_and(|r| names.contains(r)) {
-            problems.push(format!("required {required} is not a property"));
-        }
-    }
-    if problems.is_empty() {
-        pass(
-            NAME,
-            &format!("{} properties, {} secret", names.len(), secrets.len()),
-        )
-    } else {
-        fail(NAME, problems.join("; "))
     }
 }
 
@@ -396,5 +580,174 @@ fn fail(name: &'static str, detail: String) -> Check {
         name,
         passed: false,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn output(call: &'static str, failed: bool, json: Value) -> Output {
+        Output {
+            call,
+            failed,
+            text: json.to_string(),
+        }
+    }
+
+    fn usage(quantity: Value) -> Value {
+        json!({
+            "as_of": AS_OF,
+            "records": [{"account_id": "c1", "service_id": "users", "quantity": quantity}],
+            "warnings": [],
+            "failed_accounts": []
+        })
+    }
+
+    fn credentials_schema() -> Value {
+        json!({"type": "object", "required": ["api_key"], "properties": {
+            "api_key": {"type": "string", "writeOnly": true},
+            "api_url": {"type": "string", "format": "uri"}
+        }})
+    }
+
+    fn schemas() -> OutputSchemas {
+        OutputSchemas::compile().expect("the contract's schemas compile")
+    }
+
+    #[test]
+    fn a_module_importing_http_headers_fails_naming_the_import_and_the_sdk() {
+        let wasm = crate::imports::module_importing(&[("extism:host/env", "http_headers")]);
+        let check = check_imports(&wasm);
+        assert!(!check.passed);
+        assert!(
+            check.detail.contains("extism:host/env::http_headers")
+                && check.detail.contains("1.0.3"),
+            "{}",
+            check.detail
+        );
+        let portable = crate::imports::module_importing(&[("extism:host/env", "http_request")]);
+        assert!(check_imports(&portable).passed);
+    }
+
+    #[test]
+    fn a_negative_quantity_is_reported_with_the_call_and_its_pointer() {
+        let problems = schemas().problems(&output("fetch_usage", false, usage(json!(-1))));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("fetch_usage output at /records/0/quantity: -1 is less than"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].ends_with("(fetch_usage.output.json)"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_error_of_an_unknown_class_without_a_message_is_reported_with_its_pointers() {
+        let error = output("authenticate", true, json!({"class": "Auth"}));
+        let problems = schemas().problems(&error);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("authenticate error at /class: ")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("authenticate error at the top level: ")
+                    && p.contains("message")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn output_that_is_not_json_is_reported_as_such() {
+        let broken = Output {
+            call: "list_accounts",
+            failed: false,
+            text: "{\"accounts\": [".to_owned(),
+        };
+        let problems = schemas().problems(&broken);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("list_accounts output is not JSON: "));
+    }
+
+    #[test]
+    fn valid_outputs_and_errors_pass_and_are_counted() {
+        let outputs = [
+            output("fetch_usage", false, usage(json!(0))),
+            output(
+                "authenticate",
+                true,
+                json!({"class": "auth", "message": "no"}),
+            ),
+            output("authenticate", false, json!({"detail": "4 customers"})),
+        ];
+        let check = check_contract(
+            &schemas(),
+            outputs.iter(),
+            &credentials_schema(),
+            &["api_key".to_owned()],
+        );
+        assert!(check.passed, "{}", check.detail);
+        assert_eq!(
+            check.detail,
+            "3 outputs and errors valid; 2 credentials, 1 secret"
+        );
+    }
+
+    #[test]
+    fn a_secret_looking_credential_that_is_not_write_only_fails_beside_a_schema_problem() {
+        let outputs = [output("fetch_usage", false, usage(json!("7")))];
+        let check = check_contract(&schemas(), outputs.iter(), &credentials_schema(), &[]);
+        assert!(!check.passed);
+        assert!(
+            check
+                .detail
+                .contains("fetch_usage output at /records/0/quantity: "),
+            "{}",
+            check.detail
+        );
+        assert!(
+            check
+                .detail
+                .contains("credential api_key looks secret but is not writeOnly"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn a_failed_check_lists_a_few_problems_and_counts_the_rest() {
+        let records: Vec<Value> = (0..8)
+            .map(|i| json!({"account_id": format!("c{i}"), "service_id": "u", "quantity": -1}))
+            .collect();
+        let usage =
+            json!({"as_of": AS_OF, "records": records, "warnings": [], "failed_accounts": []});
+        let outputs = [output("fetch_usage", false, usage)];
+        let check = check_contract(
+            &schemas(),
+            outputs.iter(),
+            &credentials_schema(),
+            &["api_key".to_owned()],
+        );
+        assert!(!check.passed);
+        assert!(check.detail.ends_with("; and 3 more"), "{}", check.detail);
+    }
+
+    #[test]
+    fn a_credentials_schema_that_requires_a_missing_property_fails() {
+        let mut schema = credentials_schema();
+        schema["required"] = json!(["api_key", "tenant"]);
+        let check = check_contract(&schemas(), [].iter(), &schema, &["api_key".to_owned()]);
+        assert_eq!(
+            check.detail,
+            "required credential \"tenant\" is not a property"
+        );
     }
 }

@@ -11,6 +11,8 @@
 //!   `max_http_response_bytes`;
 //! - bounds each request by the manifest's `request_timeout_ms` too, so one hanging connection
 //!   costs one request, not the whole call;
+//! - remembers the `Retry-After` of the last 429 or 503, which the harness puts in a
+//!   `rate_limited` error (host profile 1.0: plugins read no response header);
 //! - hands each failure to a plugin speaking interface 1.1 as a value (status 0 and the JSON of
 //!   [`plugin_contract::transport::TransportFailure`]), so the plugin fails only what depended on
 //!   that request; for a 1.0 plugin the call traps and the harness reports the failure it
@@ -26,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE, PTR};
+use plugin_contract::host;
 use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
 use crate::plugin::host_matches;
@@ -78,6 +81,9 @@ pub struct CallHttp {
     headers: BTreeMap<String, String>,
     /// The failure that ended the call, if a request failed.
     pub failure: Option<TransportFailure>,
+    /// The `Retry-After` of the call's last 429 or 503 response, for
+    /// [`plugin_contract::host::fill_retry_after`].
+    pub retry_after: Option<String>,
     /// Whether to keep every exchange in `recorded`.
     pub record: bool,
     /// The exchanges of the call, when recording.
@@ -195,6 +201,9 @@ fn http_request(
         Ok((request, response)) => {
             call.status = response.status;
             call.headers = response.headers.clone();
+            if host::RETRY_AFTER_STATUSES.contains(&response.status) {
+                call.retry_after = response.headers.get("retry-after").cloned();
+            }
             if call.record {
                 call.recorded.push(RawExchange {
                     method: request

@@ -10,6 +10,7 @@
 //!   pinned hash differs, and maps limits and hosts into Extism's manifest.
 //! - [`http`]: the plugin's HTTP, in place of Extism's: no redirects, `allowed_hosts` checked on
 //!   every request, typed transport failures.
+//! - [`imports`]: what a module asks of its host, against what every stock SDK provides.
 //! - [`plugin`]: compiles a plugin once, makes instances, and exposes the five calls through the
 //!   contract's [`VendorPlugin`](plugin_contract::VendorPlugin) trait with typed errors.
 //! - [`pool`]: usage fetched by several instances at once, sharded by account.
@@ -19,12 +20,17 @@
 //! - [`replay`]: a strict replay server on 127.0.0.1 for recorded vendor exchanges.
 //! - [`seed`]: the flow an MSP goes through after Authenticate, printed for a person.
 //! - [`conformance`]: the contract checks any vendor plugin must pass.
+//! - [`schemas`]: JSON Schemas of everything that crosses a boundary, generated from the types.
+//! - [`transcript`]: one scenario's five calls, normalized, to compare hosts in other languages.
+//! - [`bundle`]: the release bundle a host installs: the wasm, its pinned manifest, the schemas.
 //! - [`psa`], [`mapping`], [`review`]: the host's side of the seed: a PSA snapshot, mapping
 //!   vendor accounts and services onto it, and the review of a sync.
 //! - [`exit_code`]: the CLI's exit code for each error class.
 
+pub mod bundle;
 pub mod conformance;
 pub mod http;
+pub mod imports;
 pub mod manifest;
 pub mod mapping;
 pub mod plugin;
@@ -34,7 +40,9 @@ pub mod record;
 pub mod replay;
 pub mod retry;
 pub mod review;
+pub mod schemas;
 pub mod seed;
+pub mod transcript;
 
 use plugin_contract::ErrorClass;
 

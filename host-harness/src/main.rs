@@ -1,11 +1,13 @@
 //! `host-harness`: run a vendor plugin's calls from the command line, on a live vendor or on
 //! recorded exchanges. JSON on stdout; the exit code tells the error class (see the README).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use host_harness::bundle::write_bundle;
 use host_harness::conformance::run_conformance;
 use host_harness::manifest::PluginManifest;
 use host_harness::mapping::{auto_map, Mapping};
@@ -16,6 +18,7 @@ use host_harness::replay::ReplayServer;
 use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::review::{sync, SyncError};
 use host_harness::seed::run_seed;
+use host_harness::transcript::transcript;
 use plugin_contract::{
     Credentials, CredentialsInput, FetchUsageInput, PluginError, Secrets, VendorPlugin,
 };
@@ -125,6 +128,30 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         fixtures: PathBuf,
     },
+    /// Run the five calls once and print them as the cross-host transcript (JSON).
+    Transcript {
+        /// The instant `fetch_usage` counts as of (RFC 3339).
+        #[arg(long = "as-of", value_name = "RFC3339")]
+        as_of: String,
+    },
+    /// Write the release bundle (wasm, pinned manifest, schemas, host profile); print its folder.
+    Package {
+        /// The folder to write the bundle into.
+        #[arg(long, value_name = "DIR", default_value = "dist")]
+        out: PathBuf,
+    },
+    /// Print the JSON Schemas of every boundary, or write them into a folder.
+    Schemas {
+        /// Write one file per schema into DIR instead of printing them.
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
+    /// Serve a scenario on 127.0.0.1 for a host in another language: print its URL and
+    /// credentials as a JSON line, serve until stdin closes, then print what was served.
+    Serve {
+        /// The scenario folder (exchanges.json, credentials.json).
+        scenario: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -164,6 +191,17 @@ fn emit(secrets: &Secrets, text: &str) {
 /// `secrets` receives every form of the secret credentials as soon as they are known: until
 /// the plugin says which credentials are secret, every credential value counts as one.
 fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
+    match &cli.command {
+        Command::Serve { scenario } => return serve(scenario),
+        Command::Schemas { write } => return schemas(write.as_deref()),
+        Command::Package { out } => {
+            let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
+            let folder = write_bundle(&manifest, out).map_err(|e| e.to_string())?;
+            println!("{}", folder.display());
+            return Ok(0);
+        }
+        _ => {}
+    }
     let replay = match &cli.replay {
         Some(folder) => Some(ReplayServer::start(folder).map_err(|e| e.to_string())?),
         None => None,
@@ -204,6 +242,14 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
     if let Command::Record { sync, out } = &cli.command {
         return record(&compiled, &credentials, &sync.as_of(), out, secrets);
     }
+    if let Command::Transcript { as_of } = &cli.command {
+        let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+        let server = replay.as_ref().map(ReplayServer::base_url);
+        let calls = transcript(&mut plugin, &credentials, as_of, server);
+        let json = serde_json::to_string_pretty(&calls).map_err(|e| e.to_string())?;
+        println!("{}", secrets.redact_json(&json));
+        return Ok(0);
+    }
     let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
     let mut plugin = Retrying::new(plugin, policy);
@@ -229,7 +275,12 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
                 service_ids: (!services.is_empty()).then(|| services.clone()),
             }),
         ),
-        Command::Conformance { .. } | Command::Record { .. } => unreachable!("handled above"),
+        Command::Conformance { .. }
+        | Command::Record { .. }
+        | Command::Transcript { .. }
+        | Command::Package { .. }
+        | Command::Schemas { .. }
+        | Command::Serve { .. } => unreachable!("handled above"),
         Command::Seed { sync, psa } => {
             let psa = psa.as_deref().map(load_psa).transpose()?;
             let report = run_seed(&mut plugin, &credentials, &sync.as_of(), psa.as_ref());
@@ -292,6 +343,39 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
     }
     .map_err(|e| e.to_string())?;
     Ok(code)
+}
+
+/// Prints every schema as one JSON object keyed by file name, or writes them into `folder`.
+fn schemas(folder: Option<&Path>) -> Result<u8, String> {
+    match folder {
+        Some(folder) => host_harness::schemas::write(folder)
+            .map_err(|e| format!("cannot write the schemas into {}: {e}", folder.display()))?,
+        None => {
+            let all: serde_json::Map<String, serde_json::Value> = host_harness::schemas::all()
+                .into_iter()
+                .map(|(name, schema)| (name.to_owned(), schema))
+                .collect();
+            let json = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
+            println!("{json}");
+        }
+    }
+    Ok(0)
+}
+
+/// Serves `scenario` until stdin closes; prints its URL and credentials first, its report last.
+fn serve(scenario: &Path) -> Result<u8, String> {
+    let server = ReplayServer::start(scenario).map_err(|e| e.to_string())?;
+    let started = serde_json::json!({
+        "url": server.base_url(),
+        "credentials": server.credentials(),
+    });
+    println!("{started}");
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    let report = serde_json::to_string(&server.report()).map_err(|e| e.to_string())?;
+    println!("{report}");
+    Ok(0)
 }
 
 /// Prints a call's result as JSON, secrets removed; returns the exit code of its class.

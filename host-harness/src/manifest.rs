@@ -42,6 +42,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -62,7 +63,7 @@ const WASM_MAGIC: [u8; 4] = *b"\0asm";
 const WASM_VERSION_1: [u8; 4] = [1, 0, 0, 0];
 
 /// A vendor plugin's manifest, as written in `manifest.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginManifest {
     /// A stable, lowercase plugin id.
@@ -73,6 +74,10 @@ pub struct PluginManifest {
     pub version: String,
     /// The contract version the plugin implements, `major.minor`.
     pub interface_version: String,
+    /// The host profile the plugin needs (`contract/HOST-PROFILE.md`), `major.minor`; `1.0`
+    /// when absent. Release bundles always name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_profile: Option<String>,
     /// Where the module is.
     pub wasm: WasmSource,
     /// Host names the plugin may send HTTP requests to; `*` matches any run of characters.
@@ -86,7 +91,7 @@ pub struct PluginManifest {
 }
 
 /// Where the plugin's module is, and the hash it must have.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WasmSource {
     /// The `.wasm` file, relative to the manifest's folder and inside it (no `..`, not absolute;
@@ -98,20 +103,24 @@ pub struct WasmSource {
 }
 
 /// Resource limits enforced on every call; [`Limits::check`] gives their ranges.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Wall-clock budget of one call, HTTP included: 1 ..= [`MAX_TIMEOUT_MS`].
+    #[schemars(range(min = 1, max = MAX_TIMEOUT_MS))]
     pub timeout_ms: u64,
     /// Maximum linear memory, in 64 KiB wasm pages: 1 ..= [`MAX_MEMORY_PAGES`].
+    #[schemars(range(min = 1, max = MAX_MEMORY_PAGES))]
     pub memory_max_pages: u32,
     /// Maximum size of one HTTP response body: 1 ..= the plugin's memory
     /// (`memory_max_pages` × [`WASM_PAGE_BYTES`]).
+    #[schemars(range(min = 1))]
     pub max_http_response_bytes: u64,
     /// The longest one vendor HTTP request may take, so that one hanging connection fails that
     /// request rather than the whole call: 1 ..= `timeout_ms`. Use
     /// [`Limits::request_timeout`], which applies the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub request_timeout_ms: Option<u64>,
 }
 
@@ -179,6 +188,9 @@ pub enum ManifestError {
     /// The plugin speaks a contract version this harness does not.
     #[error("the plugin implements interface {found}, but this harness speaks {supported} (same major, minor not newer)")]
     UnsupportedInterface { found: String, supported: String },
+    /// The plugin needs a host profile this harness does not meet.
+    #[error("the plugin needs host profile {found}, but this harness meets {met} (same major, minor not newer)")]
+    UnsupportedHostProfile { found: String, met: String },
     /// A limit is outside its accepted range, `min ..= max`.
     #[error("the manifest's limits.{limit} is {value}, outside the accepted {min} ..= {max} ({})", .limit.range_meaning())]
     LimitOutOfRange {
@@ -308,6 +320,9 @@ impl PluginManifest {
     /// after `load` is not checked again, except for its wasm path by `read_wasm`.
     pub fn check(&self) -> Result<(), ManifestError> {
         check_interface_version(&self.interface_version)?;
+        if let Some(profile) = &self.host_profile {
+            check_host_profile(profile)?;
+        }
         if !is_semver(&self.version) {
             return Err(ManifestError::InvalidVersion(self.version.clone()));
         }
@@ -489,22 +504,40 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Accepts `found` when its major equals the harness's and its minor is not newer.
 pub fn check_interface_version(found: &str) -> Result<(), ManifestError> {
+    let supported = plugin_contract::INTERFACE_VERSION;
+    if is_compatible(found, supported) {
+        Ok(())
+    } else {
+        Err(ManifestError::UnsupportedInterface {
+            found: found.to_owned(),
+            supported: supported.to_owned(),
+        })
+    }
+}
+
+/// Accepts a host profile this harness meets: the same major, a minor not newer.
+pub fn check_host_profile(found: &str) -> Result<(), ManifestError> {
+    let met = plugin_contract::host::HOST_PROFILE_VERSION;
+    if is_compatible(found, met) {
+        Ok(())
+    } else {
+        Err(ManifestError::UnsupportedHostProfile {
+            found: found.to_owned(),
+            met: met.to_owned(),
+        })
+    }
+}
+
+/// Tells whether `major.minor` version `found` is served by `ours`.
+fn is_compatible(found: &str, ours: &str) -> bool {
     let parse = |v: &str| -> Option<(u32, u32)> {
         let (major, minor) = v.trim().split_once('.')?;
         Some((major.parse().ok()?, minor.parse().ok()?))
     };
-    let supported = plugin_contract::INTERFACE_VERSION;
-    match (parse(found), parse(supported)) {
-        (Some((major, minor)), Some((our_major, our_minor)))
-            if major == our_major && minor <= our_minor =>
-        {
-            Ok(())
-        }
-        _ => Err(ManifestError::UnsupportedInterface {
-            found: found.to_owned(),
-            supported: supported.to_owned(),
-        }),
-    }
+    matches!(
+        (parse(found), parse(ours)),
+        (Some((major, minor)), Some((our_major, our_minor))) if major == our_major && minor <= our_minor
+    )
 }
 
 #[cfg(test)]

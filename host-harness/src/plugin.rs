@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use extism::{CompiledPlugin, Plugin, PluginBuilder};
 use plugin_contract::{
-    exports, transport, AccountList, Authenticated, Credentials, CredentialsInput, Description,
-    ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage, VendorPlugin,
+    exports, host, transport, AccountList, Authenticated, Credentials, CredentialsInput,
+    Description, ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage,
+    VendorPlugin,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -223,8 +224,28 @@ impl HostedPlugin {
         })
     }
 
+    /// Runs `export` on the JSON `input` and returns its output undecoded, so that conformance
+    /// can check the plugin's own JSON; a failure comes with the runtime's error text (the
+    /// plugin's error JSON when it set one; `None` when the credentials were refused first).
+    pub fn call_raw(
+        &mut self,
+        export: &str,
+        credentials: &Credentials,
+        input: &[u8],
+    ) -> Result<Vec<u8>, (PluginError, Option<String>)> {
+        self.guard.check(credentials).map_err(|e| (e, None))?;
+        self.invoke_raw(export, input)
+            .map_err(|(error, text)| (error, Some(text)))
+    }
+
     /// Runs one export; after a trap, replaces the instance so the next call starts clean.
     fn invoke(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, PluginError> {
+        self.invoke_raw(export, input).map_err(|(error, _)| error)
+    }
+
+    /// Runs one export as [`HostedPlugin::invoke`] does; a failure comes with the root cause's
+    /// text.
+    fn invoke_raw(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, (PluginError, String)> {
         let started = Instant::now();
         let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::new(self.recording.is_some())));
         let result = self
@@ -242,21 +263,24 @@ impl HostedPlugin {
             Ok(output) => return Ok(output),
             Err(error) => error,
         };
+        let text = error.root_cause().to_string();
         // The plugin returned its own error: the instance is still good.
-        if let Ok(own) = serde_json::from_str::<PluginError>(&error.to_string()) {
-            return Err(own);
+        if let Ok(mut own) = serde_json::from_str::<PluginError>(&error.to_string()) {
+            host::fill_retry_after(&mut own, http.retry_after.as_deref(), unix_now_s());
+            return Err((own, text));
         }
         let transport = http.failure.take();
         drop(http);
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let typed = trap_failure(export, &error, transport, elapsed_ms, self.timeout_ms);
         self.plugin = instance_of(&self.compiled).map_err(|e| {
-            PluginError::new(
+            let error = PluginError::new(
                 ErrorClass::Internal,
                 format!("{typed}; and the plugin could not be restarted: {e}"),
-            )
+            );
+            (error, text.clone())
         })?;
-        Err(typed)
+        Err((typed, text))
     }
 }
 
@@ -292,6 +316,13 @@ impl VendorPlugin for HostedPlugin {
 fn instance_of(compiled: &CompiledPlugin) -> Result<Plugin, LoadError> {
     Plugin::new_from_compiled(compiled)
         .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))
+}
+
+/// Returns the host's clock, for a `Retry-After` given as a date.
+fn unix_now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 /// Types a call that trapped, most specific first.

@@ -9,6 +9,10 @@
 //! - `credentials.json` (optional): credentials for the scenario, where `{replay_url}` stands for
 //!   the server's base URL, e.g. `{"api_key": "replay-key", "api_url": "{replay_url}"}`.
 //!
+//! In response header values, `{replay_url}` is the server's base URL too, and `{elsewhere_url}`
+//! is the same server named `localhost`: a host no manifest allows, for a redirect that must
+//! not be followed. A request that does follow it matches nothing and is reported.
+//!
 //! Replay is strict. A request matches an exchange when method, path and query are equal and
 //! every recorded request header is present (a recorded value of `<redacted>` matches any
 //! value, other values must be equal). Exchanges with the same request are served in order and
@@ -22,17 +26,21 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use plugin_contract::Credentials;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
 pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";
 
+/// The placeholder, in response headers, for the server under a host name no manifest allows.
+pub const ELSEWHERE_URL_PLACEHOLDER: &str = "{elsewhere_url}";
+
 /// A recorded request header value that matches any value (secrets are scrubbed to it).
 pub const REDACTED: &str = "<redacted>";
 
 /// The contents of a scenario's `exchanges.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recording {
     /// Where the exchanges came from: a capture, or how they were synthesized.
@@ -42,7 +50,7 @@ pub struct Recording {
 }
 
 /// One request and the response it got.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exchange {
     /// What the client sent.
@@ -52,7 +60,7 @@ pub struct Exchange {
 }
 
 /// A recorded request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedRequest {
     /// The HTTP method, e.g. `GET`.
@@ -68,7 +76,7 @@ pub struct RecordedRequest {
 }
 
 /// A recorded response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedResponse {
     /// The HTTP status.
@@ -115,6 +123,17 @@ pub struct ServedRequest {
     pub request: String,
     /// The status answered (501 when nothing matched).
     pub status: u16,
+}
+
+/// How a replay went: printed by `host-harness serve` when it stops.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplayReport {
+    /// Every request received, in order.
+    pub served: Vec<ServedRequest>,
+    /// Requests that matched no recorded exchange (`METHOD /path?query`).
+    pub unmatched: Vec<String>,
+    /// Recorded exchanges never requested.
+    pub unused: Vec<String>,
 }
 
 /// A replay server running on 127.0.0.1 until dropped.
@@ -202,6 +221,14 @@ impl ReplayServer {
             .iter()
             .map(|(k, v)| (k, v.replace(REPLAY_URL_PLACEHOLDER, &base_url)))
             .collect();
+        let elsewhere_url = format!("http://localhost:{port}");
+        for exchange in &mut recording.exchanges {
+            for value in exchange.response.headers.values_mut() {
+                *value = value
+                    .replace(REPLAY_URL_PLACEHOLDER, &base_url)
+                    .replace(ELSEWHERE_URL_PLACEHOLDER, &elsewhere_url);
+            }
+        }
         let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, exchange) in recording.exchanges.iter().enumerate() {
             by_request
@@ -273,23 +300,33 @@ impl ReplayServer {
         }
     }
 
+    /// Returns what was served so far, what matched nothing and what was never requested.
+    pub fn report(&self) -> ReplayReport {
+        let state = lock(&self.state);
+        ReplayReport {
+            served: state.served.clone(),
+            unmatched: state.unmatched.clone(),
+            unused: state
+                .exchanges
+                .iter()
+                .zip(&state.times_served)
+                .filter(|(_, times)| **times == 0)
+                .map(|(exchange, _)| describe(&exchange.request))
+                .collect(),
+        }
+    }
+
     /// Stops the server and fails if a request matched nothing or an exchange was never used.
     pub fn finish(self) -> Result<Vec<ServedRequest>, ReplayError> {
-        let state = lock(&self.state);
-        let unused: Vec<String> = state
-            .exchanges
-            .iter()
-            .zip(&state.times_served)
-            .filter(|(_, times)| **times == 0)
-            .map(|(exchange, _)| describe(&exchange.request))
-            .collect();
-        if state.unmatched.is_empty() && unused.is_empty() {
-            Ok(state.served.clone())
+        let ReplayReport {
+            served,
+            unmatched,
+            unused,
+        } = self.report();
+        if unmatched.is_empty() && unused.is_empty() {
+            Ok(served)
         } else {
-            Err(ReplayError::Mismatch {
-                unmatched: state.unmatched.clone(),
-                unused,
-            })
+            Err(ReplayError::Mismatch { unmatched, unused })
         }
     }
 }

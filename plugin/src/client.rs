@@ -13,9 +13,6 @@ use crate::entries::{self, Broken, List};
 use crate::model::{read_customers, read_users, CustomerList, User, MAX_CUSTOMERS};
 use crate::transport::{HttpGet, HttpResponse};
 
-/// How long to wait after a 429 that names no `Retry-After`.
-pub const DEFAULT_RETRY_AFTER_S: u64 = 30;
-
 /// A SaaS Alerts API client over the host's HTTP.
 pub struct Client<'a, H: HttpGet> {
     http: &'a mut H,
@@ -33,13 +30,7 @@ pub enum ApiError {
     },
     /// The server answered with a status that is not 200.
     #[error("{endpoint}: HTTP {status}")]
-    Status {
-        endpoint: String,
-        status: u16,
-        retry_after_s: Option<u64>,
-        /// Where a redirect pointed (never followed).
-        location: Option<String>,
-    },
+    Status { endpoint: String, status: u16 },
     /// The server answered 200 with a web page instead of JSON.
     #[error("{endpoint}: HTTP 200 with a web page instead of JSON")]
     WebPage { endpoint: String },
@@ -114,8 +105,6 @@ fn parse_list<T>(
         return Err(ApiError::Status {
             endpoint,
             status: response.status,
-            retry_after_s: retry_after(response),
-            location: response.header("location").map(str::to_owned),
         });
     }
     if looks_like_html(response) {
@@ -155,23 +144,11 @@ fn not_valid_json(body: &[u8], broken: Broken) -> String {
     }
 }
 
+/// Tells a web page by its first character: the plugin reads no header, not even the type.
 fn looks_like_html(response: &HttpResponse) -> bool {
-    let content_type = response.header("content-type").unwrap_or("");
-    let start = entries::without_bom(&response.body).trim_ascii_start();
-    content_type.contains("html") || start.starts_with(b"<")
-}
-
-/// Reads `Retry-After` as whole seconds; an HTTP date cannot be turned into a wait without a
-/// clock, so it (or an absent header) gives the default.
-fn retry_after(response: &HttpResponse) -> Option<u64> {
-    if response.status != 429 && response.status != 503 {
-        return None;
-    }
-    match response.header("retry-after").map(str::trim) {
-        Some(value) => Some(value.parse().unwrap_or(DEFAULT_RETRY_AFTER_S)),
-        None if response.status == 429 => Some(DEFAULT_RETRY_AFTER_S),
-        None => None,
-    }
+    entries::without_bom(&response.body)
+        .trim_ascii_start()
+        .starts_with(b"<")
 }
 
 impl ApiError {
@@ -204,17 +181,14 @@ impl ApiError {
             ApiError::Status {
                 endpoint,
                 status: status @ 300..=399,
-                location,
-                ..
             } => PluginError::new(
                 ErrorClass::Config,
-                format!("There is no SaaS Alerts API here: {endpoint} was redirected to {}, which is not followed so that the key stays with this host. {check_url}", location.as_deref().unwrap_or("an unnamed place")),
+                format!("There is no SaaS Alerts API here: {endpoint} answered with a redirect (HTTP {status}), which is not followed so that the key stays with this host. {check_url}"),
             )
             .with_http_status(status),
             ApiError::Status {
                 endpoint,
                 status: 404,
-                ..
             } => PluginError::new(
                 ErrorClass::Config,
                 format!("There is no SaaS Alerts API here: {endpoint} answered HTTP 404. {check_url}"),
@@ -243,11 +217,11 @@ impl ApiError {
                     format!("SaaS Alerts could not be reached ({endpoint}): {}.{advice}", failure.message.trim_end_matches('.')),
                 )
             }
-            ApiError::Status { endpoint, status, retry_after_s, location } => {
+            ApiError::Status { endpoint, status } => {
                 let (class, advice) = match status {
                     300..=399 => (
                         ErrorClass::Vendor,
-                        format!("SaaS Alerts redirected the request to {}; redirects are not followed, so that the key stays with this host.", location.as_deref().unwrap_or("an unnamed place")),
+                        "SaaS Alerts redirected the request; redirects are not followed, so that the key stays with this host.".to_owned(),
                     ),
                     401 => (
                         ErrorClass::Auth,
@@ -260,17 +234,14 @@ impl ApiError {
                     404 => (ErrorClass::NotFound, "SaaS Alerts does not know what was asked for.".to_owned()),
                     429 => (
                         ErrorClass::RateLimited,
-                        format!("SaaS Alerts is rate limiting this key; retry after {} s.", retry_after_s.unwrap_or(DEFAULT_RETRY_AFTER_S)),
+                        "SaaS Alerts is rate limiting this key; try again later.".to_owned(),
                     ),
                     500..=599 => (ErrorClass::Transient, "SaaS Alerts is failing or unavailable; try again later.".to_owned()),
                     _ => (ErrorClass::Vendor, "SaaS Alerts answered with an unexpected status.".to_owned()),
                 };
-                PluginError {
-                    class,
-                    message: format!("{advice} ({endpoint} answered HTTP {status}.)"),
-                    http_status: Some(status),
-                    retry_after_s,
-                }
+                // `retry_after_s` is the host's to fill in: it saw the `Retry-After` header.
+                PluginError::new(class, format!("{advice} ({endpoint} answered HTTP {status}.)"))
+                    .with_http_status(status)
             }
             ApiError::WebPage { endpoint } => PluginError::new(
                 ErrorClass::Vendor,
@@ -338,28 +309,15 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_seconds_are_read_and_dates_fall_back_to_the_default() {
-        let cases = [
-            (Some("12"), Some(12)),
-            (
-                Some("Wed, 21 Oct 2026 07:28:00 GMT"),
-                Some(DEFAULT_RETRY_AFTER_S),
-            ),
-            (None, Some(DEFAULT_RETRY_AFTER_S)),
-        ];
-        for (header, expected) in cases {
-            let mut http = FakeHttp::new().json("/reports/customers", 429, "{}");
-            if let Some(value) = header {
-                http = http.with_header("retry-after", value);
-            }
-            let config = config();
-            let error = Client::new(&mut http, &config).customers().unwrap_err();
-            assert_eq!(
-                error.into_plugin_error().retry_after_s,
-                expected,
-                "{header:?}"
-            );
-        }
+    fn a_429_is_rate_limited_and_leaves_the_wait_to_the_host() {
+        let mut http = FakeHttp::new().json("/reports/customers", 429, "{}");
+        let config = config();
+        let error = Client::new(&mut http, &config).customers().unwrap_err();
+        let error = error.into_plugin_error();
+        assert_eq!(
+            (error.class, error.http_status, error.retry_after_s),
+            (ErrorClass::RateLimited, Some(429), None)
+        );
     }
 
     #[test]
@@ -474,10 +432,8 @@ mod tests {
     }
 
     #[test]
-    fn a_redirect_is_never_followed_and_names_where_it_pointed() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 302, "")
-            .with_header("location", "https://elsewhere.example/steal");
+    fn a_redirect_is_never_followed_and_says_so() {
+        let mut http = FakeHttp::new().json("/reports/customers", 302, "");
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         let error = error.into_first_request_error(&config.api_root);
@@ -486,7 +442,7 @@ mod tests {
             (ErrorClass::Config, Some(302))
         );
         assert!(
-            error.message.contains("elsewhere.example"),
+            error.message.contains("redirect (HTTP 302)"),
             "{}",
             error.message
         );
@@ -534,23 +490,17 @@ mod tests {
     }
 
     #[test]
-    fn a_redirect_after_the_first_request_is_a_vendor_error_naming_where() {
+    fn a_redirect_after_the_first_request_is_a_vendor_error() {
         let error = ApiError::Status {
             endpoint: "GET /x".into(),
             status: 307,
-            retry_after_s: None,
-            location: Some("https://elsewhere.example/".into()),
         }
         .into_plugin_error();
         assert_eq!(
             (error.class, error.http_status),
             (ErrorClass::Vendor, Some(307))
         );
-        assert!(
-            error.message.contains("elsewhere.example"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("not followed"), "{}", error.message);
     }
 
     #[test]
@@ -558,8 +508,6 @@ mod tests {
         let status = |status| ApiError::Status {
             endpoint: "GET /x".into(),
             status,
-            retry_after_s: None,
-            location: None,
         };
         assert!(status(401).stops_the_whole_call());
         assert!(status(429).stops_the_whole_call());

@@ -1,8 +1,10 @@
 //! The Extism glue: each export hands its input to `guest::run` with the call to make on
-//! [`SaasAlerts`]; the PDK's HTTP is the plugin's transport.
+//! [`SaasAlerts`]; the host's `http_request` is the plugin's transport.
 
-use extism_pdk::{http, plugin_fn, FnResult, HttpRequest};
-use plugin_contract::transport::{TransportFailure, TransportFailureKind};
+use extism_pdk::{extism, plugin_fn, FnResult, HttpRequest, Memory};
+use plugin_contract::transport::{
+    TransportFailure, TransportFailureKind, TRANSPORT_FAILURE_STATUS,
+};
 use plugin_contract::{guest, VendorPlugin};
 
 use crate::credentials::SECRET_CREDENTIALS;
@@ -48,7 +50,15 @@ fn plugin() -> SaasAlerts<PdkHttp> {
     SaasAlerts::new(PdkHttp)
 }
 
+/// Says what a status 0 without a reason means: the host sent nothing (Node's SDK 1.0.3 outside
+/// a worker answers every request so). A host bug, not a vendor problem: `internal`.
+const NO_HOST_HTTP: &str = "the host made no HTTP request (status 0, no reason given): this host does not give plugins HTTP; see the host profile (contract/HOST-PROFILE.md)";
+
 /// Sends requests with the host's `http_request`; the host enforces `allowed_hosts` and limits.
+///
+/// It calls the two imports it needs itself instead of the PDK's `http::request`, which also
+/// calls `http_headers`: an import Node's `@extism/extism` 1.0.3 does not provide, so a module
+/// importing it does not load there (see `transport.rs`).
 struct PdkHttp;
 
 impl HttpGet for PdkHttp {
@@ -57,30 +67,36 @@ impl HttpGet for PdkHttp {
             HttpRequest::new(url).with_method("GET"),
             |request, (name, value)| request.with_header(*name, *value),
         );
-        let response = http::request::<()>(&request, None).map_err(|e| {
+        let bad_request = |message: String| {
             TransportError(TransportFailure {
                 kind: TransportFailureKind::BadRequest,
-                message: e.to_string(),
+                message,
             })
-        })?;
-        let status = response.status_code();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
-            .collect();
-        let body = response.body();
-        // The PDK never frees a response: without this, every body of a call would stay in
-        // the plugin's memory until the call ends.
-        response.into_memory().free();
+        };
+        let json = serde_json::to_vec(&request).map_err(|e| bad_request(e.to_string()))?;
+        let request = Memory::from_bytes(json).map_err(|e| bad_request(e.to_string()))?;
+        // SAFETY: both are Extism kernel imports; the offset is a live block of plugin memory.
+        let (offset, status) = unsafe {
+            let offset = extism::http_request(request.offset(), 0);
+            (offset, extism::http_status_code())
+        };
+        request.free();
+        let body = match Memory::find(offset) {
+            Some(response) => {
+                let body = response.to_vec();
+                response.free();
+                body
+            }
+            None => Vec::new(),
+        };
+        let status = u16::try_from(status).unwrap_or(u16::MAX);
         // A host speaking interface 1.1 reports a request that got no response as status 0.
         if let Some(failure) = TransportFailure::from_response(status, &body) {
             return Err(TransportError(failure));
         }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        if status == TRANSPORT_FAILURE_STATUS {
+            return Err(bad_request(NO_HOST_HTTP.to_owned()));
+        }
+        Ok(HttpResponse { status, body })
     }
 }

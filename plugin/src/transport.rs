@@ -1,9 +1,12 @@
 //! The one thing the plugin needs from its host: a blocking HTTP GET.
 //!
-//! Inside wasm the Extism PDK provides it (see `exports.rs`); native unit tests pass a fake.
-//! Keeping it behind this trait is what lets every SaaS Alerts rule run as a plain Rust test.
-
-use std::collections::BTreeMap;
+//! Inside wasm the host's `http_request` provides it (see `exports.rs`); native unit tests pass a
+//! fake. Keeping it behind this trait is what lets every SaaS Alerts rule run as a plain Rust test.
+//!
+//! The plugin reads no response header. That keeps `http_headers` out of its imports, so every
+//! Extism SDK loads it (Node's `@extism/extism` 1.0.3 has no `http_headers`), and hosts share
+//! headers only when asked anyway. What headers would tell is the host's to handle: it does not
+//! follow redirects, and it fills in the vendor's `Retry-After` (see `plugin_contract::host`).
 
 use plugin_contract::transport::{TransportFailure, TransportFailureKind};
 
@@ -18,17 +21,8 @@ pub trait HttpGet {
 pub struct HttpResponse {
     /// The HTTP status code.
     pub status: u16,
-    /// Response headers with lowercase names; empty when the host does not share them.
-    pub headers: BTreeMap<String, String>,
     /// The raw body.
     pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// Returns the value of header `name` (lowercase), if the host shared it.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
 }
 
 /// The request never produced a response: what the host reported, or why the request failed.

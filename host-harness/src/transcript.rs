@@ -1,0 +1,193 @@
+//! The cross-host transcript: one scenario's five calls, in a form any host can reproduce.
+//!
+//! Host teams load plugins through the Extism SDK of their own stack. To show that such a host
+//! gets what this harness gets, both run the same calls on the same replayed scenario and
+//! compare transcripts. The calls, on one instance and in this order: `describe_credentials`,
+//! `authenticate`, `list_accounts`, `list_services` with `{"credentials"}`, then `fetch_usage`
+//! with `{"credentials", "as_of"}` for every account and service. Each becomes `{"ok": output}`
+//! or `{"error": {class, http_status?, retry_after_s?}}`.
+//!
+//! Only what a host may word differently is left out: the `message` of an error, whose text
+//! may come from the host's own HTTP (a refused connection is worded by each runtime). The
+//! class, the status and the vendor's wait must match, and so must every byte of every output,
+//! except the replay server's address: each run gets its own port, so every `host:port` of the
+//! server in any string reads [`SERVER_PLACEHOLDER`].
+
+use plugin_contract::{
+    exports, Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin,
+};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// What the replay server's `host:port` reads in a transcript.
+pub const SERVER_PLACEHOLDER: &str = "{server}";
+
+/// Runs the five calls on `plugin` and returns the transcript, keyed by export name;
+/// `server_url` is the replay server's base URL, if there is one.
+pub fn transcript(
+    plugin: &mut impl VendorPlugin,
+    credentials: &Credentials,
+    as_of: &str,
+    server_url: Option<&str>,
+) -> Value {
+    let input = CredentialsInput {
+        credentials: credentials.clone(),
+    };
+    let usage_input = FetchUsageInput {
+        credentials: credentials.clone(),
+        as_of: as_of.to_owned(),
+        account_ids: None,
+        service_ids: None,
+    };
+    let mut entries = Map::new();
+    entries.insert(
+        exports::DESCRIBE_CREDENTIALS.into(),
+        entry(plugin.describe_credentials(&input)),
+    );
+    entries.insert(
+        exports::AUTHENTICATE.into(),
+        entry(plugin.authenticate(&input)),
+    );
+    entries.insert(
+        exports::LIST_ACCOUNTS.into(),
+        entry(plugin.list_accounts(&input)),
+    );
+    entries.insert(
+        exports::LIST_SERVICES.into(),
+        entry(plugin.list_services(&input)),
+    );
+    entries.insert(
+        exports::FETCH_USAGE.into(),
+        entry(plugin.fetch_usage(&usage_input)).map_ok(without_failure_messages),
+    );
+    let mut transcript = Value::Object(entries);
+    if let Some(authority) = server_url.and_then(|url| url.split("://").nth(1)) {
+        replace_in_strings(&mut transcript, authority, SERVER_PLACEHOLDER);
+    }
+    transcript
+}
+
+/// Replaces `from` with `to` in every string (not key) of `value`.
+fn replace_in_strings(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| replace_in_strings(item, from, to)),
+        Value::Object(members) => members
+            .values_mut()
+            .for_each(|member| replace_in_strings(member, from, to)),
+        _ => {}
+    }
+}
+
+/// Returns an error as the transcript compares it: its class, status and wait.
+pub fn normalized_error(error: &PluginError) -> Value {
+    let mut value = json!({ "class": error.class });
+    if let Some(status) = error.http_status {
+        value["http_status"] = json!(status);
+    }
+    if let Some(wait) = error.retry_after_s {
+        value["retry_after_s"] = json!(wait);
+    }
+    value
+}
+
+fn entry<T: Serialize>(result: Result<T, PluginError>) -> Value {
+    match result {
+        Ok(output) => json!({ "ok": serde_json::to_value(output).unwrap_or(Value::Null) }),
+        Err(error) => json!({ "error": normalized_error(&error) }),
+    }
+}
+
+/// Applies `change` to the `ok` output of a transcript entry.
+trait MapOk {
+    fn map_ok(self, change: fn(&mut Value)) -> Value;
+}
+
+impl MapOk for Value {
+    fn map_ok(mut self, change: fn(&mut Value)) -> Value {
+        if let Some(output) = self.get_mut("ok") {
+            change(output);
+        }
+        self
+    }
+}
+
+/// Removes the messages of a usage output's failed accounts, keeping their classes.
+fn without_failure_messages(usage: &mut Value) {
+    let Some(failed) = usage
+        .get_mut("failed_accounts")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for account in failed {
+        if let Some(error) = account.get_mut("error").and_then(Value::as_object_mut) {
+            error.remove("message");
+        }
+        for failure in account
+            .get_mut("failures")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(error) = failure.get_mut("error").and_then(Value::as_object_mut) {
+                error.remove("message");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plugin_contract::ErrorClass;
+
+    #[test]
+    fn an_error_keeps_its_class_status_and_wait_but_not_its_words() {
+        let mut error =
+            PluginError::new(ErrorClass::RateLimited, "slow down").with_http_status(429);
+        error.retry_after_s = Some(17);
+        assert_eq!(
+            normalized_error(&error),
+            json!({"class": "rate_limited", "http_status": 429, "retry_after_s": 17})
+        );
+        let bare = PluginError::new(ErrorClass::Transient, "connection refused");
+        assert_eq!(normalized_error(&bare), json!({"class": "transient"}));
+    }
+
+    #[test]
+    fn the_servers_address_reads_the_same_in_every_run() {
+        let mut value = json!({"ok": {"detail": "SaaS Alerts at 127.0.0.1:39179 accepted the key", "n": [1, "127.0.0.1:39179"]}});
+        replace_in_strings(&mut value, "127.0.0.1:39179", SERVER_PLACEHOLDER);
+        assert_eq!(
+            value,
+            json!({"ok": {"detail": "SaaS Alerts at {server} accepted the key", "n": [1, "{server}"]}})
+        );
+    }
+
+    #[test]
+    fn failed_accounts_lose_their_messages_and_keep_everything_else() {
+        let mut usage = json!({
+            "as_of": "2026-11-01T00:00:00Z",
+            "records": [],
+            "failed_accounts": [{
+                "account_id": "a",
+                "service_ids": ["s", "t"],
+                "error": {"class": "transient", "message": "refused"},
+                "failures": [{"service_ids": ["s"], "error": {"class": "transient", "message": "x"}}]
+            }]
+        });
+        without_failure_messages(&mut usage);
+        assert_eq!(
+            usage["failed_accounts"][0],
+            json!({
+                "account_id": "a",
+                "service_ids": ["s", "t"],
+                "error": {"class": "transient"},
+                "failures": [{"service_ids": ["s"], "error": {"class": "transient"}}]
+            })
+        );
+    }
+}

@@ -1,0 +1,149 @@
+// The plugin's HTTP under host profile 1.0, in place of the SDK's built-in `http_request`.
+//
+// Node host functions are synchronous, so each request runs in a short-lived child process
+// (`fetch-child.js`) that this process waits for with `spawnSync`. The child never follows a
+// redirect and reads no proxy variable; this side checks the URL and its host before anything
+// is sent, and kills the child if it outlives the request's time.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./fetch-child.js', import.meta.url));
+/** Gives the child this long beyond the request's own bound to report its timeout itself. */
+const CHILD_GRACE_MS = 2_000;
+/** Leaves room for the status and headers on top of the body in the child's answer. */
+const HEADER_ROOM_BYTES = 1 << 20;
+/** Lists the statuses whose `Retry-After` the host remembers for the call's error. */
+export const RETRY_AFTER_STATUSES = [429, 503];
+const PROXY_VARIABLE = /^(https?_proxy|all_proxy|no_proxy|node_use_env_proxy)$/i;
+const encoder = new TextEncoder();
+
+/** Reports a request that got no response; `kind` is one of the contract's transport failure kinds. */
+export class TransportFailure extends Error {
+  /** Creates a failure of `kind` (host_not_allowed, bad_request, timeout, too_large, connection). */
+  constructor(kind, message) {
+    super(message);
+    this.name = 'TransportFailure';
+    this.kind = kind;
+  }
+
+  /** Returns the status-0 body handed to a plugin of interface 1.1. */
+  toJSON() {
+    return { kind: this.kind, message: this.message };
+  }
+}
+
+/** Tells whether `host` matches an `allowed_hosts` pattern: case-insensitive, `*` is any run of characters. */
+export function hostMatches(pattern, host) {
+  const glob = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${glob}$`, 'is').test(host);
+}
+
+/** Copies bytes into a buffer of their own, as both SDKs' `store` need. */
+function ownBytes(bytes) {
+  return Uint8Array.prototype.slice.call(bytes);
+}
+
+/**
+ * Sends one request and waits for it; returns `{status, headers, body}` or throws a
+ * {@link TransportFailure}. `policy` holds `allowedHosts`, `maxResponseBytes` and `timeoutMs`
+ * (what this request may take).
+ */
+export function sendSync(request, body, policy) {
+  let url;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new TransportFailure('bad_request', `the plugin sent a request that cannot be made: invalid URL ${JSON.stringify(String(request.url))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TransportFailure('bad_request', `the plugin sent a request that cannot be made: unsupported scheme ${url.protocol}`);
+  }
+  if (!policy.allowedHosts.some((pattern) => hostMatches(pattern, url.hostname))) {
+    throw new TransportFailure('host_not_allowed', `the request to ${url.hostname} was refused: the host is not in the manifest's allowed_hosts`);
+  }
+  if (!(policy.timeoutMs > 0)) {
+    throw new TransportFailure('timeout', "no time was left for the request (the call's timeout_ms)");
+  }
+  const job = {
+    url: url.href,
+    method: (request.method ?? 'GET').toUpperCase(),
+    headers: request.headers ?? {},
+    body_base64: body?.length ? Buffer.from(body).toString('base64') : undefined,
+    timeout_ms: Math.ceil(policy.timeoutMs),
+    max_bytes: policy.maxResponseBytes,
+  };
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !PROXY_VARIABLE.test(name)));
+  const child = spawnSync(process.execPath, [CHILD], {
+    input: JSON.stringify(job),
+    env,
+    maxBuffer: policy.maxResponseBytes + HEADER_ROOM_BYTES,
+    timeout: job.timeout_ms + CHILD_GRACE_MS,
+    killSignal: 'SIGKILL',
+  });
+  if (child.error?.code === 'ETIMEDOUT') {
+    throw new TransportFailure('timeout', 'no complete response in time (the request helper was stopped)');
+  }
+  if (child.error || child.status !== 0) {
+    const reason = child.error?.message ?? child.stderr.toString().trim().split('\n').pop();
+    throw new TransportFailure('connection', `the request could not be made: ${reason}`);
+  }
+  const newline = child.stdout.indexOf(10);
+  const answer = JSON.parse(child.stdout.subarray(0, newline).toString('utf8'));
+  if (answer.failure) throw new TransportFailure(answer.failure.kind, answer.failure.message);
+  return { status: answer.status, headers: answer.headers, body: child.stdout.subarray(newline + 1) };
+}
+
+/**
+ * Returns the call's HTTP state as the host functions keep it: the last status and headers, the
+ * transport failure that ended a 1.0 plugin's call, and the last 429/503 `Retry-After`.
+ */
+export function newCallState(startedMs = Date.now()) {
+  return { startedMs, status: 0, headers: {}, failure: undefined, retryAfter: undefined };
+}
+
+/**
+ * Returns the `extism:host/env` functions of host profile 1.0. `policy` holds `allowedHosts`,
+ * `maxResponseBytes`, `requestTimeoutMs`, `callTimeoutMs` and `failuresAsValues`;
+ * `currentCall()` returns the state of the call under way (see {@link newCallState}).
+ */
+export function hostFunctions(policy, currentCall) {
+  return {
+    http_request(cp, requestOffset, bodyOffset) {
+      const call = currentCall();
+      call.status = 0;
+      call.headers = {};
+      let response;
+      try {
+        let request;
+        try {
+          request = JSON.parse(cp.read(requestOffset)?.text() ?? '');
+        } catch (error) {
+          throw new TransportFailure('bad_request', `the plugin sent a request that cannot be made: ${error.message}`);
+        }
+        const body = bodyOffset ? cp.read(bodyOffset)?.bytes() : undefined;
+        const leftMs = policy.callTimeoutMs - (Date.now() - call.startedMs);
+        response = sendSync(request, body, { ...policy, timeoutMs: Math.min(policy.requestTimeoutMs, leftMs) });
+      } catch (failure) {
+        if (!(failure instanceof TransportFailure)) throw failure;
+        if (!policy.failuresAsValues) {
+          call.failure = failure;
+          throw failure; // A 1.0 plugin's call traps; the adapter types it from call.failure.
+        }
+        return cp.store(encoder.encode(JSON.stringify(failure)));
+      }
+      call.status = response.status;
+      call.headers = response.headers;
+      if (RETRY_AFTER_STATUSES.includes(response.status)) call.retryAfter = response.headers['retry-after'];
+      return cp.store(ownBytes(response.body));
+    },
+    http_status_code() {
+      return currentCall().status;
+    },
+    http_headers(cp) {
+      return cp.store(encoder.encode(JSON.stringify(currentCall().headers)));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// What the STOCK Node SDKs do with this plugin without the adapter, for the record: they make
+// HTTP requests only in a worker (`runInWorker: true`, `allowedHosts`), share no response
+// header, and follow redirects. Compare with the cross-host tests, where the adapter gives
+// `retry_after_s: 17` and a `config` error for the redirect, and nothing leaves for localhost.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import * as extism1 from 'extism-1';
+import * as extism2 from 'extism-2';
+import { pluginErrorOf } from '../src/errors.js';
+import { loadManifest } from '../src/manifest.js';
+import { fixturesDir, hostHarness, pluginManifest } from '../testing/env.js';
+import { startServer } from '../testing/processes.js';
+
+const SUPPORT_SERVER = fileURLToPath(new URL('../testing/server.js', import.meta.url));
+
+/** Calls authenticate in a stock SDK with `credentials`; returns the call's error, or null. */
+async function stockAuthenticate(extism, credentials) {
+  const plugin = await extism.createPlugin(
+    { wasm: [{ data: loadManifest(pluginManifest()).wasmBytes }] },
+    { useWasi: false, runInWorker: true, allowedHosts: ['127.0.0.1'] },
+  );
+  try {
+    await plugin.call('authenticate', JSON.stringify({ credentials }));
+    return null;
+  } catch (thrown) {
+    return pluginErrorOf(thrown.message) ?? { trap: thrown.message };
+  } finally {
+    await plugin.close();
+  }
+}
+
+/** Calls authenticate in a stock SDK against `serve` of `scenario`; returns the call's error and the server's report. */
+async function againstServe(extism, scenario) {
+  const server = await startServer(hostHarness(), ['serve', path.join(fixturesDir(), scenario)]);
+  const error = await stockAuthenticate(extism, server.ready.credentials).catch(async (thrown) => {
+    await server.stop();
+    throw thrown;
+  });
+  return { error, report: await server.stop() };
+}
+
+for (const [name, extism] of [['1.0.3', extism1], ['2.x', extism2]]) {
+  describe(`stock @extism/extism ${name} (worker, allowedHosts 127.0.0.1, no adapter)`, () => {
+    it('rate-limited-429: rate_limited without retry_after_s, since the plugin cannot see Retry-After: 17', async () => {
+      const { error } = await againstServe(extism, 'rate-limited-429');
+      assert.equal(error.class, 'rate_limited');
+      assert.equal(error.http_status, 429);
+      assert.equal(error.retry_after_s, undefined);
+    });
+
+    it('redirect-off-host: the 302 to localhost, a host not allowed, is followed', async () => {
+      const { error, report } = await againstServe(extism, 'redirect-off-host');
+      // The off-host request reached the server (named localhost there) and matched nothing.
+      assert.deepEqual(report.unmatched, ['GET /collect-keys']);
+      assert.deepEqual(report.served.map((s) => s.request), ['GET /reportApi/api/v1/reports/customers', 'GET /collect-keys']);
+      // The plugin never saw the redirect: it got the off-host answer instead of a config error.
+      assert.notEqual(error.class, 'config');
+    });
+
+    it('a followed redirect carries the api_key header to the other host', async () => {
+      const server = await startServer(process.execPath, [SUPPORT_SERVER]);
+      const key = 'stock-sdk-test-key';
+      try {
+        await stockAuthenticate(extism, { api_key: key, api_url: `http://127.0.0.1:${server.ready.port}` });
+        const seen = await fetch(`http://127.0.0.1:${server.ready.port}/hits`).then((r) => r.json());
+        assert.deepEqual(seen.collected_keys, [key], 'localhost received the key');
+      } finally {
+        await server.stop();
+      }
+    });
+  });
+}

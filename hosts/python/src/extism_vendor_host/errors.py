@@ -1,0 +1,127 @@
+"""The contract's error, and how a host reads one out of whatever an SDK reports.
+
+A plugin that fails sets the Extism error to the JSON `{"class", "message", "http_status"?,
+"retry_after_s"?}`. SDKs hand that text over differently (Python as it is, Node 2.x behind a
+prefix), and a trap gives no such JSON at all: then the host types the failure itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from typing import Any
+
+#: The classes of the contract's errors.
+ERROR_CLASSES = frozenset(
+    {"config", "auth", "permission", "not_found", "rate_limited", "transient", "vendor", "internal"}
+)
+#: Texts some SDKs put before the plugin's error JSON.
+KNOWN_PREFIXES = ("Plugin-originated error: ",)
+#: The class a call gets when a request of the given failure kind trapped it.
+CLASS_OF_TRANSPORT_KIND = {
+    "host_not_allowed": "config",
+    "bad_request": "internal",
+    "timeout": "transient",
+    "too_large": "vendor",
+    "connection": "transient",
+}
+#: The statuses whose Retry-After the host remembers.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+_U64_MAX = 2**64 - 1
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class PluginError(Exception):
+    """Raised when a plugin call fails; `error` is the normalized contract error."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error["message"])
+        self.error = error
+
+    @property
+    def error_class(self) -> str:
+        """Returns the error's class, which is what a host acts on."""
+        return str(self.error["class"])
+
+
+def make_error(error_class: str, message: str) -> dict[str, Any]:
+    """Returns a contract error of `error_class` saying `message`."""
+    return {"class": error_class, "message": message}
+
+
+def parse_error_text(text: str) -> dict[str, Any] | None:
+    """Reads an SDK's error text as the contract's error; None when it is not one (a trap)."""
+    for prefix in KNOWN_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not (
+        isinstance(value, dict)
+        and value.get("class") in ERROR_CLASSES
+        and isinstance(value.get("message"), str)
+    ):
+        return None
+    error = make_error(value["class"], value["message"])
+    for key in ("http_status", "retry_after_s"):
+        if _is_int(value.get(key)):
+            error[key] = value[key]
+    return error
+
+
+def retry_after_seconds(value: str, now_unix_s: float) -> int | None:
+    """Reads a Retry-After value as seconds to wait: whole seconds, or an IMF-fixdate from now.
+
+    A number too large for a u64 is 2**64 - 1 (as the Rust host gives); a date in the past is
+    0; anything else (another date format, a negative or fractional number) is None.
+    """
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return min(int(value), _U64_MAX)
+    date = _imf_fixdate_unix_s(value)
+    if date is None:
+        return None
+    return max(0, date - int(now_unix_s))
+
+
+def fill_retry_after(
+    error: dict[str, Any], retry_after: str | None, now_unix_s: float
+) -> dict[str, Any]:
+    """Sets a rate_limited error's retry_after_s from the vendor's Retry-After, if it has none."""
+    if error["class"] != "rate_limited" or "retry_after_s" in error or retry_after is None:
+        return error
+    seconds = retry_after_seconds(retry_after, now_unix_s)
+    if seconds is not None:
+        error["retry_after_s"] = seconds
+    return error
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _imf_fixdate_unix_s(value: str) -> int | None:
+    """Reads `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's IMF-fixdate) as seconds since 1970."""
+    parts = value.split(" ")
+    if len(parts) != 6 or parts[5] != "GMT" or parts[2] not in _MONTHS:
+        return None
+    _weekday, day, month, year, clock, _zone = parts
+    fields = clock.split(":")
+    numbers = [day, year, *fields]
+    widths = [2, 4, 2, 2, 2]
+    if len(fields) != 3 or not all(
+        len(text) == width and text.isascii() and text.isdigit()
+        for text, width in zip(numbers, widths, strict=True)
+    ):
+        return None
+    d, y, hour, minute, second = (int(text) for text in numbers)
+    m = _MONTHS.index(month) + 1
+    if y < 1970 or not 1 <= d <= calendar.monthrange(y, m)[1]:
+        return None
+    if hour > 23 or minute > 59 or second > 60:
+        return None
+    return calendar.timegm((y, m, d, hour, minute, second, 0, 0, 0))

@@ -1,0 +1,184 @@
+"""Shared fixtures: the environment the tests read, and a small scripted HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extism_vendor_host.manifest import load_manifest
+
+HERE = Path(__file__).resolve().parent
+AS_OF = "2026-11-01T00:00:00Z"
+
+Transcript = dict[str, Any]
+Report = dict[str, Any]
+
+
+def required_env(name: str, what: str) -> str:
+    """Returns environment variable `name`, or fails the test saying how to set it (never skips)."""
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: it must name {what}", pytrace=False)
+    return value
+
+
+def fixtures_dir() -> Path:
+    """Returns the fixtures folder: $FIXTURES, or ../../fixtures beside hosts/python."""
+    return Path(os.environ.get("FIXTURES") or HERE.parent.parent.parent / "fixtures").resolve()
+
+
+@pytest.fixture(scope="session")
+def plugin_manifest() -> Path:
+    """Returns $PLUGIN_MANIFEST, the manifest.json of the plugin under test."""
+    path = Path(required_env("PLUGIN_MANIFEST", "the plugin's manifest.json (the bundle's)"))
+    if not path.is_file():
+        pytest.fail(f"PLUGIN_MANIFEST={path} is not a file", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def host_harness() -> Path:
+    """Returns $HOST_HARNESS, the Rust host-harness binary."""
+    path = Path(required_env("HOST_HARNESS", "the built host-harness binary"))
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"HOST_HARNESS={path} is not an executable", pytrace=False)
+    return path
+
+
+@pytest.fixture
+def manifest_copy(plugin_manifest: Path, tmp_path: Path) -> Callable[..., Path]:
+    """Returns a function writing a copy of the plugin's manifest (and wasm) with changes."""
+
+    def write(limits: dict[str, int] | None = None, **changes: object) -> Path:
+        document = json.loads(plugin_manifest.read_text())
+        shutil.copyfile(load_manifest(plugin_manifest).wasm_path, tmp_path / "plugin.wasm")
+        document["wasm"] = {
+            "path": "plugin.wasm",
+            **{k: v for k, v in document["wasm"].items() if k == "sha256"},
+        }
+        document.update(changes)
+        document["limits"] = {**document["limits"], **(limits or {})}
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps(document))
+        return path
+
+    return write
+
+
+@dataclass
+class Reply:
+    """A scripted answer: status, headers (pairs, repeats allowed), body, and an optional delay."""
+
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    delay_s: float = 0.0
+    content_length: int | None = None
+
+
+@dataclass
+class ScriptedServer:
+    """A loopback HTTP server answering every request with `reply`, keeping the paths asked."""
+
+    url: str
+    reply: Reply
+    requests: list[str]
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    """Runs a ScriptedServer on 127.0.0.1 for one test."""
+    state = ScriptedServer(url="", reply=Reply(), requests=[])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            state.requests.append(self.path)
+            reply = state.reply
+            time.sleep(reply.delay_s)
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            length = len(reply.body) if reply.content_length is None else reply.content_length
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            try:
+                self.wfile.write(reply.body)
+            except OSError:
+                pass  # the client gave up first (a timeout test)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def against_replay(
+    harness: Path, scenario: Path, run: Callable[[dict[str, Any]], Transcript]
+) -> tuple[Transcript, Report]:
+    """Serves `scenario`, runs `run(start line)`; returns its transcript and the server report.
+
+    The server's own address is written `127.0.0.1:{port}` in the transcript.
+    """
+    with subprocess.Popen(
+        [harness, "serve", scenario],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stdin is not None and server.stdout is not None and server.stderr is not None
+        try:
+            started = json.loads(server.stdout.readline() or "null")
+            assert isinstance(started, dict), f"serve printed no start line: {server.stderr.read()}"
+            result = run(started)
+        finally:
+            server.stdin.close()
+        report = json.loads(server.stdout.readline() or "null")
+        assert server.wait(timeout=30) == 0, server.stderr.read()
+    address = started["url"].removeprefix("http://")
+    return json.loads(json.dumps(result).replace(address, "127.0.0.1:{port}")), report
+
+
+def rust_transcript(
+    harness: Path, manifest: Path, started: dict[str, Any], tmp_path: Path
+) -> Transcript:
+    """Runs the Rust harness's transcript with the credentials `serve` printed."""
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps(started["credentials"]))
+    done = subprocess.run(
+        [
+            harness,
+            "transcript",
+            "--manifest",
+            manifest,
+            "--credentials",
+            credentials,
+            "--allow-host",
+            "127.0.0.1",
+            "--as-of",
+            AS_OF,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"host-harness transcript failed: {done.stderr}"
+    return json.loads(done.stdout)

@@ -1,0 +1,125 @@
+"""The adapter's HTTP against a loopback server: host profile 1.0's rules, one by one."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from conftest import Reply, ScriptedServer
+from extism_vendor_host.transport import HttpPolicy, TransportFailure, host_matches, send
+
+POLICY = HttpPolicy(allowed_hosts=("127.0.0.1",), max_response_bytes=64, request_timeout_s=2)
+
+
+def get(url: str, policy: HttpPolicy = POLICY, time_left_s: float | None = None):  # type: ignore[no-untyped-def]
+    return send({"url": url, "headers": {"api_key": "k"}}, None, policy, time_left_s)
+
+
+def failure_of(
+    url: str, policy: HttpPolicy = POLICY, time_left_s: float | None = None
+) -> TransportFailure:
+    with pytest.raises(TransportFailure) as raised:
+        get(url, policy, time_left_s)
+    return raised.value
+
+
+def test_host_patterns_match_like_globs() -> None:
+    assert host_matches("*", "anything.example")
+    assert host_matches("*.example.com", "api.example.com")
+    assert not host_matches("*.example.com", "example.com")
+    assert host_matches("127.0.0.1", "127.0.0.1")
+    assert not host_matches("127.0.0.1", "127.0.0.10")
+    assert host_matches("US-central1-*.net", "us-central1-x.cloudfunctions.net")
+    assert not host_matches("a*b*c", "ac")
+    assert not host_matches("api.example.com", "api-example.com")
+
+
+def test_a_response_reaches_the_plugin_with_lowercase_headers_last_one_winning(
+    server: ScriptedServer,
+) -> None:
+    server.reply = Reply(500, [("X-Rate", "1"), ("X-Rate", "2"), ("Retry-After", "3")], b'{"e":1}')
+    response = get(server.url + "/path?q=1")
+    assert (response.status, response.body) == (500, b'{"e":1}')
+    assert response.headers["x-rate"] == "2"
+    assert response.headers["retry-after"] == "3"
+    assert server.requests == ["/path?q=1"]
+
+
+def test_a_redirect_is_handed_over_never_followed(server: ScriptedServer) -> None:
+    server.reply = Reply(
+        302, [("Location", server.url.replace("127.0.0.1", "localhost") + "/next")]
+    )
+    response = get(server.url + "/first")
+    assert response.status == 302
+    assert response.headers["location"].endswith("/next")
+    assert server.requests == ["/first"]
+
+
+def test_a_host_outside_allowed_hosts_is_refused_before_connecting(server: ScriptedServer) -> None:
+    failure = failure_of(server.url.replace("127.0.0.1", "localhost") + "/x")
+    assert failure.kind == "host_not_allowed"
+    assert "localhost" in failure.message
+    assert server.requests == []
+
+
+def test_proxy_variables_are_ignored(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert get(server.url + "/direct").status == 200
+    assert server.requests == ["/direct"]
+
+
+@pytest.mark.parametrize(
+    "url", ["not a url", "ftp://127.0.0.1/x", "http:///nohost", "http://127.0.0.1:port/"]
+)
+def test_a_bad_url_is_a_bad_request(url: str) -> None:
+    assert failure_of(url).kind == "bad_request"
+
+
+def test_a_header_that_cannot_be_sent_is_a_bad_request(server: ScriptedServer) -> None:
+    with pytest.raises(TransportFailure) as raised:
+        send({"url": server.url, "headers": {"api_key": "a\nb"}}, None, POLICY)
+    assert raised.value.kind == "bad_request"
+    assert "a\nb" not in raised.value.message
+
+
+def test_a_body_over_the_limit_is_too_large(server: ScriptedServer) -> None:
+    server.reply = Reply(body=b"x" * 65)
+    assert failure_of(server.url).kind == "too_large"
+    server.reply = Reply(body=b"x" * 64)
+    assert get(server.url).body == b"x" * 64
+
+
+def test_a_body_cut_short_is_a_connection_failure(server: ScriptedServer) -> None:
+    server.reply = Reply(body=b"[1,2", content_length=100)
+    assert failure_of(server.url).kind == "connection"
+
+
+def test_a_refused_connection_is_a_connection_failure() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert failure_of(f"http://127.0.0.1:{port}/").kind == "connection"
+
+
+def test_a_slow_answer_is_a_timeout_at_the_request_timeout(server: ScriptedServer) -> None:
+    server.reply = Reply(delay_s=1.5)
+    policy = HttpPolicy(allowed_hosts=("127.0.0.1",), max_response_bytes=64, request_timeout_s=0.3)
+    assert failure_of(server.url, policy).kind == "timeout"
+
+
+def test_the_calls_remaining_time_bounds_the_request(server: ScriptedServer) -> None:
+    server.reply = Reply(delay_s=1.5)
+    assert failure_of(server.url, time_left_s=0.3).kind == "timeout"
+    assert failure_of(server.url, time_left_s=0).kind == "timeout"
+
+
+def test_a_failure_becomes_the_body_of_a_status_0_answer() -> None:
+    body = TransportFailure("connection", "refused").to_body()
+    assert json.loads(body) == {"kind": "connection", "message": "refused"}
