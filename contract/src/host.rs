@@ -60,6 +60,19 @@ pub fn fill_retry_after(error: &mut PluginError, retry_after: Option<&str>, now_
     error.retry_after_s = retry_after.and_then(|value| retry_after_seconds(value, now_unix_s));
 }
 
+/// How long a host waits after a `rate_limited` error that names no wait.
+pub const DEFAULT_RATE_LIMIT_WAIT_S: u64 = 30;
+
+/// Returns the least wait, in seconds, before calling again after `error`: its `retry_after_s`,
+/// else [`DEFAULT_RATE_LIMIT_WAIT_S`] for `rate_limited`, else 0 (the host's backoff decides).
+pub fn wait_asked(error: &PluginError) -> u64 {
+    match (error.retry_after_s, error.class) {
+        (Some(wait), _) => wait,
+        (None, ErrorClass::RateLimited) => DEFAULT_RATE_LIMIT_WAIT_S,
+        (None, _) => 0,
+    }
+}
+
 /// Reads a `Retry-After` value as seconds to wait: whole seconds, or an HTTP date from now.
 ///
 /// A number too large for a `u64` is `u64::MAX`; a date in the past is 0; anything else
@@ -160,6 +173,16 @@ mod tests {
         ] {
             assert_eq!(retry_after_seconds(value, NOW), None, "{value:?}");
         }
+    }
+
+    #[test]
+    fn a_rate_limited_error_without_a_wait_waits_the_default() {
+        let mut error = PluginError::new(ErrorClass::RateLimited, "slow down");
+        assert_eq!(wait_asked(&error), DEFAULT_RATE_LIMIT_WAIT_S);
+        error.retry_after_s = Some(2);
+        assert_eq!(wait_asked(&error), 2);
+        let transient = PluginError::new(ErrorClass::Transient, "down");
+        assert_eq!(wait_asked(&transient), 0);
     }
 
     #[test]

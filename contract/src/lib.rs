@@ -49,6 +49,19 @@
 //!   value (status 0 and a [`transport::TransportFailure`] body) instead of trapping, so the
 //!   plugin can fail one account's pairs and keep the others.
 //!
+//! # The host's half
+//!
+//! Some guarantees only the host can give: it owns the network, the clock and the limits.
+//! `contract/HOST-PROFILE.md` (host profile 1.0, also [`host::HOST_PROFILE`]) says what any
+//! Extism host must do for a plugin (check `allowed_hosts`, never follow redirects, hand failed
+//! requests back as values, fill in the vendor's `Retry-After`), what each stock SDK does by
+//! default, and what a plugin does on a host that falls short. [`host`] holds its code parts.
+//! A plugin imports only the host functions every stock SDK provides
+//! ([`host::PORTABLE_IMPORTS`]) and reads no response header.
+//!
+//! With the `schema` feature, every type here derives a JSON Schema; the generated schemas are
+//! committed in `contract/schemas/` for hosts in other languages.
+//!
 //! Rust plugins built on `extism-pdk` can enable the `guest` feature for `guest::run`, which
 //! does the decoding, encoding, error setting, secret redaction and panic reporting of every
 //! export.

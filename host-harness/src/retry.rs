@@ -2,14 +2,15 @@
 //!
 //! The plugin has no clock and cannot sleep, so it never retries: it ends the call with the
 //! class (and `retry_after_s` when the vendor said). The host decides whether to call again.
-//! [`Retrying`] does so with exponential backoff and jitter, waits at least `retry_after_s`,
+//! [`Retrying`] does so with exponential backoff and jitter, waits at least `retry_after_s`
+//! (30 s for a `rate_limited` without one: `plugin_contract::host::wait_asked`),
 //! and gives up with the last error as soon as the next wait would overrun the budget. Every
 //! other class is returned at once.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use plugin_contract::{
-    AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
+    host, AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
     ServiceList, Usage, VendorPlugin,
 };
 
@@ -86,7 +87,7 @@ pub fn with_retries<T>(
             Err(error) if !error.class.is_retryable() => return Err(error),
             Err(error) => error,
         };
-        let asked = Duration::from_secs(error.retry_after_s.unwrap_or(0));
+        let asked = Duration::from_secs(host::wait_asked(&error));
         let wait = policy.backoff(attempt, jitter.next()).max(asked);
         if !fits(started.elapsed(), wait, policy.budget) {
             return Err(error);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as extism1 from 'extism-1';
 import * as extism2 from 'extism-2';
+import { loadPlugin } from '../src/adapter.js';
 import { pluginErrorOf } from '../src/errors.js';
 import { loadManifest } from '../src/manifest.js';
 import { fixturesDir, hostHarness, pluginManifest } from '../testing/env.js';
@@ -15,20 +16,25 @@ import { startServer } from '../testing/processes.js';
 
 const SUPPORT_SERVER = fileURLToPath(new URL('../testing/server.js', import.meta.url));
 
-/** Calls authenticate in a stock SDK with `credentials`; returns the call's error, or null. */
-async function stockAuthenticate(extism, credentials) {
+/** Calls `exportName` in a stock SDK with `credentials`; returns `{ output }` or `{ error }`. */
+async function stockCall(extism, exportName, credentials, options = { runInWorker: true, allowedHosts: ['127.0.0.1'] }) {
   const plugin = await extism.createPlugin(
     { wasm: [{ data: loadManifest(pluginManifest()).wasmBytes }] },
-    { useWasi: false, runInWorker: true, allowedHosts: ['127.0.0.1'] },
+    { useWasi: false, ...options },
   );
   try {
-    await plugin.call('authenticate', JSON.stringify({ credentials }));
-    return null;
+    const output = await plugin.call(exportName, JSON.stringify({ credentials }));
+    return { output: JSON.parse(output.text()) };
   } catch (thrown) {
-    return pluginErrorOf(thrown.message) ?? { trap: thrown.message };
+    return { error: pluginErrorOf(thrown.message) ?? { trap: thrown.message } };
   } finally {
     await plugin.close();
   }
+}
+
+/** Calls authenticate in a stock SDK with `credentials`; returns the call's error, or null. */
+async function stockAuthenticate(extism, credentials) {
+  return (await stockCall(extism, 'authenticate', credentials)).error ?? null;
 }
 
 /** Calls authenticate in a stock SDK against `serve` of `scenario`; returns the call's error and the server's report. */
@@ -41,8 +47,26 @@ async function againstServe(extism, scenario) {
   return { error, report: await server.stop() };
 }
 
-for (const [name, extism] of [['1.0.3', extism1], ['2.x', extism2]]) {
+for (const [name, extism, sdk] of [['1.0.3', extism1, '1'], ['2.x', extism2, '2']]) {
   describe(`stock @extism/extism ${name} (worker, allowedHosts 127.0.0.1, no adapter)`, () => {
+    it('happy-path: list_accounts gives what the adapter gives', async () => {
+      const scenario = path.join(fixturesDir(), 'happy-path');
+      const stock = await startServer(hostHarness(), ['serve', scenario]);
+      const ours = await startServer(hostHarness(), ['serve', scenario]);
+      try {
+        const { output } = await stockCall(extism, 'list_accounts', stock.ready.credentials);
+        const plugin = await loadPlugin(pluginManifest(), { sdk, allowHosts: ['127.0.0.1'] });
+        try {
+          assert.deepEqual(output, await plugin.call('list_accounts', { credentials: ours.ready.credentials }));
+        } finally {
+          await plugin.close();
+        }
+      } finally {
+        await stock.stop();
+        await ours.stop();
+      }
+    });
+
     it('rate-limited-429: rate_limited without retry_after_s, since the plugin cannot see Retry-After: 17', async () => {
       const { error } = await againstServe(extism, 'rate-limited-429');
       assert.equal(error.class, 'rate_limited');
@@ -72,3 +96,11 @@ for (const [name, extism] of [['1.0.3', extism1], ['2.x', extism2]]) {
     });
   });
 }
+
+describe('stock @extism/extism 1.0.3 outside a worker, no adapter', () => {
+  it('has no HTTP: every request answers status 0, and the plugin says so as internal', async () => {
+    const { error } = await stockCall(extism1, 'authenticate', { api_key: 'k', api_url: 'http://127.0.0.1:9' }, {});
+    assert.equal(error.class, 'internal');
+    assert.match(error.message, /the host made no HTTP request/);
+  });
+});

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from extism_vendor_host.manifest import load_manifest
+from extism_vendor_host.transcript import SERVER_PLACEHOLDER, replaced_in_strings
 
 HERE = Path(__file__).resolve().parent
 AS_OF = "2026-11-01T00:00:00Z"
@@ -135,7 +136,8 @@ def against_replay(
 ) -> tuple[Transcript, Report]:
     """Serves `scenario`, runs `run(start line)`; returns its transcript and the server report.
 
-    The server's own address is written `127.0.0.1:{port}` in the transcript.
+    The server's own `host:port` is written `{server}` in the transcript, as a transcript given
+    the server's URL writes it.
     """
     with subprocess.Popen(
         [harness, "serve", scenario],
@@ -154,7 +156,7 @@ def against_replay(
         report = json.loads(server.stdout.readline() or "null")
         assert server.wait(timeout=30) == 0, server.stderr.read()
     address = started["url"].removeprefix("http://")
-    return json.loads(json.dumps(result).replace(address, "127.0.0.1:{port}")), report
+    return replaced_in_strings(result, address, SERVER_PLACEHOLDER), report
 
 
 def rust_transcript(

@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--allow-host", action="append", default=[], help="a host allowed besides the manifest's"
     )
+    run.add_argument(
+        "--server-url", help="the replay server's base URL, written {server} in the transcript"
+    )
     args = parser.parse_args(argv)
 
     credentials = _credentials(args.credentials_json)
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--credentials-json must be a JSON object of strings")
     try:
         with VendorPlugin.load(args.manifest, args.allow_host) as plugin:
-            result = transcript(plugin, credentials, args.as_of)
+            result = transcript(plugin, credentials, args.as_of, args.server_url)
     except (ManifestError, LoadError, PluginError) as error:
         print(f"extism_vendor_host: {error}", file=sys.stderr)
         return 1
