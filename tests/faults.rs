@@ -49,6 +49,7 @@ fn response(status: u16, body: String, headers: &[(&str, &str)]) -> RecordedResp
         body: None,
         body_text: Some(body),
         delay_ms: None,
+        not_http: false,
     }
 }
 

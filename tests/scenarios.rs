@@ -184,6 +184,13 @@ fn rate_limited_429_authenticate_says_when_to_retry() {
 }
 
 #[test]
+fn one_customer_connection_broken_fetch_usage_fails_only_that_customers_platforms() {
+    let mut s = Scenario::start("one-customer-connection-broken");
+    let result = s.plugin.fetch_usage(&s.usage_input(None, None));
+    assert_snapshot!(s.step(result));
+}
+
+#[test]
 fn redirect_off_host_authenticate_is_a_config_error_and_the_key_stays_home() {
     let mut s = Scenario::start("redirect-off-host");
     let result = s.plugin.authenticate(&s.input());

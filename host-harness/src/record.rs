@@ -274,6 +274,7 @@ impl Scrubber<'_> {
                 body,
                 body_text,
                 delay_ms: None,
+                not_http: false,
             },
         }
     }

@@ -5,7 +5,8 @@
 //!
 //! - `exchanges.json`: `{"source": "where these came from", "exchanges": [{"request": {"method",
 //!   "path", "query": {...}, "headers": {...}}, "response": {"status", "headers": {...},
-//!   "body": <JSON> | "body_text": "<raw text>", "delay_ms"?}}]}`;
+//!   "body": <JSON> | "body_text": "<raw text>", "delay_ms"?, "not_http"?}}]}`, where
+//!   `not_http: true` answers bytes that are not HTTP: a broken connection;
 //! - `credentials.json` (optional): credentials for the scenario, where `{replay_url}` stands for
 //!   the server's base URL, e.g. `{"api_key": "replay-key", "api_url": "{replay_url}"}`.
 //!
@@ -20,6 +21,7 @@
 //! gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never used.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -93,6 +95,10 @@ pub struct RecordedResponse {
     /// Waits this long before answering (a slow vendor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// Answers with bytes that are not HTTP instead (status, headers and body unused): a broken
+    /// connection, which every HTTP client reports at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_http: bool,
 }
 
 /// Why a replay could not start or did not go as recorded.
@@ -251,13 +257,20 @@ impl ReplayServer {
                 for request in server.incoming_requests() {
                     let (response, delay) = lock(&state).answer(&request);
                     // The client may have given up (timeout); nothing to do about it here.
+                    let send = move || match response {
+                        Some(response) => drop(request.respond(response)),
+                        None => {
+                            let mut raw = request.into_writer();
+                            let _ = raw.write_all(NOT_HTTP).and_then(|()| raw.flush());
+                        }
+                    };
                     if delay.is_zero() {
-                        let _ = request.respond(response);
+                        send();
                     } else {
                         // A slow answer must not hold up the others, as on a real server.
                         std::thread::spawn(move || {
                             std::thread::sleep(delay);
-                            let _ = request.respond(response);
+                            send();
                         });
                     }
                 }
@@ -343,9 +356,13 @@ impl Drop for ReplayServer {
 /// A response ready to send.
 type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
+/// What a `not_http` exchange answers: no HTTP client can read it as a response.
+const NOT_HTTP: &[u8] = b"this is not HTTP\r\n\r\n";
+
 impl State {
-    /// Finds the exchange for `request`; returns its response and how long to wait first.
-    fn answer(&mut self, request: &tiny_http::Request) -> (Answer, Duration) {
+    /// Finds the exchange for `request`; returns its response (`None`: answer [`NOT_HTTP`])
+    /// and how long to wait first.
+    fn answer(&mut self, request: &tiny_http::Request) -> (Option<Answer>, Duration) {
         let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
         let mut query = parse_query(raw_query);
         let mut path = path.to_owned();
@@ -409,7 +426,7 @@ impl State {
             });
             let body = format!("replay: no recorded exchange for {shown}").into_bytes();
             return (
-                tiny_http::Response::from_data(body).with_status_code(501),
+                Some(tiny_http::Response::from_data(body).with_status_code(501)),
                 Duration::ZERO,
             );
         };
@@ -419,6 +436,10 @@ impl State {
             request: shown,
             status: recorded.status,
         });
+        let delay = Duration::from_millis(recorded.delay_ms.unwrap_or(0));
+        if recorded.not_http {
+            return (None, delay);
+        }
         let body = match (&recorded.body, &recorded.body_text) {
             (Some(json), _) => json.to_string().into_bytes(),
             (None, Some(text)) => text.clone().into_bytes(),
@@ -439,10 +460,7 @@ impl State {
             Some(length),
             None,
         );
-        (
-            response,
-            Duration::from_millis(recorded.delay_ms.unwrap_or(0)),
-        )
+        (Some(response), delay)
     }
 }
 
@@ -568,6 +586,7 @@ mod tests {
                 body: Some(Value::Array(vec![])),
                 body_text: None,
                 delay_ms: None,
+                not_http: false,
             },
         }
     }

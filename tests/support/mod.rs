@@ -241,6 +241,7 @@ pub fn json_exchange(
             body: Some(body),
             body_text: None,
             delay_ms: None,
+            not_http: false,
         },
     }
 }
