@@ -18,11 +18,11 @@ use host_harness::replay::{Exchange, Recording, ReplayServer};
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin,
 };
-use saas_alerts_plugin::transport::{HttpGet, HttpResponse, TransportError};
 use saas_alerts_plugin::usage::MAX_ACCOUNT_IDS;
 use saas_alerts_plugin::SaasAlerts;
 use serde_json::{json, Value};
 use support::json_exchange;
+use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
 
 const SEED: u64 = 0x5aa5_a1e7;
 const KEY: &str = "bench-key";

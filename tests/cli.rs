@@ -416,7 +416,7 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
 fn the_saas_alerts_plugin_passes_conformance() {
     let run = harness(&["conformance", "--fixtures", "fixtures"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("9 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("14 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -430,6 +430,7 @@ fn the_fake_vendor_plugin_passes_conformance() {
     ];
     let run = harness(&args, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("14 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -875,4 +876,190 @@ fn serve_prints_the_url_then_what_was_served_when_stdin_closes() {
     let report: Value = serde_json::from_str(&report).expect("a JSON report");
     assert_eq!(report["unmatched"], json!(["GET /collect-keys"]));
     assert_eq!(report["unused"], json!([]));
+}
+
+// ---- issue 10: conformance ----
+
+/// Writes a fixtures folder whose valid scenario is `fixtures/happy-path` with `change` applied
+/// to its exchanges and credentials, and whose invalid one is `fixtures/bad-key-401`.
+fn conformance_fixtures(name: &str, change: impl FnOnce(&mut Value, &mut Value)) -> PathBuf {
+    let folder = scratch(name);
+    let valid = folder.join("valid");
+    std::fs::create_dir_all(&valid).expect("scenario folder");
+    let read = |file: &str| -> Value {
+        let text = std::fs::read_to_string(root().join("fixtures/happy-path").join(file))
+            .expect("happy-path file");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let (mut exchanges, mut credentials) = (read("exchanges.json"), read("credentials.json"));
+    change(&mut exchanges, &mut credentials);
+    std::fs::write(valid.join("exchanges.json"), exchanges.to_string()).expect("written");
+    std::fs::write(valid.join("credentials.json"), credentials.to_string()).expect("written");
+    let plan =
+        json!({"valid": "valid", "invalid_credentials": root().join("fixtures/bad-key-401")});
+    std::fs::write(folder.join("conformance.json"), plan.to_string()).expect("written");
+    folder
+}
+
+#[test]
+fn conformance_reports_every_check_after_a_replay_mismatch_naming_the_header_and_the_unused_page() {
+    let fixtures = conformance_fixtures("conformance-mismatch", |exchanges, _| {
+        let list = exchanges["exchanges"].as_array_mut().expect("exchanges");
+        // One customer's request now wants `Bearer ` before the key, which the plugin never sends.
+        list[1]["request"]["headers"]["api_key"] = json!("Bearer <redacted>");
+        // A second page of customers that a plugin reading one page never asks for.
+        let mut second_page = list[0].clone();
+        second_page["request"]["query"] = json!({"page": "2"});
+        list.push(second_page);
+    });
+    let run = harness(
+        &[
+            "conformance",
+            "--fixtures",
+            fixtures.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("14 checks, "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            r#"FAIL  the plugin asked only for recorded requests: no recorded exchange for valid: GET /reportApi/api/v1/reports/users?customerId=Ac7mE2sOnS9q4RtY1uVw (header api_key: expected "Bearer <redacted>", got a value without "Bearer ")"#
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "FAIL  the full run requests every recorded exchange of the valid scenario: 2 of 12 exchanges of valid never requested"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("GET /reportApi/api/v1/reports/customers?page=2"),
+        "{}",
+        run.stdout
+    );
+    // Every other check still ran and is reported.
+    for check in [
+        "bad credentials give auth",
+        "fetch_usage echoes as_of exactly",
+        "an unknown account is not_found, never a record",
+        "the module loads in every stock Extism host",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("PASS  {check}: ")),
+            "{check}: {}",
+            run.stdout
+        );
+    }
+    let canary = plugin_contract::Secrets::new([host_harness::conformance::CANARY]);
+    assert!(!canary.found_in(&run.stdout), "{}", run.stdout);
+}
+
+#[test]
+fn conformance_refuses_a_scenario_whose_url_credential_points_at_the_real_vendor() {
+    let real = "https://us-central1-the-byway-248217.cloudfunctions.net/reportApi/api/v1";
+    let fixtures = conformance_fixtures("conformance-real-host", |_, credentials| {
+        credentials["api_url"] = json!(real);
+    });
+    let run = harness(
+        &[
+            "conformance",
+            "--fixtures",
+            fixtures.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "scenario valid: credential api_url points at us-central1-the-byway-248217.cloudfunctions.net:443, not at the replay server 127.0.0.1:"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("{replay_url}"), "{}", run.stderr);
+}
+
+#[test]
+fn replay_refuses_a_url_credential_off_the_replay_server_before_any_call() {
+    let folder = scenario_folder("replay-real-host", vec![]);
+    let folder = folder.to_str().expect("utf-8 path");
+    let real = "https://us-central1-the-byway-248217.cloudfunctions.net/reportApi/api/v1";
+    // From the environment, as a person with their real settings exported might run it.
+    let run = harness(
+        &["accounts", "--replay", folder],
+        &[("HARNESS_CRED_API_URL", real)],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("credential api_url points at us-central1-the-byway-248217.cloudfunctions.net:443, not at the replay server"),
+        "{}",
+        run.stderr
+    );
+    // A replay reaches only its own server: no extra host.
+    let run = harness(
+        &["accounts", "--replay", folder, "--allow-host", "127.0.0.1"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("--allow-host does not go with --replay"),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---- issue 10: WASI plugins ----
+
+#[test]
+fn a_wasi_plugin_loads_with_the_wasi_option() {
+    let manifest = support::fake_vendor_wasi("wasi-on", true);
+    let manifest = manifest.to_str().expect("utf-8 path");
+    let run = harness(&["describe", "--manifest", manifest], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["vendor"]["id"], "fake-vendor");
+    let args = [
+        "seed",
+        "--manifest",
+        manifest,
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ];
+    let run = harness(&args, &[("HARNESS_CRED_TOKEN", SECRET_KEY)]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    for part in [
+        "Fake Vendor (fake-vendor) 0.1.0, interface 1.0",
+        "2 records, 0 warnings, 0 failed accounts",
+        "Integration status: active",
+    ] {
+        assert!(run.stdout.contains(part), "{part:?} not in {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_wasi_plugin_without_the_option_is_refused_naming_the_import_and_the_option() {
+    let manifest = support::fake_vendor_wasi("wasi-off", false);
+    let run = harness(
+        &[
+            "describe",
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    for part in [
+        "fake_vendor_plugin.wasm imports wasi_snapshot_preview1::",
+        "a WASI function, but its manifest does not turn WASI on",
+        "set \"wasi\": true in manifest.json",
+    ] {
+        assert!(run.stderr.contains(part), "{part:?} not in {}", run.stderr);
+    }
+    assert!(!run.stderr.contains("unknown import"), "{}", run.stderr);
 }

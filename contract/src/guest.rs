@@ -1,10 +1,12 @@
 //! The guest side of the boundary, for Rust plugins built on `extism-pdk` (feature `guest`).
 //!
-//! Each `#[plugin_fn]` export of a plugin is one line: `guest::run(&input, SECRETS, |input| ...)`.
-//! It decodes the JSON input (a malformed or oversized one is a `config` error), makes the call,
-//! and encodes the output, or sets the Extism error to the JSON of the [`PluginError`] and
-//! returns code 1. A panic sets an `internal` error naming it before the module aborts, so the
-//! host reads a typed error instead of a bare trap.
+//! A plugin exports its five calls with one line, [`export_plugin!`](crate::export_plugin):
+//! `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`. Each export reads
+//! the JSON input (a malformed or oversized one is a `config` error), makes the call on a fresh
+//! plugin value, and sets the output, or sets the Extism error to the JSON of the
+//! [`PluginError`] and returns code 1. A panic sets an `internal` error naming it before the
+//! module aborts, so the host reads a typed error instead of a bare trap. A plugin that writes
+//! its own `#[plugin_fn]` exports gets the same from [`run`].
 //!
 //! Whatever leaves the plugin (output, error, panic message) first has every form of every
 //! secret credential of the call removed (see [`Secrets`]): a vendor that echoes the key in a
@@ -26,13 +28,118 @@ thread_local! {
     static CALL_SECRETS: RefCell<Secrets> = RefCell::new(Secrets::default());
 }
 
+/// Exports the five calls of a [`VendorPlugin`](crate::VendorPlugin), built anew for every call.
+///
+/// The first argument is an expression that builds the plugin, the second the credential keys
+/// the schema marks `writeOnly`, whose values are redacted from whatever leaves the plugin:
+///
+/// ```ignore
+/// plugin_contract::export_plugin!(SaasAlerts::new(HostHttp), SECRET_CREDENTIALS);
+/// ```
+///
+/// It defines the five `extern "C"` exports, named after the calls (see
+/// [`exports`](crate::exports)), so the plugin crate needs no `extism-pdk` of its own. Their
+/// Rust names are hidden ones: the module may hold items called `authenticate` and the like.
+/// Like the `guest` feature, it exists on wasm32 only; put `#[cfg(target_arch = "wasm32")]` on
+/// the line when the crate is also built natively (for its unit tests).
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:expr, $secret_keys:expr $(,)?) => {
+        #[doc(hidden)]
+        #[unsafe(export_name = "describe_credentials")]
+        pub extern "C" fn __plugin_contract_describe_credentials() -> i32 {
+            $crate::guest::export($secret_keys, |input| {
+                $crate::VendorPlugin::describe_credentials(&mut { $plugin }, input)
+            })
+        }
+
+        #[doc(hidden)]
+        #[unsafe(export_name = "authenticate")]
+        pub extern "C" fn __plugin_contract_authenticate() -> i32 {
+            $crate::guest::export($secret_keys, |input| {
+                $crate::VendorPlugin::authenticate(&mut { $plugin }, input)
+            })
+        }
+
+        #[doc(hidden)]
+        #[unsafe(export_name = "list_accounts")]
+        pub extern "C" fn __plugin_contract_list_accounts() -> i32 {
+            $crate::guest::export($secret_keys, |input| {
+                $crate::VendorPlugin::list_accounts(&mut { $plugin }, input)
+            })
+        }
+
+        #[doc(hidden)]
+        #[unsafe(export_name = "list_services")]
+        pub extern "C" fn __plugin_contract_list_services() -> i32 {
+            $crate::guest::export($secret_keys, |input| {
+                $crate::VendorPlugin::list_services(&mut { $plugin }, input)
+            })
+        }
+
+        #[doc(hidden)]
+        #[unsafe(export_name = "fetch_usage")]
+        pub extern "C" fn __plugin_contract_fetch_usage() -> i32 {
+            $crate::guest::export($secret_keys, |input| {
+                $crate::VendorPlugin::fetch_usage(&mut { $plugin }, input)
+            })
+        }
+    };
+}
+
+/// Runs one export of [`export_plugin!`](crate::export_plugin): reads the host's input, answers
+/// it as [`run`] does and hands the outcome to the host; returns the export's code.
+///
+/// It does what `#[plugin_fn]` does around a function, without the PDK's `anyhow` error: the
+/// output is set and 0 returned, or the error JSON is set and 1 returned (-1 when the output
+/// cannot be stored, as the PDK does).
+#[doc(hidden)]
+pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
+    secret_keys: &[&str],
+    call: impl FnOnce(&I) -> Result<O, PluginError>,
+) -> i32 {
+    let input = extism_pdk::input_bytes();
+    match respond(&input, secret_keys, call) {
+        Ok(output) => match Memory::from_bytes(output) {
+            Ok(memory) => {
+                memory.set_output();
+                0
+            }
+            Err(e) => {
+                let error = PluginError::new(
+                    ErrorClass::Internal,
+                    format!("the output could not be stored: {e}"),
+                );
+                set_error(error.to_json());
+                -1
+            }
+        },
+        Err(error_json) => {
+            set_error(error_json);
+            1
+        }
+    }
+}
+
 /// Decodes `input`, runs `call` on it and encodes the outcome for the host, with the values of
 /// the credentials named in `secret_keys` (the schema's `writeOnly` ones) redacted.
+///
+/// For a plugin's own `#[plugin_fn]` exports: `guest::run(&input, SECRETS, |input| ...)`.
 pub fn run<I: CallInput + DeserializeOwned, O: Serialize>(
     input: &[u8],
     secret_keys: &[&str],
     call: impl FnOnce(&I) -> Result<O, PluginError>,
 ) -> FnResult<Vec<u8>> {
+    respond(input, secret_keys, call)
+        .map_err(|json| WithReturnCode::new(extism_pdk::Error::msg(json), 1))
+}
+
+/// Answers one call: the redacted output JSON, or the redacted JSON of its [`PluginError`].
+fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
+    input: &[u8],
+    secret_keys: &[&str],
+    call: impl FnOnce(&I) -> Result<O, PluginError>,
+) -> Result<Vec<u8>, String> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
     let decoded = decode::<I>(input);
@@ -53,10 +160,7 @@ pub fn run<I: CallInput + DeserializeOwned, O: Serialize>(
     match output {
         Ok(json) if secrets.is_empty() => Ok(json.into_bytes()),
         Ok(json) => Ok(secrets.redact_json(&json).into_bytes()),
-        Err(error) => {
-            let json = secrets.redact_json(&error.to_json());
-            Err(WithReturnCode::new(extism_pdk::Error::msg(json), 1))
-        }
+        Err(error) => Err(secrets.redact_json(&error.to_json())),
     }
 }
 
@@ -98,7 +202,11 @@ fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {
 
 fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let error = PluginError::new(ErrorClass::Internal, format!("the plugin panicked: {info}"));
-    let json = CALL_SECRETS.with(|s| s.borrow().redact_json(&error.to_json()));
+    set_error(CALL_SECRETS.with(|s| s.borrow().redact_json(&error.to_json())));
+}
+
+/// Sets the Extism error of the call to `json`.
+fn set_error(json: String) {
     if let Ok(memory) = Memory::from_bytes(json) {
         // SAFETY: `memory` is a live block of the plugin's Extism memory holding the message.
         unsafe { extism_pdk::extism::error_set(memory.offset()) };

@@ -62,9 +62,10 @@
 //! With the `schema` feature, every type here derives a JSON Schema; the generated schemas are
 //! committed in `contract/schemas/` for hosts in other languages.
 //!
-//! Rust plugins built on `extism-pdk` can enable the `guest` feature for `guest::run`, which
-//! does the decoding, encoding, error setting, secret redaction and panic reporting of every
-//! export.
+//! Rust plugins can enable the `guest` feature (wasm32 only) and export their five calls with one
+//! line, `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`, which does the
+//! decoding, encoding, error setting, secret redaction and panic reporting of every export
+//! (`guest::run` does the same inside a plugin's own `#[plugin_fn]`).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -5,12 +5,45 @@
 //! credentials the vendor rejects>"}`. Every secret credential (`writeOnly`) is replaced by a
 //! canary value, and no output may contain it.
 //!
+//! The plugin runs with the replay server as its one allowed host
+//! ([`replay_only`]), whatever its manifest allows, and a scenario whose URL
+//! credentials point anywhere else is refused before any call
+//! ([`ReplayServer::check_credentials`]): the checks never reach a real vendor.
+//!
 //! Every output and error a plugin returns is validated, as the plugin sent it, against the
 //! contract's JSON Schemas ([`schemas`](crate::schemas)); a problem names the call, the JSON
 //! pointer and what is wrong. What a schema cannot say is checked beside it: a credential that
-//! looks secret is `writeOnly`, a required credential is a property, ids are unique and stable,
-//! usage covers every pair once, output is deterministic, no secret leaks, and the module
-//! imports only what every stock Extism SDK provides ([`imports`](crate::imports)).
+//! looks secret is `writeOnly`, a required credential is a property, the plugin asks only for
+//! recorded requests and the full run asks for every one, ids are unique and stable, output is
+//! sorted, `as_of` is echoed, usage covers every pair once, an unknown account is `not_found`,
+//! output is deterministic, no secret leaks, and the module imports only what every stock
+//! Extism SDK provides ([`imports`](crate::imports)).
+//!
+//! A request the recording does not hold gets HTTP 501 from the replay server, and the run goes
+//! on: the mismatch fails the check [`RECORDED_ONLY`] (naming the request, and the header that
+//! differed and how), and every other check still runs on what the plugin did with the 501.
+//!
+//! The unknown-account check asks `fetch_usage` of the valid scenario for
+//! [`UNKNOWN_ACCOUNT`] alone, on a replay of its own whose unmatched requests are not held
+//! against the plugin: a recording cannot answer for an id its vendor never had. It passes
+//! when every pair of that account is in `failed_accounts` as `not_found`; or in
+//! `failed_accounts` with another class when the plugin asked the vendor about the account
+//! and the recording had no answer (the harness cannot know what the vendor would have said);
+//! or when the whole call fails with an error naming the id. A record for the account (a zero
+//! is a count, not a failure) fails it, as do missing pairs or pairs of another account.
+//!
+//! The second run of the valid scenario reuses the first run's instance, as a host that keeps
+//! its instances between syncs does: whatever a plugin carries from call to call (a counter in
+//! a static) shows as ids that changed, or as output that differs.
+//!
+//! Two checks run only when `conformance.json` asks for them, so that what a recording alone
+//! cannot tell is checked too: `"accounts": <n>`, how many accounts `list_accounts` gives on
+//! the valid scenario, inactive ones included ([`ACCOUNT_COUNT`]); and `"expect": {"<scenario>":
+//! "<class>"}`, scenarios whose run must fail first with that class ([`EXPECTED_CLASSES`]): a
+//! 403 that is `permission` and not `auth`, a 429 that is `rate_limited`, a count that cannot
+//! be read that fails as `vendor` instead of becoming 0. Each such scenario gets the five calls
+//! of the valid one; its requests count for [`RECORDED_ONLY`], its outputs for the schema and
+//! secret checks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -18,26 +51,57 @@ use std::path::Path;
 
 use plugin_contract::{
     exports, AccountList, Authenticated, CallInput, Credentials, CredentialsInput, Description,
-    ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage,
+    ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage, Warning,
 };
 use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::imports::unportable_imports;
-use crate::plugin::{CompiledVendorPlugin, HostedPlugin};
-use crate::replay::{ReplayError, ReplayServer};
+use crate::manifest::PluginManifest;
+use crate::plugin::{CompiledVendorPlugin, HostedPlugin, LoadError};
+use crate::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
 use crate::schemas;
 
 /// The value every secret credential gets during the checks: URL-encoding and base64 change
 /// it, so a form that leaks is told from the raw value.
 pub const CANARY: &str = "conformance canary/7f3a+9c2e=5b1d";
 
+/// The account id no vendor knows, asked for by the unknown-account check.
+pub const UNKNOWN_ACCOUNT: &str = "conformance-unknown-account";
+
 /// The instant usage is counted as of during the checks.
 const AS_OF: &str = "2026-01-01T00:00:00Z";
 
-/// The most schema problems a failed check lists.
+/// The instant the unknown-account check counts as of: another one than [`AS_OF`], so that a
+/// plugin answering a fixed or reformatted instant is caught.
+const PROBE_AS_OF: &str = "2026-02-15T12:30:00Z";
+
+/// The most schema problems (or requests, or exchanges) a failed check lists.
 const MAX_LISTED_PROBLEMS: usize = 5;
+
+/// The names of the checks, as printed.
+const CONTRACT: &str = "every output and error matches the contract's JSON Schema, secrets marked";
+const BAD_CREDENTIALS: &str = "bad credentials give auth";
+/// The name of the check that every request the plugin made was recorded.
+pub const RECORDED_ONLY: &str = "the plugin asked only for recorded requests";
+const EVERY_EXCHANGE: &str = "the full run requests every recorded exchange of the valid scenario";
+const ACCOUNT_IDS: &str = "account ids are unique and stable";
+const SERVICE_IDS: &str = "service ids are unique and stable";
+const SORTED: &str = "accounts, services and usage are sorted as the contract says";
+const AS_OF_ECHOED: &str = "fetch_usage echoes as_of exactly";
+const COVERAGE: &str = "usage covers every listed pair once, zeros stated";
+const UNKNOWN: &str = "an unknown account is not_found, never a record";
+const DETERMINISTIC: &str = "the same fixtures give byte-identical output";
+const NO_SECRET: &str = "no secret appears in any output or error";
+const NO_SECRET_ECHOED: &str = "no secret appears in any output or error when the vendor echoes it";
+/// The name of [`check_imports`].
+const LOADS_EVERYWHERE: &str = "the module loads in every stock Extism host";
+/// The name of the check of the plan's `accounts`, made only when the plan has it.
+pub const ACCOUNT_COUNT: &str =
+    "list_accounts gives every account of the valid scenario, inactive ones included";
+/// The name of the check of the plan's `expect`, made only when the plan has it.
+pub const EXPECTED_CLASSES: &str = "each scenario of expect fails first with its class";
 
 /// `conformance.json`: which scenarios of the fixtures folder to use.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -49,6 +113,15 @@ pub(crate) struct Plan {
     /// The scenario folder whose credentials the vendor rejects, relative to the fixtures
     /// folder: `authenticate` must fail with class `auth`.
     invalid_credentials: String,
+    /// How many accounts `list_accounts` gives on the valid scenario, inactive ones included;
+    /// unchecked when absent.
+    #[serde(default)]
+    accounts: Option<usize>,
+    /// Scenario folders, relative to the fixtures folder, each with the class its run must fail
+    /// with first: the error of the first of the five calls that fails (in the order a host
+    /// makes them), or when none does, the error of `fetch_usage`'s first failed account.
+    #[serde(default)]
+    expect: BTreeMap<String, ErrorClass>,
 }
 
 /// One check and its outcome.
@@ -94,9 +167,15 @@ pub enum ConformanceError {
     /// `conformance.json` is missing or malformed.
     #[error("cannot use {path}: {problem}")]
     Plan { path: String, problem: String },
-    /// A scenario could not be replayed.
+    /// The plugin could not be loaded.
     #[error(transparent)]
-    Replay(#[from] ReplayError),
+    Load(#[from] LoadError),
+    /// A scenario could not be replayed (unreadable, or credentials pointing off the replay).
+    #[error("scenario {scenario}: {error}")]
+    Replay {
+        scenario: String,
+        error: ReplayError,
+    },
     /// A fresh instance could not be made.
     #[error("the plugin could not be instantiated: {0}")]
     Instantiate(String),
@@ -114,20 +193,43 @@ struct Output {
     failed: bool,
     /// The output or error JSON; after a trap, the error the harness typed it as.
     text: String,
+    /// After a trap, the runtime's own text when it is not `text` (a panic message): it is
+    /// searched for secrets too.
+    raw: Option<String>,
 }
 
 /// Everything one run of the valid scenario produced.
 #[derive(PartialEq)]
 struct Run {
     outputs: Vec<Output>,
+    /// Account ids in the order `list_accounts` gave them.
     account_ids: Vec<String>,
+    /// The warnings of `list_accounts`, in its order.
+    account_warnings: Vec<Warning>,
+    /// Service ids in the order `list_services` gave them.
     service_ids: Vec<String>,
     usage: Result<Usage, PluginError>,
 }
 
-/// Runs every check of `compiled` on the scenarios in `fixtures`.
+/// What a replay served: its report, and how many exchanges the scenario recorded.
+struct Replayed {
+    /// The scenario folder's name, as `conformance.json` gives it.
+    scenario: String,
+    report: ReplayReport,
+    exchanges: usize,
+}
+
+/// What the unknown-account call gave.
+struct Probe {
+    usage: Result<Usage, PluginError>,
+    /// Requests of the call the recording had no answer for.
+    unanswered: Vec<String>,
+}
+
+/// Runs every check of the plugin of `manifest` on the scenarios in `fixtures`, with the
+/// replay server as the plugin's one allowed host.
 pub fn run_conformance(
-    compiled: &CompiledVendorPlugin,
+    manifest: &PluginManifest,
     fixtures: &Path,
 ) -> Result<Report, ConformanceError> {
     let plan_path = fixtures.join("conformance.json");
@@ -139,89 +241,177 @@ pub fn run_conformance(
             problem,
         })?;
     let schemas = OutputSchemas::compile()?;
+    let compiled = CompiledVendorPlugin::compile(&replay_only(manifest), &[])?;
+    let compiled = &compiled;
     let secrets = compiled.secret_fields().to_vec();
 
-    let (rejected, rejected_outputs) = run_scenario(
-        compiled,
-        &fixtures.join(&plan.invalid_credentials),
-        &secrets,
-        |session| {
+    let invalid = (
+        plan.invalid_credentials.as_str(),
+        fixtures.join(&plan.invalid_credentials),
+    );
+    let ((rejected, rejected_outputs), rejected_replay) =
+        run_scenario(compiled, invalid, &secrets, |session| {
             let input = CredentialsInput {
                 credentials: session.credentials.clone(),
             };
             let rejected = session.call::<Authenticated>(exports::AUTHENTICATE, &input);
             (rejected, std::mem::take(&mut session.outputs))
-        },
+        })?;
+    let valid = || (plan.valid.as_str(), fixtures.join(&plan.valid));
+    let (first, first_replay, warm) = run_scenario_on(
+        instance(compiled)?,
+        compiled,
+        valid(),
+        &secrets,
+        run_every_call,
     )?;
-    let valid = fixtures.join(&plan.valid);
-    let first = run_scenario(compiled, &valid, &secrets, run_every_call)?;
-    let second = run_scenario(compiled, &valid, &secrets, run_every_call)?;
-    let echoed = run_echoing(compiled, &valid, &secrets)?;
+    let (second, second_replay, _) =
+        run_scenario_on(warm, compiled, valid(), &secrets, run_every_call)?;
+    let ((probe_usage, probe_outputs), probe_replay) =
+        run_scenario(compiled, valid(), &secrets, probe_unknown_account)?;
+    let probe = Probe {
+        usage: probe_usage,
+        unanswered: probe_replay.report.unmatched,
+    };
+    let echoed = run_echoing(compiled, valid(), &secrets)?;
+    let mut expected = Vec::new();
+    for (scenario, class) in &plan.expect {
+        let folder = (scenario.as_str(), fixtures.join(scenario));
+        let (run, replayed) = run_scenario(compiled, folder, &secrets, run_every_call)?;
+        expected.push((scenario.as_str(), *class, run, replayed));
+    }
 
-    let outputs = rejected_outputs
+    let raw_outputs: Vec<&Output> = rejected_outputs
         .iter()
         .chain(&first.outputs)
         .chain(&second.outputs)
-        .chain(&echoed.outputs);
+        .chain(&probe_outputs)
+        .chain(expected.iter().flat_map(|(_, _, run, _)| &run.outputs))
+        .collect();
     let mut checks = vec![check_contract(
         &schemas,
-        outputs,
+        raw_outputs.iter().copied().chain(&echoed.outputs),
         &compiled.description().credentials_schema,
         &secrets,
     )];
     checks.push(match rejected {
-        Err(error) if error.class == ErrorClass::Auth => pass(
-            "bad credentials give auth",
-            "authenticate failed with class auth",
-        ),
+        Err(error) if error.class == ErrorClass::Auth => {
+            pass(BAD_CREDENTIALS, "authenticate failed with class auth")
+        }
         Err(error) => fail(
-            "bad credentials give auth",
+            BAD_CREDENTIALS,
             format!("authenticate failed with class {}", error.class.as_str()),
         ),
-        Ok(_) => fail(
-            "bad credentials give auth",
-            "authenticate succeeded".to_owned(),
-        ),
+        Ok(_) => fail(BAD_CREDENTIALS, "authenticate succeeded".to_owned()),
     });
+    let replays: Vec<&Replayed> = [&rejected_replay, &first_replay, &second_replay]
+        .into_iter()
+        .chain(expected.iter().map(|(_, _, _, replayed)| replayed))
+        .collect();
+    checks.push(check_recorded_only(&replays));
+    checks.push(check_every_exchange(&first_replay));
     checks.push(check_ids(
-        "account ids are unique and stable",
+        ACCOUNT_IDS,
         &first.account_ids,
         &second.account_ids,
     ));
     checks.push(check_ids(
-        "service ids are unique and stable",
+        SERVICE_IDS,
         &first.service_ids,
         &second.service_ids,
     ));
+    checks.push(check_sorted(&first));
+    checks.push(check_as_of(&[
+        (AS_OF, &first.usage),
+        (PROBE_AS_OF, &probe.usage),
+    ]));
     checks.push(check_usage(&first));
+    checks.push(check_unknown_account(&probe, &first.service_ids));
     checks.push(if first == second {
-        pass(
-            "the same fixtures give byte-identical output",
-            "two runs matched",
-        )
+        pass(DETERMINISTIC, "two runs matched")
     } else {
-        fail(
-            "the same fixtures give byte-identical output",
-            "two runs differed".to_owned(),
-        )
+        fail(DETERMINISTIC, "two runs differed".to_owned())
     });
-    checks.push(check_secrets(
-        "no secret appears in any output or error",
-        &first.outputs,
-    ));
-    checks.push(check_secrets(
-        "no secret appears in any output or error when the vendor echoes it",
-        &echoed.outputs,
-    ));
+    checks.push(check_secrets(NO_SECRET, &raw_outputs));
+    let echoed_outputs: Vec<&Output> = echoed.outputs.iter().collect();
+    checks.push(check_secrets(NO_SECRET_ECHOED, &echoed_outputs));
     checks.push(match compiled.manifest().read_wasm() {
         Ok(wasm) => check_imports(&wasm),
         Err(e) => fail(LOADS_EVERYWHERE, format!("the module cannot be read: {e}")),
     });
+    if let Some(accounts) = plan.accounts {
+        checks.push(check_account_count(accounts, &first));
+    }
+    if !expected.is_empty() {
+        let runs: Vec<(&str, ErrorClass, &Run)> = expected
+            .iter()
+            .map(|(scenario, class, run, _)| (*scenario, *class, run))
+            .collect();
+        checks.push(check_expected_classes(&runs));
+    }
     Ok(Report { checks })
 }
 
-/// The name of [`check_imports`].
-const LOADS_EVERYWHERE: &str = "the module loads in every stock Extism host";
+/// Checks that `list_accounts` gave the plan's number of accounts on the valid scenario.
+fn check_account_count(expected: usize, run: &Run) -> Check {
+    let listed = run.account_ids.len();
+    if listed == expected {
+        pass(
+            ACCOUNT_COUNT,
+            &format!("{listed} accounts, as the plan says"),
+        )
+    } else {
+        fail(
+            ACCOUNT_COUNT,
+            format!("list_accounts gave {listed} accounts where conformance.json says {expected} (an inactive account dropped, or a page skipped?)"),
+        )
+    }
+}
+
+/// Says where a run failed first and with what class (`None`: its error is not the
+/// contract's JSON); `None` when nothing failed.
+fn first_failure(run: &Run) -> Option<(String, Option<ErrorClass>)> {
+    if let Some(output) = run.outputs.iter().find(|o| o.failed) {
+        let class = serde_json::from_str::<PluginError>(&output.text)
+            .ok()
+            .map(|e| e.class);
+        return Some((format!("{} failed", output.call), class));
+    }
+    let failed = run.usage.as_ref().ok()?.failed_accounts.first()?;
+    Some((
+        format!("fetch_usage failed the pairs of {}", failed.account_id),
+        Some(failed.error.class),
+    ))
+}
+
+/// Checks that each scenario of the plan's `expect` failed first with its class.
+fn check_expected_classes(runs: &[(&str, ErrorClass, &Run)]) -> Check {
+    let mut problems: Vec<String> = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    for (scenario, expected, run) in runs {
+        let expected = expected.as_str();
+        match first_failure(run) {
+            Some((what, Some(class))) if class.as_str() == expected => {
+                found.push(format!("{scenario}: {what} with class {expected}"));
+            }
+            Some((what, Some(class))) => problems.push(format!(
+                "{scenario}: {what} with class {}, not {expected}",
+                class.as_str()
+            )),
+            Some((what, None)) => problems.push(format!(
+                "{scenario}: {what} with an error that is not the contract's JSON, not {expected}"
+            )),
+            None => problems.push(format!(
+                "{scenario}: every call succeeded and every pair was counted, where {expected} was expected"
+            )),
+        }
+    }
+    if problems.is_empty() {
+        pass(EXPECTED_CLASSES, &found.join("; "))
+    } else {
+        fail(EXPECTED_CLASSES, listed(problems, "; "))
+    }
+}
 
 /// Checks that the module imports only host functions every stock Extism SDK provides.
 fn check_imports(wasm: &[u8]) -> Check {
@@ -304,7 +494,6 @@ fn check_contract<'a>(
     credentials_schema: &Value,
     secrets: &[String],
 ) -> Check {
-    const NAME: &str = "every output and error matches the contract's JSON Schema, secrets marked";
     let mut problems: Vec<String> = Vec::new();
     let names: BTreeSet<&str> = credentials_schema
         .get("properties")
@@ -344,7 +533,7 @@ fn check_contract<'a>(
     }
     if problems.is_empty() {
         return pass(
-            NAME,
+            CONTRACT,
             &format!(
                 "{validated} outputs and errors valid; {} credentials, {} secret",
                 names.len(),
@@ -352,29 +541,321 @@ fn check_contract<'a>(
             ),
         );
     }
-    let more = problems.len().saturating_sub(MAX_LISTED_PROBLEMS);
-    problems.truncate(MAX_LISTED_PROBLEMS);
-    let mut detail = problems.join("; ");
+    fail(CONTRACT, listed(problems, "; "))
+}
+
+/// Joins the first [`MAX_LISTED_PROBLEMS`] of `items` and counts the rest.
+fn listed(mut items: Vec<String>, separator: &str) -> String {
+    let more = items.len().saturating_sub(MAX_LISTED_PROBLEMS);
+    items.truncate(MAX_LISTED_PROBLEMS);
+    let mut text = items.join(separator);
     if more > 0 {
-        let _ = write!(detail, "; and {more} more");
+        let _ = write!(text, "{separator}and {more} more");
     }
-    fail(NAME, detail)
+    text
+}
+
+/// Checks that every request of the replays matched a recorded exchange: a request that did
+/// not (a page the recording lacks, a header sent differently) is named with its scenario,
+/// and the header that differed and how. The canary is removed from what is printed.
+fn check_recorded_only(replays: &[&Replayed]) -> Check {
+    let canary = Secrets::new([CANARY]);
+    let mut unmatched: Vec<String> = Vec::new();
+    for replay in replays {
+        for request in &replay.report.unmatched {
+            let shown = format!("{}: {}", replay.scenario, canary.redact(request));
+            if !unmatched.contains(&shown) {
+                unmatched.push(shown);
+            }
+        }
+    }
+    let served: usize = replays.iter().map(|r| r.report.served.len()).sum();
+    if unmatched.is_empty() {
+        pass(
+            RECORDED_ONLY,
+            &format!(
+                "{served} requests in {} runs, each one recorded",
+                replays.len()
+            ),
+        )
+    } else {
+        fail(
+            RECORDED_ONLY,
+            format!(
+                "no recorded exchange for {}; the replay answered HTTP 501",
+                listed(unmatched, "; ")
+            ),
+        )
+    }
+}
+
+/// Checks that the full run (the five calls, usage of every pair) requested every exchange
+/// the valid scenario recorded: a plugin that stops before a later page leaves one unused.
+fn check_every_exchange(replay: &Replayed) -> Check {
+    let unused = &replay.report.unused;
+    if unused.is_empty() {
+        return pass(
+            EVERY_EXCHANGE,
+            &format!("{} exchanges, each requested", replay.exchanges),
+        );
+    }
+    fail(
+        EVERY_EXCHANGE,
+        format!(
+            "{} of {} exchanges of {} never requested (a page or an account skipped?): {}",
+            unused.len(),
+            replay.exchanges,
+            replay.scenario,
+            listed(unused.clone(), ", ")
+        ),
+    )
+}
+
+/// Names the first place where `items` are out of order by `key`.
+fn first_disorder<T, K: Ord + std::fmt::Debug>(
+    items: &[T],
+    key: impl Fn(&T) -> K,
+) -> Option<String> {
+    items.windows(2).find_map(|pair| {
+        let (a, b) = (key(&pair[0]), key(&pair[1]));
+        (a > b).then(|| format!("{b:?} comes after {a:?}"))
+    })
+}
+
+/// Checks the order the contract requires: accounts and services by id, records by (account,
+/// service), failed accounts by account and their services by id, and warnings by (account,
+/// service, code, message).
+fn check_sorted(run: &Run) -> Check {
+    let mut problems: Vec<String> = Vec::new();
+    let mut report = |what: &str, disorder: Option<String>| {
+        if let Some(disorder) = disorder {
+            problems.push(format!("{what}: {disorder}"));
+        }
+    };
+    let warning_key = |w: &Warning| {
+        (
+            w.account_id.clone(),
+            w.service_id.clone(),
+            w.code.clone(),
+            w.message.clone(),
+        )
+    };
+    report(
+        "list_accounts accounts",
+        first_disorder(&run.account_ids, Clone::clone),
+    );
+    report(
+        "list_accounts warnings",
+        first_disorder(&run.account_warnings, warning_key),
+    );
+    report(
+        "list_services services",
+        first_disorder(&run.service_ids, Clone::clone),
+    );
+    let mut counted = format!(
+        "{} accounts, {} services",
+        run.account_ids.len(),
+        run.service_ids.len()
+    );
+    if let Ok(usage) = &run.usage {
+        report(
+            "fetch_usage records",
+            first_disorder(&usage.records, |r| {
+                (r.account_id.clone(), r.service_id.clone())
+            }),
+        );
+        report(
+            "fetch_usage failed_accounts",
+            first_disorder(&usage.failed_accounts, |f| f.account_id.clone()),
+        );
+        for failed in &usage.failed_accounts {
+            report(
+                &format!("fetch_usage failed_accounts of {}", failed.account_id),
+                first_disorder(&failed.service_ids, Clone::clone),
+            );
+        }
+        report(
+            "fetch_usage warnings",
+            first_disorder(&usage.warnings, warning_key),
+        );
+        let _ = write!(
+            counted,
+            ", {} records, {} failed accounts",
+            usage.records.len(),
+            usage.failed_accounts.len()
+        );
+    }
+    if problems.is_empty() {
+        pass(SORTED, &format!("{counted} in order"))
+    } else {
+        fail(SORTED, listed(problems, "; "))
+    }
+}
+
+/// Checks that each `fetch_usage` that succeeded returned the `as_of` it was asked, byte for
+/// byte.
+fn check_as_of(calls: &[(&str, &Result<Usage, PluginError>)]) -> Check {
+    let mut problems: Vec<String> = Vec::new();
+    let mut echoed: Vec<&str> = Vec::new();
+    for (asked, usage) in calls {
+        let Ok(usage) = usage else { continue };
+        if usage.as_of == *asked {
+            echoed.push(asked);
+        } else {
+            problems.push(format!(
+                "asked as of {asked}, fetch_usage returned as_of {:?}",
+                usage.as_of
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        fail(AS_OF_ECHOED, problems.join("; "))
+    } else if echoed.is_empty() {
+        fail(
+            AS_OF_ECHOED,
+            "fetch_usage never succeeded, so nothing was echoed".to_owned(),
+        )
+    } else {
+        pass(AS_OF_ECHOED, &format!("{} echoed", echoed.join(" and ")))
+    }
+}
+
+/// Checks what `fetch_usage` of [`UNKNOWN_ACCOUNT`] alone gave: see the module's documentation.
+fn check_unknown_account(probe: &Probe, listed_services: &[String]) -> Check {
+    let usage = match &probe.usage {
+        Ok(usage) => usage,
+        Err(error) if error.message.contains(UNKNOWN_ACCOUNT) => {
+            return pass(
+                UNKNOWN,
+                &format!(
+                    "fetch_usage of {UNKNOWN_ACCOUNT} failed with class {}, naming it",
+                    error.class.as_str()
+                ),
+            )
+        }
+        Err(error) => {
+            return fail(
+                UNKNOWN,
+                format!(
+                    "fetch_usage of {UNKNOWN_ACCOUNT} failed with class {} without naming it",
+                    error.class.as_str()
+                ),
+            )
+        }
+    };
+    if let Some(record) = usage
+        .records
+        .iter()
+        .find(|r| r.account_id == UNKNOWN_ACCOUNT)
+    {
+        return fail(
+            UNKNOWN,
+            format!(
+                "fetch_usage of {UNKNOWN_ACCOUNT} gave a record ({}, quantity {}): an account the vendor does not know became a count",
+                record.service_id, record.quantity
+            ),
+        );
+    }
+    let others: BTreeSet<&str> = usage
+        .records
+        .iter()
+        .map(|r| r.account_id.as_str())
+        .chain(usage.failed_accounts.iter().map(|f| f.account_id.as_str()))
+        .filter(|id| *id != UNKNOWN_ACCOUNT)
+        .collect();
+    if !others.is_empty() {
+        let others: Vec<&str> = others.into_iter().collect();
+        return fail(
+            UNKNOWN,
+            format!(
+                "fetch_usage of {UNKNOWN_ACCOUNT} alone reported {}, which was not asked for",
+                others.join(", ")
+            ),
+        );
+    }
+    let Some(failed) = usage
+        .failed_accounts
+        .iter()
+        .find(|f| f.account_id == UNKNOWN_ACCOUNT)
+    else {
+        return fail(
+            UNKNOWN,
+            format!("fetch_usage of {UNKNOWN_ACCOUNT} gave neither a record nor a failed account: its pairs vanished"),
+        );
+    };
+    let missing: Vec<&str> = listed_services
+        .iter()
+        .filter(|s| !failed.service_ids.contains(s))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return fail(
+            UNKNOWN,
+            format!(
+                "failed_accounts of {UNKNOWN_ACCOUNT} lacks the services {}",
+                missing.join(", ")
+            ),
+        );
+    }
+    let classes: BTreeSet<&str> = failed
+        .service_ids
+        .iter()
+        .map(|s| failed.error_of(s).class)
+        .chain(failed.service_ids.is_empty().then_some(failed.error.class))
+        .filter(|class| *class != ErrorClass::NotFound)
+        .map(ErrorClass::as_str)
+        .collect();
+    let pairs = failed.service_ids.len();
+    if classes.is_empty() {
+        return pass(
+            UNKNOWN,
+            &format!("{pairs} pairs of {UNKNOWN_ACCOUNT} in failed_accounts as not_found"),
+        );
+    }
+    let classes: Vec<&str> = classes.into_iter().collect();
+    if probe.unanswered.is_empty() {
+        fail(
+            UNKNOWN,
+            format!(
+                "{UNKNOWN_ACCOUNT} is in failed_accounts as {}, not not_found",
+                classes.join(", ")
+            ),
+        )
+    } else {
+        pass(
+            UNKNOWN,
+            &format!(
+                "{pairs} pairs of {UNKNOWN_ACCOUNT} in failed_accounts as {}: the plugin asked the vendor about it and the recording has no answer ({}), so not_found cannot be required",
+                classes.join(", "),
+                listed(probe.unanswered.clone(), ", ")
+            ),
+        )
+    }
 }
 
 /// Looks for every form of the canary (raw, trimmed, URL-encoded, base64, JSON-escaped) in
-/// what the plugin itself returned: the harness removes nothing before this check.
-fn check_secrets(name: &'static str, outputs: &[Output]) -> Check {
+/// what the plugin itself returned, outputs and error texts as they came out of the runtime:
+/// the harness removes nothing before this check (its instances do not redact, see
+/// [`HostedPlugin::without_redaction`]).
+fn check_secrets(name: &'static str, outputs: &[&Output]) -> Check {
     let canary = Secrets::new([CANARY]);
-    match outputs.iter().position(|o| canary.found_in(&o.text)) {
-        Some(index) => fail(
-            name,
-            format!(
-                "output {} of {} ({}) holds a secret credential's value in some form",
-                index + 1,
-                outputs.len(),
-                outputs[index].call
-            ),
-        ),
+    let leaks = |o: &Output| {
+        canary.found_in(&o.text) || o.raw.as_deref().is_some_and(|raw| canary.found_in(raw))
+    };
+    match outputs.iter().position(|o| leaks(o)) {
+        Some(index) => {
+            let output = outputs[index];
+            let what = if output.failed { "error" } else { "output" };
+            fail(
+                name,
+                format!(
+                    "output {} of {} ({} {what}) holds a secret credential's value in some form",
+                    index + 1,
+                    outputs.len(),
+                    output.call
+                ),
+            )
+        }
         None => pass(name, &format!("{} outputs scanned", outputs.len())),
     }
 }
@@ -403,7 +884,7 @@ impl Session<'_> {
         match self.plugin.call_raw(export, input.credentials(), &encoded) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
-                self.keep(export, false, text);
+                self.keep(export, false, text, None);
                 serde_json::from_slice(&bytes).map_err(|e| {
                     PluginError::new(
                         ErrorClass::Internal,
@@ -411,30 +892,44 @@ impl Session<'_> {
                     )
                 })
             }
-            Err((error, text)) => {
-                // A trap's text is not JSON: what the harness typed it as stands for it.
-                let text = text
-                    .filter(|t| serde_json::from_str::<Value>(t).is_ok())
-                    .unwrap_or_else(|| error.to_json());
-                self.keep(export, true, text);
+            Err((error, raw)) => {
+                let (text, raw) = error_texts(&error, raw);
+                self.keep(export, true, text, raw);
                 Err(error)
             }
         }
     }
 
-    fn keep(&mut self, call: &'static str, failed: bool, text: String) {
+    fn keep(&mut self, call: &'static str, failed: bool, text: String, raw: Option<String>) {
         let text = (self.normalize)(text);
-        self.outputs.push(Output { call, failed, text });
+        let raw = raw.map(self.normalize);
+        self.outputs.push(Output {
+            call,
+            failed,
+            text,
+            raw,
+        });
     }
 }
 
-/// Runs every call on `folder` served by a vendor that echoes the secret in every string.
+/// The texts kept of a failed call, from the error as the harness typed it and the runtime's
+/// `raw` text: the plugin's error JSON as it sent it; after a trap (whose text is not JSON) the
+/// typed error, with the trap's own text kept beside it, unredacted, for the secret checks.
+fn error_texts(error: &PluginError, raw: Option<String>) -> (String, Option<String>) {
+    match raw {
+        Some(raw) if serde_json::from_str::<Value>(&raw).is_ok() => (raw, None),
+        raw => (error.to_json(), raw),
+    }
+}
+
+/// Runs every call on the valid scenario served by a vendor that echoes the secret in every
+/// string; what it requests is not checked against the recording.
 fn run_echoing(
     compiled: &CompiledVendorPlugin,
-    folder: &Path,
+    (scenario, folder): (&str, std::path::PathBuf),
     secrets: &[String],
 ) -> Result<Run, ConformanceError> {
-    let replay = ReplayServer::start_echoing(folder, Some(CANARY))?;
+    let replay = start_replay(compiled, scenario, &folder, Some(CANARY))?;
     let mut session = Session {
         plugin: instance(compiled)?,
         credentials: with_canary(replay.credentials(), secrets),
@@ -442,6 +937,28 @@ fn run_echoing(
         outputs: Vec::new(),
     };
     Ok(run_every_call(&mut session))
+}
+
+/// Starts replaying `folder`, and refuses it when a credential would send the plugin
+/// elsewhere.
+fn start_replay(
+    compiled: &CompiledVendorPlugin,
+    scenario: &str,
+    folder: &Path,
+    echo: Option<&str>,
+) -> Result<ReplayServer, ConformanceError> {
+    let replay_error = |error| ConformanceError::Replay {
+        scenario: scenario.to_owned(),
+        error,
+    };
+    let replay = ReplayServer::start_echoing(folder, echo).map_err(replay_error)?;
+    replay
+        .check_credentials(
+            replay.credentials(),
+            &compiled.description().credentials_schema,
+        )
+        .map_err(replay_error)?;
+    Ok(replay)
 }
 
 /// Returns `credentials` with every secret credential set to the canary.
@@ -465,24 +982,41 @@ fn instance(compiled: &CompiledVendorPlugin) -> Result<HostedPlugin, Conformance
 
 /// Replays `folder` to a fresh instance, with secret credentials set to the canary; the
 /// replay server's address (it changes from run to run) reads `replay-server` in outputs.
+/// Requests the recording lacks do not stop the run: they are in the returned report.
 fn run_scenario<T>(
     compiled: &CompiledVendorPlugin,
-    folder: &Path,
+    scenario: (&str, std::path::PathBuf),
     secrets: &[String],
     steps: impl FnOnce(&mut Session) -> T,
-) -> Result<T, ConformanceError> {
-    let replay = ReplayServer::start(folder)?;
+) -> Result<(T, Replayed), ConformanceError> {
+    run_scenario_on(instance(compiled)?, compiled, scenario, secrets, steps)
+        .map(|(outcome, replayed, _)| (outcome, replayed))
+}
+
+/// Replays `folder` to `plugin` as [`run_scenario`] does, and hands the instance back.
+fn run_scenario_on<T>(
+    plugin: HostedPlugin,
+    compiled: &CompiledVendorPlugin,
+    (scenario, folder): (&str, std::path::PathBuf),
+    secrets: &[String],
+    steps: impl FnOnce(&mut Session) -> T,
+) -> Result<(T, Replayed, HostedPlugin), ConformanceError> {
+    let replay = start_replay(compiled, scenario, &folder, None)?;
     let address = replay.base_url().trim_start_matches("http://").to_owned();
     let normalize = |text: String| text.replace(&address, "replay-server");
     let mut session = Session {
-        plugin: instance(compiled)?,
+        plugin,
         credentials: with_canary(replay.credentials(), secrets),
         normalize: &normalize,
         outputs: Vec::new(),
     };
     let outcome = steps(&mut session);
-    replay.check_unmatched()?;
-    Ok(outcome)
+    let replayed = Replayed {
+        scenario: scenario.to_owned(),
+        report: replay.report(),
+        exchanges: replay.exchange_count(),
+    };
+    Ok((outcome, replayed, session.plugin))
 }
 
 /// Makes the five calls, `describe_credentials` as a host does at load (no credentials).
@@ -504,16 +1038,36 @@ fn run_every_call(session: &mut Session) -> Run {
             service_ids: None,
         },
     );
+    let (account_ids, account_warnings) = accounts.map_or_else(
+        |_| (Vec::new(), Vec::new()),
+        |list| {
+            let ids = list.accounts.into_iter().map(|a| a.id).collect();
+            (ids, list.warnings)
+        },
+    );
     Run {
         outputs: std::mem::take(&mut session.outputs),
-        account_ids: accounts
-            .map(|l| l.accounts.into_iter().map(|a| a.id).collect())
-            .unwrap_or_default(),
+        account_ids,
+        account_warnings,
         service_ids: services
             .map(|l| l.services.into_iter().map(|s| s.id).collect())
             .unwrap_or_default(),
         usage,
     }
+}
+
+/// Asks `fetch_usage` for [`UNKNOWN_ACCOUNT`] alone, as of [`PROBE_AS_OF`].
+fn probe_unknown_account(session: &mut Session) -> (Result<Usage, PluginError>, Vec<Output>) {
+    let usage = session.call::<Usage>(
+        exports::FETCH_USAGE,
+        &FetchUsageInput {
+            credentials: session.credentials.clone(),
+            as_of: PROBE_AS_OF.to_owned(),
+            account_ids: Some(vec![UNKNOWN_ACCOUNT.to_owned()]),
+            service_ids: None,
+        },
+    );
+    (usage, std::mem::take(&mut session.outputs))
 }
 
 fn check_ids(name: &'static str, first: &[String], second: &[String]) -> Check {
@@ -531,11 +1085,12 @@ fn check_ids(name: &'static str, first: &[String], second: &[String]) -> Check {
     }
 }
 
+/// Checks that usage of every pair has every listed (account, service) pair exactly once, as
+/// a record or in `failed_accounts`.
 fn check_usage(run: &Run) -> Check {
-    const NAME: &str = "usage covers every listed pair once, zeros stated";
     let usage = match &run.usage {
         Ok(usage) => usage,
-        Err(error) => return fail(NAME, format!("fetch_usage failed: {error}")),
+        Err(error) => return fail(COVERAGE, format!("fetch_usage failed: {error}")),
     };
     let mut seen = BTreeSet::new();
     let pairs = usage
@@ -550,20 +1105,26 @@ fn check_usage(run: &Run) -> Check {
     for pair in pairs {
         if !run.account_ids.contains(&pair.0) || !run.service_ids.contains(&pair.1) {
             return fail(
-                NAME,
+                COVERAGE,
                 format!("{pair:?} names an account or service that was not listed"),
             );
         }
         if !seen.insert(pair.clone()) {
-            return fail(NAME, format!("{pair:?} is reported twice"));
+            return fail(COVERAGE, format!("{pair:?} is reported twice"));
         }
     }
     let expected = run.account_ids.len() * run.service_ids.len();
     if seen.len() == expected {
         let zeros = usage.records.iter().filter(|r| r.quantity == 0).count();
-        pass(NAME, &format!("{expected} pairs, {zeros} explicit zeros"))
+        pass(
+            COVERAGE,
+            &format!("{expected} pairs, {zeros} explicit zeros"),
+        )
     } else {
-        fail(NAME, format!("{} of {expected} pairs reported", seen.len()))
+        fail(
+            COVERAGE,
+            format!("{} of {expected} pairs reported", seen.len()),
+        )
     }
 }
 
@@ -594,6 +1155,7 @@ mod tests {
             call,
             failed,
             text: json.to_string(),
+            raw: None,
         }
     }
 
@@ -671,6 +1233,7 @@ mod tests {
             call: "list_accounts",
             failed: false,
             text: "{\"accounts\": [".to_owned(),
+            raw: None,
         };
         let problems = schemas().problems(&broken);
         assert_eq!(problems.len(), 1);
@@ -749,5 +1312,427 @@ mod tests {
             check.detail,
             "required credential \"tenant\" is not a property"
         );
+    }
+
+    fn ids(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    fn usage_of(json: Value) -> Usage {
+        serde_json::from_value(json).expect("a usage")
+    }
+
+    /// A run of accounts `c1`, `c2` and services `users`, `devices` (as listed) with `usage`.
+    fn run_with(accounts: &[&str], services: &[&str], usage: Value) -> Run {
+        Run {
+            outputs: Vec::new(),
+            account_ids: ids(accounts),
+            account_warnings: Vec::new(),
+            service_ids: ids(services),
+            usage: Ok(usage_of(usage)),
+        }
+    }
+
+    fn record(account: &str, service: &str, quantity: u64) -> Value {
+        json!({"account_id": account, "service_id": service, "quantity": quantity})
+    }
+
+    fn usage_with(records: Vec<Value>, failed: Vec<Value>) -> Value {
+        json!({"as_of": AS_OF, "records": records, "warnings": [], "failed_accounts": failed})
+    }
+
+    fn not_found(account: &str, services: &[&str]) -> Value {
+        json!({"account_id": account, "service_ids": services,
+            "error": {"class": "not_found", "message": format!("no customer {account}")}})
+    }
+
+    fn replayed(unmatched: &[&str], unused: &[&str]) -> Replayed {
+        Replayed {
+            scenario: "happy-path".to_owned(),
+            report: ReplayReport {
+                served: Vec::new(),
+                unmatched: ids(unmatched),
+                unused: ids(unused),
+            },
+            exchanges: 3,
+        }
+    }
+
+    #[test]
+    fn a_second_page_never_requested_fails_the_exchange_check_naming_it() {
+        let check = check_every_exchange(&replayed(&[], &["GET /users?page=2"]));
+        assert!(!check.passed);
+        assert_eq!(check.name, EVERY_EXCHANGE);
+        assert_eq!(
+            check.detail,
+            "1 of 3 exchanges of happy-path never requested (a page or an account skipped?): GET /users?page=2"
+        );
+        let check = check_every_exchange(&replayed(&[], &[]));
+        assert!(check.passed);
+        assert_eq!(check.detail, "3 exchanges, each requested");
+    }
+
+    #[test]
+    fn an_unrecorded_request_fails_the_recorded_requests_check_without_the_canary() {
+        let with_key = format!(
+            "GET /users?key={} (header authorization: expected \"Bearer <redacted>\", got a value without \"Bearer \")",
+            plugin_contract::secrets::percent_encode(CANARY)
+        );
+        let mismatched = replayed(&[&with_key], &[]);
+        let clean = replayed(&[], &[]);
+        let check = check_recorded_only(&[&clean, &mismatched, &mismatched]);
+        assert!(!check.passed);
+        assert_eq!(check.name, RECORDED_ONLY);
+        assert_eq!(
+            check.detail,
+            "no recorded exchange for happy-path: GET /users?key=<redacted> (header authorization: expected \"Bearer <redacted>\", got a value without \"Bearer \"); the replay answered HTTP 501"
+        );
+        assert!(check_recorded_only(&[&clean]).passed);
+    }
+
+    #[test]
+    fn records_in_reverse_order_fail_the_sort_check() {
+        let usage = usage_with(
+            vec![record("c2", "users", 1), record("c1", "users", 1)],
+            vec![],
+        );
+        let check = check_sorted(&run_with(&["c1", "c2"], &["users"], usage));
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            r#"fetch_usage records: ("c1", "users") comes after ("c2", "users")"#
+        );
+    }
+
+    #[test]
+    fn accounts_and_services_out_of_order_fail_the_sort_check() {
+        let usage = usage_with(vec![], vec![]);
+        let check = check_sorted(&run_with(&["c2", "c1"], &["users", "devices"], usage));
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            r#"list_accounts accounts: "c1" comes after "c2"; list_services services: "devices" comes after "users""#
+        );
+    }
+
+    #[test]
+    fn failed_services_out_of_order_fail_the_sort_check() {
+        let usage = usage_with(vec![], vec![not_found("c1", &["users", "devices"])]);
+        let check = check_sorted(&run_with(&["c1"], &["devices", "users"], usage));
+        assert!(!check.passed);
+        assert!(
+            check
+                .detail
+                .starts_with("fetch_usage failed_accounts of c1: \"devices\" comes after"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn sorted_output_passes_the_sort_check() {
+        let usage = usage_with(
+            vec![record("c1", "devices", 0), record("c1", "users", 2)],
+            vec![not_found("c2", &["devices", "users"])],
+        );
+        let check = check_sorted(&run_with(&["c1", "c2"], &["devices", "users"], usage));
+        assert!(check.passed, "{}", check.detail);
+        assert_eq!(
+            check.detail,
+            "2 accounts, 2 services, 2 records, 1 failed accounts in order"
+        );
+    }
+
+    #[test]
+    fn an_as_of_reformatted_or_made_up_fails_the_as_of_check() {
+        let mut reformatted = usage_of(usage_with(vec![], vec![]));
+        reformatted.as_of = "2026-01-01T00:00:00+00:00".to_owned();
+        let exact = Ok(usage_of(usage_with(vec![], vec![])));
+        let check = check_as_of(&[(AS_OF, &Ok(reformatted)), (PROBE_AS_OF, &exact)]);
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            "asked as of 2026-01-01T00:00:00Z, fetch_usage returned as_of \"2026-01-01T00:00:00+00:00\"; asked as of 2026-02-15T12:30:00Z, fetch_usage returned as_of \"2026-01-01T00:00:00Z\""
+        );
+        let check = check_as_of(&[(AS_OF, &exact)]);
+        assert!(check.passed, "{}", check.detail);
+        let failed = Err(PluginError::new(ErrorClass::Auth, "no"));
+        assert!(!check_as_of(&[(AS_OF, &failed)]).passed);
+    }
+
+    #[test]
+    fn a_pair_reported_twice_or_missing_fails_the_coverage_check() {
+        let twice = usage_with(
+            vec![record("c1", "users", 1)],
+            vec![not_found("c1", &["users"])],
+        );
+        let check = check_usage(&run_with(&["c1"], &["users"], twice));
+        assert!(!check.passed);
+        assert_eq!(check.name, COVERAGE);
+        assert_eq!(check.detail, r#"("c1", "users") is reported twice"#);
+        let missing = usage_with(vec![record("c1", "users", 1)], vec![]);
+        let check = check_usage(&run_with(&["c1", "c2"], &["users"], missing));
+        assert_eq!(check.detail, "1 of 2 pairs reported");
+        let zeros = usage_with(vec![record("c1", "users", 0)], vec![]);
+        assert!(check_usage(&run_with(&["c1"], &["users"], zeros)).passed);
+    }
+
+    #[test]
+    fn a_plan_without_accounts_or_expect_reads_as_before() {
+        let plan: Plan =
+            serde_json::from_value(json!({"valid": "a", "invalid_credentials": "b"})).unwrap();
+        assert_eq!((plan.accounts, plan.expect.len()), (None, 0));
+        let plan: Plan = serde_json::from_value(json!({"valid": "a", "invalid_credentials": "b",
+            "accounts": 4, "expect": {"no-access-403": "permission"}}))
+        .unwrap();
+        assert_eq!(plan.accounts, Some(4));
+        assert_eq!(plan.expect["no-access-403"], ErrorClass::Permission);
+        let unknown = json!({"valid": "a", "invalid_credentials": "b", "expect": {"x": "Auth"}});
+        assert!(serde_json::from_value::<Plan>(unknown).is_err());
+    }
+
+    #[test]
+    fn an_account_dropped_fails_the_account_count_check() {
+        let run = run_with(&["c1", "c2"], &["users"], usage_with(vec![], vec![]));
+        let check = check_account_count(3, &run);
+        assert!(!check.passed);
+        assert_eq!(check.name, ACCOUNT_COUNT);
+        assert!(
+            check
+                .detail
+                .starts_with("list_accounts gave 2 accounts where conformance.json says 3"),
+            "{}",
+            check.detail
+        );
+        assert!(check_account_count(2, &run).passed);
+    }
+
+    #[test]
+    fn a_scenario_failing_first_with_another_class_fails_the_expected_class_check() {
+        let mut run = run_with(&[], &[], usage_with(vec![], vec![]));
+        run.outputs = vec![
+            output("describe_credentials", false, json!({})),
+            output(
+                "authenticate",
+                true,
+                json!({"class": "auth", "message": "no"}),
+            ),
+            output(
+                "list_accounts",
+                true,
+                json!({"class": "permission", "message": "no"}),
+            ),
+        ];
+        let check = check_expected_classes(&[("no-access-403", ErrorClass::Permission, &run)]);
+        assert!(!check.passed);
+        assert_eq!(check.name, EXPECTED_CLASSES);
+        assert_eq!(
+            check.detail,
+            "no-access-403: authenticate failed with class auth, not permission"
+        );
+        let check = check_expected_classes(&[("bad-key-401", ErrorClass::Auth, &run)]);
+        assert!(check.passed, "{}", check.detail);
+        assert_eq!(
+            check.detail,
+            "bad-key-401: authenticate failed with class auth"
+        );
+    }
+
+    #[test]
+    fn a_count_that_cannot_be_read_must_fail_its_pair_where_the_plan_expects_it() {
+        let failed = json!({"account_id": "c2", "service_ids": ["users"],
+            "error": {"class": "vendor", "message": "count is text"}});
+        let unreadable = run_with(
+            &["c1", "c2"],
+            &["users"],
+            usage_with(vec![record("c1", "users", 3)], vec![failed]),
+        );
+        let check = check_expected_classes(&[("one-unreadable", ErrorClass::Vendor, &unreadable)]);
+        assert!(check.passed, "{}", check.detail);
+        assert_eq!(
+            check.detail,
+            "one-unreadable: fetch_usage failed the pairs of c2 with class vendor"
+        );
+        let zero = run_with(
+            &["c1", "c2"],
+            &["users"],
+            usage_with(
+                vec![record("c1", "users", 3), record("c2", "users", 0)],
+                vec![],
+            ),
+        );
+        let check = check_expected_classes(&[("one-unreadable", ErrorClass::Vendor, &zero)]);
+        assert!(!check.passed);
+        assert!(
+            check
+                .detail
+                .contains("every call succeeded and every pair was counted"),
+            "{}",
+            check.detail
+        );
+    }
+
+    fn probe(usage: Value, unanswered: &[&str]) -> Probe {
+        Probe {
+            usage: Ok(usage_of(usage)),
+            unanswered: ids(unanswered),
+        }
+    }
+
+    #[test]
+    fn a_zero_record_for_an_unknown_account_fails_the_unknown_account_check() {
+        let zero = usage_with(vec![record(UNKNOWN_ACCOUNT, "users", 0)], vec![]);
+        let check = check_unknown_account(&probe(zero, &[]), &ids(&["users"]));
+        assert!(!check.passed);
+        assert_eq!(check.name, UNKNOWN);
+        assert!(
+            check
+                .detail
+                .contains("gave a record (users, quantity 0): an account the vendor does not know became a count"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn an_unknown_account_in_failed_accounts_as_not_found_passes() {
+        let usage = usage_with(
+            vec![],
+            vec![not_found(UNKNOWN_ACCOUNT, &["devices", "users"])],
+        );
+        let check = check_unknown_account(&probe(usage, &[]), &ids(&["devices", "users"]));
+        assert!(check.passed, "{}", check.detail);
+        assert_eq!(
+            check.detail,
+            "2 pairs of conformance-unknown-account in failed_accounts as not_found"
+        );
+    }
+
+    #[test]
+    fn an_unknown_account_whose_pairs_vanish_or_fall_short_fails() {
+        let empty = usage_with(vec![], vec![]);
+        let check = check_unknown_account(&probe(empty, &[]), &ids(&["users"]));
+        assert!(!check.passed);
+        assert!(
+            check.detail.contains("its pairs vanished"),
+            "{}",
+            check.detail
+        );
+        let short = usage_with(vec![], vec![not_found(UNKNOWN_ACCOUNT, &["users"])]);
+        let check = check_unknown_account(&probe(short, &[]), &ids(&["devices", "users"]));
+        assert!(!check.passed);
+        assert!(
+            check.detail.ends_with("lacks the services devices"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn accounts_not_asked_for_fail_the_unknown_account_check() {
+        let usage = usage_with(
+            vec![record("c1", "users", 3)],
+            vec![not_found(UNKNOWN_ACCOUNT, &["users"])],
+        );
+        let check = check_unknown_account(&probe(usage, &[]), &ids(&["users"]));
+        assert!(!check.passed);
+        assert!(
+            check
+                .detail
+                .contains("reported c1, which was not asked for"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn another_class_for_an_unknown_account_passes_only_when_the_recording_cannot_answer() {
+        let transient = || {
+            usage_with(
+                vec![],
+                vec![
+                    json!({"account_id": UNKNOWN_ACCOUNT, "service_ids": ["users"],
+                    "error": {"class": "transient", "message": "HTTP 501"}}),
+                ],
+            )
+        };
+        let check = check_unknown_account(&probe(transient(), &[]), &ids(&["users"]));
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            "conformance-unknown-account is in failed_accounts as transient, not not_found"
+        );
+        let asked = "GET /users?customerId=conformance-unknown-account";
+        let check = check_unknown_account(&probe(transient(), &[asked]), &ids(&["users"]));
+        assert!(check.passed, "{}", check.detail);
+        assert!(check.detail.contains(asked), "{}", check.detail);
+    }
+
+    #[test]
+    fn a_failed_call_passes_the_unknown_account_check_only_naming_the_id() {
+        let failure = |message: &str| Probe {
+            usage: Err(PluginError::new(ErrorClass::NotFound, message)),
+            unanswered: Vec::new(),
+        };
+        let named = failure("no customer conformance-unknown-account");
+        assert!(check_unknown_account(&named, &ids(&["users"])).passed);
+        let check = check_unknown_account(&failure("something broke"), &ids(&["users"]));
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            "fetch_usage of conformance-unknown-account failed with class not_found without naming it"
+        );
+    }
+
+    #[test]
+    fn an_error_echoing_the_canary_is_caught_as_the_plugin_sent_it() {
+        let sent = PluginError::new(
+            ErrorClass::Auth,
+            format!(
+                "the key {} was rejected",
+                plugin_contract::secrets::percent_encode(CANARY)
+            ),
+        );
+        // What the harness typed the failure as carries no secret: the check must read the
+        // plugin's own text.
+        let typed = PluginError::new(ErrorClass::Auth, "the key was rejected");
+        let (text, raw) = error_texts(&typed, Some(sent.to_json()));
+        assert_eq!((text.as_str(), raw), (sent.to_json().as_str(), None));
+        let leaked = Output {
+            call: "authenticate",
+            failed: true,
+            text,
+            raw: None,
+        };
+        let fine = output("list_services", false, json!({"services": []}));
+        let check = check_secrets(NO_SECRET, &[&fine, &leaked]);
+        assert!(!check.passed);
+        assert_eq!(
+            check.detail,
+            "output 2 of 2 (authenticate error) holds a secret credential's value in some form"
+        );
+        assert!(check_secrets(NO_SECRET, &[&fine]).passed);
+    }
+
+    #[test]
+    fn a_trap_whose_text_echoes_the_canary_is_caught_beside_its_typed_error() {
+        let typed = PluginError::new(
+            ErrorClass::Internal,
+            "authenticate stopped inside the plugin",
+        );
+        let trap = format!(
+            "panicked at src/lib.rs:1: bad key {}",
+            plugin_contract::secrets::base64(CANARY.as_bytes())
+        );
+        let (text, raw) = error_texts(&typed, Some(trap.clone()));
+        assert_eq!(text, typed.to_json());
+        assert_eq!(raw.as_deref(), Some(trap.as_str()));
+        let leaked = Output {
+            call: "authenticate",
+            failed: true,
+            text,
+            raw,
+        };
+        assert!(!check_secrets(NO_SECRET, &[&leaked]).passed);
     }
 }

@@ -5,6 +5,10 @@
 //! `http::request` fails there with a `LinkError`. The harness provides every function, so
 //! only this check, run by `conformance`, shows a plugin author the problem before a host team
 //! does.
+//!
+//! WASI is the other case: every SDK provides it, but only when the host turns it on, which
+//! this harness does for a manifest with `"wasi": true`. [`wasi_imports`] lets loading refuse a
+//! module that needs WASI under a manifest that does not ask for it, naming the import.
 
 use plugin_contract::host::PORTABLE_IMPORTS;
 use wasmparser::{Parser, Payload, TypeRef};
@@ -12,7 +16,7 @@ use wasmparser::{Parser, Payload, TypeRef};
 /// The namespace of Extism's host functions.
 const EXTISM_ENV: &str = "extism:host/env";
 /// The namespace of WASI preview 1, provided by every SDK when the host turns WASI on.
-const WASI_PREVIEW_1: &str = "wasi_snapshot_preview1";
+pub const WASI_PREVIEW_1: &str = "wasi_snapshot_preview1";
 
 /// Lists the module's function imports that some stock host does not provide, as
 /// `module::name`; an unreadable module is an error naming why.
@@ -38,6 +42,30 @@ pub fn unportable_imports(wasm: &[u8]) -> Result<Vec<String>, String> {
     unportable.sort();
     unportable.dedup();
     Ok(unportable)
+}
+
+/// Lists the module's function imports from WASI preview 1, as `module::name`, in the order
+/// the module declares them; an unreadable module is an error naming why.
+pub fn wasi_imports(wasm: &[u8]) -> Result<Vec<String>, String> {
+    let mut wasi = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ImportSection(section) => {
+                for import in section.into_imports() {
+                    let import = import.map_err(|e| e.to_string())?;
+                    if import.module == WASI_PREVIEW_1 && matches!(import.ty, TypeRef::Func(_)) {
+                        wasi.push(format!("{}::{}", import.module, import.name));
+                    }
+                }
+            }
+            // Imports come before every section of functions, memory or code.
+            Payload::FunctionSection(_)
+            | Payload::MemorySection(_)
+            | Payload::CodeSectionStart { .. } => break,
+            _ => {}
+        }
+    }
+    Ok(wasi)
 }
 
 /// Returns a module with one function import of type `() -> ()` per `(module, name)`.
@@ -93,5 +121,26 @@ mod tests {
     #[test]
     fn a_broken_module_is_an_error() {
         assert!(unportable_imports(b"\0asm\x01\0\0\0\x02\x05\x01").is_err());
+        assert!(wasi_imports(b"\0asm\x01\0\0\0\x02\x05\x01").is_err());
+    }
+
+    #[test]
+    fn wasi_imports_are_listed_in_the_module_order_and_nothing_else() {
+        let wasm = module_importing(&[
+            ("extism:host/env", "output_set"),
+            ("wasi_snapshot_preview1", "fd_write"),
+            ("acme", "lookup"),
+            ("wasi_snapshot_preview1", "environ_get"),
+        ]);
+        assert_eq!(
+            wasi_imports(&wasm),
+            Ok(vec![
+                "wasi_snapshot_preview1::fd_write".to_owned(),
+                "wasi_snapshot_preview1::environ_get".to_owned()
+            ])
+        );
+        let kernel_only = module_importing(&[("extism:host/env", "http_request")]);
+        assert_eq!(wasi_imports(&kernel_only), Ok(vec![]));
+        assert_eq!(wasi_imports(b"\0asm\x01\0\0\0"), Ok(vec![]));
     }
 }

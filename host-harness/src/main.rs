@@ -11,10 +11,10 @@ use host_harness::bundle::write_bundle;
 use host_harness::conformance::run_conformance;
 use host_harness::manifest::PluginManifest;
 use host_harness::mapping::{auto_map, Mapping};
-use host_harness::plugin::CompiledVendorPlugin;
+use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
 use host_harness::psa::PsaSnapshot;
 use host_harness::record::fixtures_of;
-use host_harness::replay::ReplayServer;
+use host_harness::replay::{replay_only, ReplayServer, REPLAY_HOST};
 use host_harness::retry::{RetryPolicy, Retrying};
 use host_harness::review::{sync, SyncError};
 use host_harness::seed::run_seed;
@@ -202,6 +202,16 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
         }
         _ => {}
     }
+    if matches!(cli.command, Command::Conformance { .. })
+        && (cli.replay.is_some() || !cli.allow_hosts.is_empty())
+    {
+        return Err("conformance replays its own fixtures and reaches only the replay server: --replay and --allow-host do not apply".to_owned());
+    }
+    if cli.replay.is_some() && !cli.allow_hosts.is_empty() {
+        return Err(format!(
+            "--allow-host does not go with --replay: a replay reaches only its own server ({REPLAY_HOST})"
+        ));
+    }
     let replay = match &cli.replay {
         Some(folder) => Some(ReplayServer::start(folder).map_err(|e| e.to_string())?),
         None => None,
@@ -221,26 +231,26 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
         }
     }
     *secrets = Secrets::new(credentials.iter().map(|(_, value)| value));
-    let mut extra_hosts = cli.allow_hosts.clone();
-    if replay.is_some() || matches!(cli.command, Command::Conformance { .. }) {
-        extra_hosts.push("127.0.0.1".to_owned());
+    if let Command::Conformance { fixtures } = &cli.command {
+        return conformance(&cli.manifest, fixtures, secrets);
     }
     let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
-    let compiled =
-        CompiledVendorPlugin::compile(&manifest, &extra_hosts).map_err(|e| e.to_string())?;
+    // In replay the plugin may reach the replay server and nothing else.
+    let compiled = match &replay {
+        Some(_) => CompiledVendorPlugin::compile(&replay_only(&manifest), &[]),
+        None => CompiledVendorPlugin::compile(&manifest, &cli.allow_hosts),
+    }
+    .map_err(|e| e.to_string())?;
     *secrets = compiled.secrets(&credentials);
     let secrets = &*secrets;
-    if let Command::Conformance { fixtures } = &cli.command {
-        let report = run_conformance(&compiled, fixtures).map_err(|e| e.to_string())?;
-        emit(secrets, &report.render());
-        return Ok(if report.passed() {
-            0
-        } else {
-            CONFORMANCE_FAILED
-        });
+    if let Some(replay) = &replay {
+        replay
+            .check_credentials(&credentials, &compiled.description().credentials_schema)
+            .map_err(|e| e.to_string())?;
     }
     if let Command::Record { sync, out } = &cli.command {
-        return record(&compiled, &credentials, &sync.as_of(), out, secrets);
+        let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
+        return record(&compiled, plugin, &credentials, &sync.as_of(), out, secrets);
     }
     if let Command::Transcript { as_of } = &cli.command {
         let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
@@ -345,6 +355,20 @@ fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
     Ok(code)
 }
 
+/// Runs the contract checks on the fixtures' scenarios with the plugin of `manifest`, which
+/// reaches only the replay server; the credentials are the fixtures' own (secrets set to a
+/// canary), and `secrets` (the values given to the CLI) are removed from the report all the same.
+fn conformance(manifest: &Path, fixtures: &Path, secrets: &Secrets) -> Result<u8, String> {
+    let manifest = PluginManifest::load(manifest).map_err(|e| e.to_string())?;
+    let report = run_conformance(&manifest, fixtures).map_err(|e| e.to_string())?;
+    emit(secrets, &report.render());
+    Ok(if report.passed() {
+        0
+    } else {
+        CONFORMANCE_FAILED
+    })
+}
+
 /// Prints every schema as one JSON object keyed by file name, or writes them into `folder`.
 fn schemas(folder: Option<&Path>) -> Result<u8, String> {
     match folder {
@@ -398,15 +422,15 @@ fn print_result<T: Serialize>(secrets: &Secrets, result: Result<T, PluginError>)
     code
 }
 
-/// Runs the seed flow with recording on and writes the scenario folder `out`.
+/// Runs the seed flow on `plugin` with recording on and writes the scenario folder `out`.
 fn record(
     compiled: &CompiledVendorPlugin,
+    mut plugin: HostedPlugin,
     credentials: &Credentials,
     as_of: &str,
     out: &Path,
     secrets: &Secrets,
 ) -> Result<u8, String> {
-    let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
     plugin.start_recording();
     let report = run_seed(&mut plugin, credentials, as_of, None);
     let raw = plugin.take_recording();

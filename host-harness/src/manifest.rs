@@ -11,6 +11,7 @@
 //!   "interface_version": "1.0",
 //!   "wasm": { "path": "target/wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm", "sha256": null },
 //!   "allowed_hosts": ["us-central1-the-byway-248217.cloudfunctions.net"],
+//!   "wasi": false,
 //!   "limits": { "timeout_ms": 300000, "memory_max_pages": 1024, "max_http_response_bytes": 52428800,
 //!               "request_timeout_ms": 60000 }
 //! }
@@ -35,6 +36,14 @@
 //! (checked on the metadata, and the read itself is bounded), a file that does not start with
 //! the WebAssembly magic `\0asm` and version 1, and a module whose pinned `sha256` differs.
 //! No error message contains any of the file's bytes.
+//!
+//! # WASI
+//!
+//! WASI is off unless the manifest says `"wasi": true`, which a plugin built for
+//! `wasm32-wasip1`, by TinyGo or from JS needs (one built for `wasm32-unknown-unknown` imports
+//! nothing of WASI). [`PluginManifest::read_wasm`] refuses a module that imports a
+//! `wasi_snapshot_preview1` function when the manifest does not turn WASI on, naming the import
+//! and the option, rather than leaving Extism to fail on an undefined import.
 
 use std::fmt;
 use std::fs::{File, Metadata};
@@ -45,6 +54,8 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::imports::wasi_imports;
 
 /// The longest `timeout_ms` accepted: one day.
 pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
@@ -82,6 +93,12 @@ pub struct PluginManifest {
     pub wasm: WasmSource,
     /// Host names the plugin may send HTTP requests to; `*` matches any run of characters.
     pub allowed_hosts: Vec<String>,
+    /// Whether the host turns WASI (preview 1) on for the plugin: a plugin built for
+    /// `wasm32-wasip1`, by TinyGo or from JS needs it. Off when absent; a module that imports
+    /// WASI under a manifest without it is refused at load.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[schemars(extend("default" = false))]
+    pub wasi: bool,
     /// Resource limits of every call.
     pub limits: Limits,
     /// The folder `wasm.path` is relative to: the manifest's own when read by
@@ -213,7 +230,7 @@ pub enum ManifestError {
         folder: PathBuf,
     },
     /// The module file does not exist.
-    #[error("the plugin module {path} does not exist: build the plugin first (for a Rust plugin: cargo build --target wasm32-unknown-unknown)")]
+    #[error("the plugin module {path} does not exist: build the plugin first (a Rust plugin: cargo build -p <crate> --target wasm32-unknown-unknown --release, or --target wasm32-wasip1 with \"wasi\": true in manifest.json) and check that wasm.path names the file the build writes")]
     WasmMissing { path: PathBuf },
     /// The module file could not be read.
     #[error("cannot read the plugin module {path}: {source}")]
@@ -235,6 +252,9 @@ pub enum ManifestError {
     /// The file is a WebAssembly binary, but not a version 1 core module.
     #[error("the plugin module {path} is a WebAssembly binary but not a version 1 core module (a component?), which Extism cannot run")]
     UnsupportedWasmVersion { path: PathBuf },
+    /// The module imports WASI, but the manifest does not turn WASI on.
+    #[error("the plugin module {path} imports {import}, a WASI function, but its manifest does not turn WASI on: set \"wasi\": true in manifest.json (a plugin built for wasm32-wasip1, by TinyGo or from JS needs it)")]
+    WasiNotEnabled { path: PathBuf, import: String },
     /// The module's hash differs from the pinned one.
     #[error("the plugin module {path} has sha256 {found}, but the manifest pins {expected}: refusing to load it")]
     WasmHashMismatch {
@@ -345,9 +365,9 @@ impl PluginManifest {
             &self.folder
         };
         let joined = folder.join(&self.wasm.path);
-        let folder = folder
-            .canonicalize()
-            .map_err(|source| wasm_io_error(&joined, source))?;
+        let folder = folder.canonicalize().map_err(|source| {
+            wasm_io_error(&std::path::absolute(&joined).unwrap_or(joined), source)
+        })?;
         // Named from the resolved folder, so that a missing module's path is absolute.
         let joined = folder.join(&self.wasm.path);
         let resolved = joined
@@ -363,8 +383,8 @@ impl PluginManifest {
         Ok(resolved)
     }
 
-    /// Reads the module (see the module's documentation for what is refused) and verifies its
-    /// pinned hash.
+    /// Reads the module (see the module's documentation for what is refused), verifies its
+    /// pinned hash, and refuses a module that imports WASI when the manifest does not turn it on.
     pub fn read_wasm(&self) -> Result<Vec<u8>, ManifestError> {
         let path = self.wasm_path()?;
         let bytes = read_module(&path, MAX_WASM_BYTES)?;
@@ -376,6 +396,12 @@ impl PluginManifest {
                     expected: expected.clone(),
                     found,
                 });
+            }
+        }
+        if !self.wasi {
+            // A module wasmparser cannot read is left to Extism, which names what is wrong.
+            if let Some(import) = wasi_imports(&bytes).ok().and_then(|i| i.into_iter().next()) {
+                return Err(ManifestError::WasiNotEnabled { path, import });
             }
         }
         Ok(bytes)
@@ -400,6 +426,11 @@ impl PluginManifest {
             .with_memory_options(memory)
             .with_timeout(Duration::from_millis(self.limits.timeout_ms))
     }
+}
+
+/// Tells whether `value` is false, so that `"wasi": false` is not written.
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Refuses a path that is absolute (or rooted) or has a `..` component.
@@ -1084,11 +1115,88 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let message = error.to_string();
+        assert!(resolved.is_absolute(), "{resolved:?}");
         assert!(
             message.contains(&resolved.display().to_string()),
             "{message}"
         );
-        assert!(message.contains("build the plugin first"), "{message}");
+        for part in [
+            "build the plugin first",
+            "cargo build -p <crate> --target wasm32-unknown-unknown --release",
+            "--target wasm32-wasip1 with \"wasi\": true in manifest.json",
+        ] {
+            assert!(message.contains(part), "{part:?} not in {message}");
+        }
+        assert!(!message.contains("./dev"), "{message}");
+    }
+
+    // ---- WASI ----
+
+    #[test]
+    fn wasi_is_off_when_absent_and_written_only_when_on() {
+        let scratch = Scratch::new("wasi-option");
+        let absent = scratch.manifest("absent.json", "plugin.wasm", |_| {});
+        let absent = PluginManifest::load(&absent).expect("loads");
+        assert!(!absent.wasi);
+        let written = serde_json::to_value(&absent).expect("serializes");
+        assert!(written.get("wasi").is_none(), "{written}");
+
+        let on = scratch.manifest("on.json", "plugin.wasm", |m| m["wasi"] = json!(true));
+        let on = PluginManifest::load(&on).expect("loads");
+        assert!(on.wasi);
+        assert_eq!(serde_json::to_value(&on).expect("serializes")["wasi"], true);
+
+        let not_a_bool =
+            scratch.manifest("string.json", "plugin.wasm", |m| m["wasi"] = json!("yes"));
+        assert!(matches!(
+            PluginManifest::load(&not_a_bool),
+            Err(ManifestError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn a_module_importing_wasi_is_refused_without_the_option_naming_the_import_and_the_option() {
+        let scratch = Scratch::new("wasi-refused");
+        let module = crate::imports::module_importing(&[
+            ("extism:host/env", "output_set"),
+            ("wasi_snapshot_preview1", "fd_write"),
+            ("wasi_snapshot_preview1", "proc_exit"),
+        ]);
+        scratch.write("plugin.wasm", &module);
+        for (name, wasi) in [("absent.json", None), ("off.json", Some(false))] {
+            let path = scratch.manifest(name, "plugin.wasm", |m| {
+                if let Some(wasi) = wasi {
+                    m["wasi"] = json!(wasi);
+                }
+            });
+            let error = PluginManifest::load(&path)
+                .expect("loads")
+                .read_wasm()
+                .expect_err(name);
+            match &error {
+                ManifestError::WasiNotEnabled { import, .. } => {
+                    assert_eq!(import, "wasi_snapshot_preview1::fd_write")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            let message = error.to_string();
+            for part in [
+                "imports wasi_snapshot_preview1::fd_write, a WASI function",
+                "set \"wasi\": true in manifest.json",
+            ] {
+                assert!(message.contains(part), "{part:?} not in {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_module_importing_wasi_is_read_with_the_option() {
+        let scratch = Scratch::new("wasi-on");
+        let module = crate::imports::module_importing(&[("wasi_snapshot_preview1", "fd_write")]);
+        scratch.write("plugin.wasm", &module);
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |m| m["wasi"] = json!(true));
+        let manifest = PluginManifest::load(&path).expect("loads");
+        assert_eq!(manifest.read_wasm().expect("read"), module);
     }
 
     #[test]

@@ -55,8 +55,9 @@ pub struct CompiledVendorPlugin {
 }
 
 impl CompiledVendorPlugin {
-    /// Compiles the manifest's module, allowing `extra_hosts` beside the manifest's hosts, and
-    /// checks its exports and the interface and plugin versions it reports.
+    /// Compiles the manifest's module, allowing `extra_hosts` beside the manifest's hosts, with
+    /// WASI on when the manifest says `"wasi": true`, and checks its exports and the interface
+    /// and plugin versions it reports.
     pub fn compile(
         manifest: &PluginManifest,
         extra_hosts: &[String],
@@ -70,8 +71,10 @@ impl CompiledVendorPlugin {
             request_timeout: manifest.limits.request_timeout(),
             failures_as_values: transport::read_by(&manifest.interface_version),
         };
+        // WASI only when the manifest asks for it; `read_wasm` refused a module that imports
+        // WASI under a manifest that does not.
         let compiled = PluginBuilder::new(extism_manifest)
-            .with_wasi(false)
+            .with_wasi(manifest.wasi)
             .with_functions(host_functions(policy))
             .compile()
             .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
@@ -199,7 +202,7 @@ impl HostedPlugin {
         credentials: &Credentials,
         input: &I,
     ) -> Result<O, PluginError> {
-        self.guard.check(credentials)?;
+        self.check_credentials(export, credentials)?;
         let input = serde_json::to_vec(input).map_err(|e| {
             PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
         })?;
@@ -224,6 +227,20 @@ impl HostedPlugin {
         })
     }
 
+    /// Checks the URL credentials against the allowed hosts before a call that may make
+    /// requests; `describe_credentials` makes none (the form is drawn before any credential
+    /// exists), so it is not checked.
+    fn check_credentials(
+        &self,
+        export: &str,
+        credentials: &Credentials,
+    ) -> Result<(), PluginError> {
+        if export == exports::DESCRIBE_CREDENTIALS {
+            return Ok(());
+        }
+        self.guard.check(credentials)
+    }
+
     /// Runs `export` on the JSON `input` and returns its output undecoded, so that conformance
     /// can check the plugin's own JSON; a failure comes with the runtime's error text (the
     /// plugin's error JSON when it set one; `None` when the credentials were refused first).
@@ -233,7 +250,8 @@ impl HostedPlugin {
         credentials: &Credentials,
         input: &[u8],
     ) -> Result<Vec<u8>, (PluginError, Option<String>)> {
-        self.guard.check(credentials).map_err(|e| (e, None))?;
+        self.check_credentials(export, credentials)
+            .map_err(|e| (e, None))?;
         self.invoke_raw(export, input)
             .map_err(|(error, text)| (error, Some(text)))
     }

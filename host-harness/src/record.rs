@@ -7,9 +7,11 @@
 //! trimmed; raw, percent-encoded, base64 and base64url with and without padding, JSON-escaped)
 //! becomes `<redacted>` wherever it appears: request path, query keys and values, request and
 //! response headers, bodies (in the raw text before parsing, then in every string, object key
-//! and number of the parsed JSON) and the `source`. A request header that holds a secret, and
-//! any `authorization`, `proxy-authorization` or `cookie` header, is `<redacted>` whole (replay
-//! accepts any value there). In `credentials.json` a secret credential becomes `replay-secret`,
+//! and number of the parsed JSON) and the `source`. A request header that holds a secret keeps
+//! what is around it (`Bearer <redacted>`: replay then wants `Bearer ` and something), and is
+//! `<redacted>` whole when nothing else is left; an `authorization`, `proxy-authorization` or
+//! `cookie` header without a secret in any form Secrets knows is `<redacted>` whole (replay
+//! accepts any non-empty value there). In `credentials.json` a secret credential becomes `replay-secret`,
 //! whether or not it was typed with spaces around it, and a URL credential becomes
 //! `{replay_url}` followed by its path.
 //!
@@ -241,9 +243,9 @@ impl Scrubber<'_> {
             .iter()
             .map(|(name, value)| {
                 let name = name.to_ascii_lowercase();
-                let value = if CREDENTIAL_HEADERS.contains(&name.as_str())
-                    || self.secrets.found_in(value)
-                {
+                let value = if self.secrets.found_in(value) {
+                    self.secret_header(value)
+                } else if CREDENTIAL_HEADERS.contains(&name.as_str()) {
                     REDACTED.to_owned()
                 } else {
                     self.text(value)
@@ -276,6 +278,18 @@ impl Scrubber<'_> {
                 delay_ms: None,
                 not_http: false,
             },
+        }
+    }
+
+    /// A request header value that holds a secret: `Bearer <redacted>` keeps its scheme, so that
+    /// replay checks it; a value that is the secret alone (spaces around it included) becomes
+    /// `<redacted>`.
+    fn secret_header(&mut self, value: &str) -> String {
+        let redacted = self.text(value);
+        if redacted.trim() == REDACTED || !redacted.contains(REDACTED) {
+            REDACTED.to_owned()
+        } else {
+            redacted
         }
     }
 
@@ -1119,9 +1133,9 @@ mod tests {
         assert_eq!(request.path, "/api/v1/echo/<redacted>");
         assert_eq!(request.query["key"], REDACTED);
         assert_eq!(request.query[REDACTED], "1");
-        for header in ["api_key", "authorization", "x-trace"] {
-            assert_eq!(request.headers[header], REDACTED, "{header}");
-        }
+        assert_eq!(request.headers["api_key"], REDACTED);
+        assert_eq!(request.headers["authorization"], "Basic <redacted>");
+        assert_eq!(request.headers["x-trace"], "trace <redacted>");
         assert_eq!(
             recording.exchanges[0].response.headers["location"],
             "/next?k=<redacted>"
@@ -1133,6 +1147,30 @@ mod tests {
         );
         assert_eq!(text(&recording, 1), "<p>key <redacted> or <redacted></p>");
         assert_eq!(replay.get("api_key"), Some(REPLAY_SECRET));
+    }
+
+    #[test]
+    fn a_bearer_token_keeps_its_scheme_so_that_replay_checks_it() {
+        let mut call = exchange("[]");
+        call.request_headers = [
+            ("Authorization".to_owned(), format!("Bearer {KEY}")),
+            ("Cookie".to_owned(), "session=abc".to_owned()),
+            ("X-Key".to_owned(), format!(" {KEY} ")),
+        ]
+        .into();
+        let recording = record_raw(&[call]);
+        let headers = &recording.exchanges[0].request.headers;
+        assert_eq!(headers["authorization"], "Bearer <redacted>");
+        assert_eq!(headers["cookie"], REDACTED);
+        assert_eq!(headers["x-key"], REDACTED);
+        assert!(crate::replay::header_matches(
+            &headers["authorization"],
+            "Bearer replay-secret"
+        ));
+        assert!(!crate::replay::header_matches(
+            &headers["authorization"],
+            "replay-secret"
+        ));
     }
 
     #[test]

@@ -15,10 +15,19 @@
 //! not be followed. A request that does follow it matches nothing and is reported.
 //!
 //! Replay is strict. A request matches an exchange when method, path and query are equal and
-//! every recorded request header is present (a recorded value of `<redacted>` matches any
-//! value, other values must be equal). Exchanges with the same request are served in order and
-//! the last one repeats, so `429` then `200` replays a retry. A request that matches nothing
-//! gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never used.
+//! every recorded request header is present with a matching value: `<redacted>` inside a
+//! recorded value stands for one or more characters and the rest must be equal, so
+//! `<redacted>` matches any non-empty value and `Bearer <redacted>` any value of `Bearer `
+//! followed by something ([`header_matches`]). Exchanges with the same request are served in
+//! order and the last one repeats, so `429` then `200` replays a retry. A request that matches
+//! nothing gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never
+//! used; when method, path and query were recorded but a header differed, the report names the
+//! header and how its value differed, never the value sent (it may be a secret).
+//!
+//! A replay reaches the replay server only: a host runs the plugin with `allowed_hosts` of
+//! [`REPLAY_HOST`] alone, and [`ReplayServer::check_credentials`] refuses, before any call, a
+//! URL credential that points anywhere else (a scenario whose `credentials.json` lacks
+//! `{replay_url}` would otherwise call the real vendor).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -32,14 +41,28 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::manifest::PluginManifest;
+
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
 pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";
 
 /// The placeholder, in response headers, for the server under a host name no manifest allows.
 pub const ELSEWHERE_URL_PLACEHOLDER: &str = "{elsewhere_url}";
 
-/// A recorded request header value that matches any value (secrets are scrubbed to it).
+/// In a recorded request header value, stands for one or more characters of any kind (secrets
+/// are scrubbed to it): `<redacted>` alone matches any non-empty value.
 pub const REDACTED: &str = "<redacted>";
+
+/// The host of every replay server: in replay, the one host a plugin may reach.
+pub const REPLAY_HOST: &str = "127.0.0.1";
+
+/// Returns `manifest` with the replay server as its one allowed host: what a host runs a
+/// plugin with in replay, so that no request reaches the manifest's real hosts.
+pub fn replay_only(manifest: &PluginManifest) -> PluginManifest {
+    let mut manifest = manifest.clone();
+    manifest.allowed_hosts = vec![REPLAY_HOST.to_owned()];
+    manifest
+}
 
 /// The contents of a scenario's `exchanges.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -115,6 +138,19 @@ pub enum ReplayError {
     Mismatch {
         unmatched: Vec<String>,
         unused: Vec<String>,
+    },
+    /// A URL credential (or the schema's default of one left unset) points at a host other than
+    /// the replay server: the plugin would call it instead of the recording.
+    #[error("credential {credential}{what} points at {host}, not at the replay server {server}: a replay reaches only its own server. Write \"{credential}\": \"{{replay_url}}\" (followed by the path, if any) in the scenario's credentials.json")]
+    OffReplay {
+        /// The credential's name.
+        credential: String,
+        /// What of the credential: empty for its value, or that its schema default is used.
+        what: &'static str,
+        /// `host:port` of the URL.
+        host: String,
+        /// `host:port` of the replay server.
+        server: String,
     },
 }
 
@@ -215,14 +251,14 @@ impl ReplayServer {
                 }
             }
         }
-        let server = tiny_http::Server::http("127.0.0.1:0")
+        let server = tiny_http::Server::http(format!("{REPLAY_HOST}:0"))
             .map_err(|e| ReplayError::Listen(e.to_string()))?;
         let port = server
             .server_addr()
             .to_ip()
             .map(|a| a.port())
             .ok_or_else(|| ReplayError::Listen("no IP address".into()))?;
-        let base_url = format!("http://127.0.0.1:{port}");
+        let base_url = format!("http://{REPLAY_HOST}:{port}");
         let credentials = credentials
             .iter()
             .map(|(k, v)| (k, v.replace(REPLAY_URL_PLACEHOLDER, &base_url)))
@@ -295,9 +331,61 @@ impl ReplayServer {
         &self.credentials
     }
 
+    /// Returns how many exchanges the scenario recorded.
+    pub fn exchange_count(&self) -> usize {
+        lock(&self.state).exchanges.len()
+    }
+
     /// Returns the requests served so far, in order.
     pub fn served(&self) -> Vec<ServedRequest> {
         lock(&self.state).served.clone()
+    }
+
+    /// Refuses credentials that would send the plugin to another host than this server: every
+    /// credential whose value is a URL with a host, and every `format: uri` credential of
+    /// `credentials_schema` left unset or blank whose `default` is one, must point at this
+    /// server (host and port). The error names the credential and the host, never a value.
+    pub fn check_credentials(
+        &self,
+        credentials: &Credentials,
+        credentials_schema: &Value,
+    ) -> Result<(), ReplayError> {
+        let server = self.base_url.trim_start_matches("http://");
+        let off = |credential: &str, what: &'static str, value: &str| {
+            let url = url::Url::parse(value.trim()).ok()?;
+            let host = url.host_str()?;
+            let address = match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+            (address != server).then(|| ReplayError::OffReplay {
+                credential: credential.to_owned(),
+                what,
+                host: address,
+                server: server.to_owned(),
+            })
+        };
+        for (credential, value) in credentials.iter() {
+            if let Some(error) = off(credential, "", value) {
+                return Err(error);
+            }
+        }
+        let properties = credentials_schema
+            .get("properties")
+            .and_then(Value::as_object);
+        for (credential, property) in properties.into_iter().flatten() {
+            let unset = credentials
+                .get(credential)
+                .is_none_or(|v| v.trim().is_empty());
+            let default = property.get("default").and_then(Value::as_str);
+            let is_url = property.get("format").and_then(Value::as_str) == Some("uri");
+            if let (true, true, Some(default)) = (unset, is_url, default) {
+                if let Some(error) = off(credential, " (unset, so its schema default)", default) {
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Fails if a request matched nothing so far.
@@ -391,27 +479,11 @@ impl State {
             query,
             headers: BTreeMap::new(),
         });
-        let candidates: Vec<usize> = self
-            .by_request
-            .get(&key)
-            .into_iter()
-            .flatten()
+        let recorded: &[usize] = self.by_request.get(&key).map_or(&[], Vec::as_slice);
+        let candidates: Vec<usize> = recorded
+            .iter()
             .copied()
-            .filter(|&i| {
-                self.exchanges[i]
-                    .request
-                    .headers
-                    .iter()
-                    .all(|(name, value)| {
-                        headers.get(&name.to_ascii_lowercase()).is_some_and(|sent| {
-                            if value == REDACTED {
-                                !sent.is_empty()
-                            } else {
-                                sent == value
-                            }
-                        })
-                    })
-            })
+            .filter(|&i| header_mismatch(&self.exchanges[i].request, &headers).is_none())
             .collect();
         let chosen = candidates
             .iter()
@@ -419,7 +491,14 @@ impl State {
             .find(|&i| self.times_served[i] == 0)
             .or(candidates.last().copied());
         let Some(index) = chosen else {
-            self.unmatched.push(shown.clone());
+            // Method, path and query were recorded: say which header differed, and how.
+            let why = recorded
+                .first()
+                .and_then(|&i| header_mismatch(&self.exchanges[i].request, &headers));
+            self.unmatched.push(match why {
+                Some(why) => format!("{shown} ({why})"),
+                None => shown.clone(),
+            });
             self.served.push(ServedRequest {
                 request: shown.clone(),
                 status: 501,
@@ -462,6 +541,76 @@ impl State {
         );
         (Some(response), delay)
     }
+}
+
+/// Tells whether a header value `sent` matches the `recorded` one: every [`REDACTED`] in
+/// `recorded` stands for one or more characters, the rest must be equal.
+pub fn header_matches(recorded: &str, sent: &str) -> bool {
+    value_mismatch(recorded, sent).is_none()
+}
+
+/// Says how the first recorded header of `request` that `sent` lacks or does not match
+/// differs; `None` when every recorded header matches.
+fn header_mismatch(request: &RecordedRequest, sent: &BTreeMap<String, String>) -> Option<String> {
+    request.headers.iter().find_map(|(name, recorded)| {
+        let name = name.to_ascii_lowercase();
+        let how = match sent.get(&name) {
+            None => "the request has no such header".to_owned(),
+            Some(value) => value_mismatch(recorded, value)?,
+        };
+        Some(format!("header {name}: expected {recorded:?}, got {how}"))
+    })
+}
+
+/// Says how `sent` differs from the `recorded` pattern (see [`header_matches`]) without
+/// showing it, since it may hold a secret: only the recorded parts it lacks, or its length.
+fn value_mismatch(recorded: &str, sent: &str) -> Option<String> {
+    let parts: Vec<&str> = recorded.split(REDACTED).collect();
+    let without = |part: &str| {
+        Some(if sent.contains(part) {
+            format!("a value with {part:?} out of place")
+        } else {
+            format!("a value without {part:?}")
+        })
+    };
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return (sent != recorded)
+            .then(|| format!("another value ({} characters)", sent.chars().count()));
+    }
+    if sent.is_empty() {
+        return Some("an empty value".to_owned());
+    }
+    if !sent.starts_with(first) {
+        return without(first);
+    }
+    // Each `<redacted>` takes at least one character; the leftmost place of each part leaves
+    // the most room for the rest.
+    let mut at = first.len();
+    for part in &parts[1..parts.len() - 1] {
+        let from = next_char(sent, at);
+        match sent.get(from..).and_then(|rest| rest.find(part)) {
+            Some(found) => at = from + found + part.len(),
+            _ if sent[at..].starts_with(part) => {
+                return Some(format!("a value with nothing where {REDACTED} stands"))
+            }
+            _ => return without(part),
+        }
+    }
+    if !sent.ends_with(last) {
+        return without(last);
+    }
+    if sent.len() < next_char(sent, at) + last.len() {
+        return Some(format!("a value with nothing where {REDACTED} stands"));
+    }
+    None
+}
+
+/// Returns the byte index after the character at `at`, or past the end when there is none.
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(text.len() + 1, |c| at + c.len_utf8())
 }
 
 fn describe(request: &RecordedRequest) -> String {
@@ -634,6 +783,105 @@ mod tests {
         let server = serve(vec![]);
         let url = server.credentials().get("api_url").unwrap().to_owned();
         assert_eq!(url, format!("{}/x", server.base_url()));
+    }
+
+    #[test]
+    fn redacted_inside_a_recorded_header_stands_for_one_or_more_characters() {
+        assert!(header_matches("<redacted>", "k"));
+        assert!(!header_matches("<redacted>", ""));
+        assert!(header_matches("Bearer <redacted>", "Bearer abc"));
+        assert!(!header_matches("Bearer <redacted>", "Bearer "));
+        assert!(!header_matches("Bearer <redacted>", "abc"));
+        assert!(!header_matches("Bearer <redacted>", "bearer abc"));
+        assert!(header_matches("a <redacted> b <redacted>", "a x b y"));
+        assert!(header_matches("<redacted>-<redacted>", "x--y"));
+        assert!(!header_matches("<redacted>-<redacted>", "-y"));
+        assert!(header_matches("v=<redacted>;é", "v=ü;é"));
+        assert!(header_matches("2", "2"));
+        assert!(!header_matches("2", "22"));
+    }
+
+    #[test]
+    fn a_header_without_its_recorded_prefix_is_reported_by_shape_without_the_value() {
+        let mut bearer = exchange("/a", 200);
+        bearer.request.headers =
+            BTreeMap::from([("authorization".into(), "Bearer <redacted>".into())]);
+        let server = serve(vec![bearer]);
+        let secret = "s3cret-token";
+        assert_eq!(
+            get(server.base_url(), "/a", &[("Authorization", secret)]),
+            501
+        );
+        let bearer_secret = format!("Bearer {secret}");
+        let auth = [("Authorization", bearer_secret.as_str())];
+        assert_eq!(get(server.base_url(), "/a", &auth), 200);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(
+            error.contains(
+                r#"GET /a (header authorization: expected "Bearer <redacted>", got a value without "Bearer ")"#
+            ),
+            "{error}"
+        );
+        assert!(!error.contains(secret), "{error}");
+    }
+
+    #[test]
+    fn header_mismatches_say_how_the_value_differed_never_what_it_was() {
+        let said = |recorded: &str, sent: &str| value_mismatch(recorded, sent).unwrap();
+        assert_eq!(
+            said("Bearer <redacted>", "xBearer y"),
+            r#"a value with "Bearer " out of place"#
+        );
+        assert_eq!(
+            said("Bearer <redacted>", "Bearer "),
+            "a value with nothing where <redacted> stands"
+        );
+        assert_eq!(said("<redacted>", ""), "an empty value");
+        assert_eq!(said("<redacted>;v1", "k;v2"), r#"a value without ";v1""#);
+        assert_eq!(said("2026-01", "hunter2"), "another value (7 characters)");
+        let missing = header_mismatch(
+            &exchange("/a", 200).request,
+            &BTreeMap::from([("x".to_owned(), "y".to_owned())]),
+        );
+        assert_eq!(
+            missing.as_deref(),
+            Some(r#"header api_key: expected "<redacted>", got the request has no such header"#)
+        );
+    }
+
+    #[test]
+    fn a_url_credential_off_the_replay_server_is_refused_naming_it() {
+        let server = serve(vec![]);
+        let schema = serde_json::json!({"properties": {
+            "api_url": {"type": "string", "format": "uri", "default": "https://vendor.example/api"},
+            "api_key": {"type": "string", "writeOnly": true}
+        }});
+        assert!(server
+            .check_credentials(server.credentials(), &schema)
+            .is_ok());
+        let real: Credentials = [("api_url", "https://vendor.example/api"), ("api_key", "k")]
+            .into_iter()
+            .collect();
+        let error = server.check_credentials(&real, &schema).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("credential api_url points at vendor.example:443, not at the replay server 127.0.0.1:"),
+            "{message}"
+        );
+        assert!(message.contains("{replay_url}"), "{message}");
+        let unset: Credentials = [("api_key", "k")].into_iter().collect();
+        let message = server
+            .check_credentials(&unset, &schema)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(
+                "credential api_url (unset, so its schema default) points at vendor.example:443"
+            ),
+            "{message}"
+        );
+        let other_port: Credentials = [("api_url", "http://127.0.0.1:1/x")].into_iter().collect();
+        assert!(server.check_credentials(&other_port, &schema).is_err());
     }
 
     #[test]

@@ -4,14 +4,15 @@
 //! its `billingUsers.count`, one request for the whole tenant) and
 //! `GET /reports/users?customerId=…` (one customer's accounts with their `isBillable` flag).
 
-use plugin_contract::transport::{TransportFailure, TransportFailureKind};
+use plugin_contract::transport::TransportFailure;
 use plugin_contract::{ErrorClass, PluginError};
-use serde::de::IgnoredAny;
+use vendor_kit::entries::{self, Broken, List};
+use vendor_kit::http::{HttpGet, HttpResponse};
+use vendor_kit::page;
+use vendor_kit::status::{self, Request};
 
-use crate::credentials::{Config, DEFAULT_API_URL};
-use crate::entries::{self, Broken, List};
+use crate::credentials::{Config, API_KEY_HELP, DEFAULT_API_URL};
 use crate::model::{read_customers, read_users, CustomerList, User, MAX_CUSTOMERS};
-use crate::transport::{HttpGet, HttpResponse};
 
 /// A SaaS Alerts API client over the host's HTTP.
 pub struct Client<'a, H: HttpGet> {
@@ -62,7 +63,7 @@ impl<'a, H: HttpGet> Client<'a, H> {
     pub fn users(&mut self, customer_id: &str) -> Result<Vec<User>, ApiError> {
         let path = format!(
             "/reports/users?customerId={}",
-            plugin_contract::secrets::percent_encode(customer_id)
+            vendor_kit::percent_encode(customer_id)
         );
         self.get_list(&path, "a list of users", read_users)
     }
@@ -92,9 +93,10 @@ impl<'a, H: HttpGet> Client<'a, H> {
 
 /// Classifies a response and reads its list entry by entry with `read`.
 ///
-/// Only the list's own structure can make the whole response unreadable: the body must be a
-/// JSON list whose entries are told apart (see [`entries`]); what is wrong inside one entry is
-/// for `read` to report about that entry.
+/// Only the list's own structure can make the whole response unreadable (see
+/// [`entries::read_list`]); what is wrong inside one entry is for `read` to report about that
+/// entry. The plugin reads no header, not even the type: a web page is told by its first
+/// character.
 fn parse_list<T>(
     endpoint: String,
     response: &HttpResponse,
@@ -107,95 +109,55 @@ fn parse_list<T>(
             status: response.status,
         });
     }
-    if looks_like_html(response) {
+    if page::is_web_page(&response.body) {
         return Err(ApiError::WebPage { endpoint });
     }
-    let unreadable = |problem: String| ApiError::Unreadable {
-        endpoint: endpoint.clone(),
-        problem,
-    };
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(unreadable(format!("the response is empty, not {expected}")));
-    }
-    let body = entries::without_bom(&response.body);
-    let result = match entries::list(body) {
-        Some(list) => read(list).map_err(|broken| not_valid_json(body, broken)),
-        None => Err(match serde_json::from_slice::<IgnoredAny>(body) {
-            // Valid JSON, just not a list: say what it is instead.
-            Ok(_) => format!(
-                "the response is {}, not {expected}",
-                entries::kind(body.trim_ascii_start())
-            ),
-            Err(e) => format!("the response is not valid JSON: {e}"),
-        }),
-    };
-    result.map_err(unreadable)
-}
-
-/// Says where a body whose list structure is broken stops being JSON.
-///
-/// serde_json's account is preferred, worded as before; it validates without recursing and
-/// names a line and column. Where it finds nothing wrong (it never should: the scanner only
-/// refuses what is not JSON), the scanner's own account is given.
-fn not_valid_json(body: &[u8], broken: Broken) -> String {
-    match serde_json::from_slice::<IgnoredAny>(body) {
-        Err(e) => format!("the response is not valid JSON: {e}"),
-        Ok(_) => format!("the response is not valid JSON: {broken}"),
-    }
-}
-
-/// Tells a web page by its first character: the plugin reads no header, not even the type.
-fn looks_like_html(response: &HttpResponse) -> bool {
-    entries::without_bom(&response.body)
-        .trim_ascii_start()
-        .starts_with(b"<")
+    entries::read_list(&response.body, expected, read).map_err(|e| ApiError::Unreadable {
+        endpoint,
+        problem: e.to_string(),
+    })
 }
 
 impl ApiError {
+    /// Returns the failure's error class on `request` of a call (see [`vendor_kit::status`]).
+    pub fn class(&self, request: Request) -> ErrorClass {
+        match self {
+            ApiError::Transport { failure, .. } => failure.kind.class(),
+            ApiError::Status { status, .. } => status::class_of(*status, request),
+            ApiError::WebPage { .. } => status::web_page_class(request),
+            ApiError::Unreadable { .. } => ErrorClass::Vendor,
+        }
+    }
+
     /// Tells whether this failure concerns the key or the tenant, not just one customer.
     pub fn stops_the_whole_call(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Status {
-                status: 401 | 403 | 429,
-                ..
-            } | ApiError::Transport {
-                failure: TransportFailure {
-                    kind: TransportFailureKind::HostNotAllowed,
-                    ..
-                },
-                ..
-            }
-        )
+        status::stops_the_whole_call(self.class(Request::Later))
     }
 
     /// Turns the failure of the first request of a call into the error the MSP sees.
     ///
-    /// The first request is where a wrong URL shows: there a 404 or a web page means the URL
-    /// points somewhere other than the SaaS Alerts API, so both are `config` errors.
+    /// The first request is where a wrong URL shows: there a redirect, a 404 or a web page
+    /// means the URL points somewhere other than the SaaS Alerts API, so all are `config` errors.
     pub fn into_first_request_error(self, api_root: &str) -> PluginError {
+        let class = self.class(Request::First);
         let check_url = format!(
             "Check the API URL (the default is {DEFAULT_API_URL}); requests went to {api_root}."
         );
         match self {
-            ApiError::Status {
-                endpoint,
-                status: status @ 300..=399,
-            } => PluginError::new(
-                ErrorClass::Config,
-                format!("There is no SaaS Alerts API here: {endpoint} answered with a redirect (HTTP {status}), which is not followed so that the key stays with this host. {check_url}"),
-            )
-            .with_http_status(status),
-            ApiError::Status {
-                endpoint,
-                status: 404,
-            } => PluginError::new(
-                ErrorClass::Config,
-                format!("There is no SaaS Alerts API here: {endpoint} answered HTTP 404. {check_url}"),
-            )
-            .with_http_status(404),
-            ApiError::WebPage { endpoint } => PluginError::new(
-                ErrorClass::Config,
+            ApiError::Status { endpoint, status } if class == ErrorClass::Config => {
+                let answered = if (300..=399).contains(&status) {
+                    format!("answered with a redirect (HTTP {status}), which is not followed so that the key stays with this host")
+                } else {
+                    format!("answered HTTP {status}")
+                };
+                PluginError::new(
+                    class,
+                    format!("There is no SaaS Alerts API here: {endpoint} {answered}. {check_url}"),
+                )
+                .with_http_status(status)
+            }
+            ApiError::WebPage { endpoint } if class == ErrorClass::Config => PluginError::new(
+                class,
                 format!("There is no SaaS Alerts API here: {endpoint} answered with a web page, not JSON. {check_url}"),
             )
             .with_http_status(200),
@@ -205,51 +167,40 @@ impl ApiError {
 
     /// Turns the failure into the typed error of the contract.
     pub fn into_plugin_error(self) -> PluginError {
+        let class = self.class(Request::Later);
         match self {
             ApiError::Transport { endpoint, failure } => {
-                let advice = match failure.kind.class() {
+                let advice = match class {
                     ErrorClass::Transient => " Try again later.",
                     ErrorClass::Config => " Check the API URL, or add its host to the manifest's allowed_hosts.",
                     _ => "",
                 };
                 PluginError::new(
-                    failure.kind.class(),
+                    class,
                     format!("SaaS Alerts could not be reached ({endpoint}): {}.{advice}", failure.message.trim_end_matches('.')),
                 )
             }
             ApiError::Status { endpoint, status } => {
-                let (class, advice) = match status {
-                    300..=399 => (
-                        ErrorClass::Vendor,
-                        "SaaS Alerts redirected the request; redirects are not followed, so that the key stays with this host.".to_owned(),
-                    ),
-                    401 => (
-                        ErrorClass::Auth,
-                        format!("SaaS Alerts rejected the API key. Copy it again from {}.", crate::credentials::API_KEY_HELP),
-                    ),
-                    403 => (
-                        ErrorClass::Permission,
-                        "SaaS Alerts refused this key access to the API. If the key was copied whole, ask SaaS Alerts support to enable the REST API for your partner account.".to_owned(),
-                    ),
-                    404 => (ErrorClass::NotFound, "SaaS Alerts does not know what was asked for.".to_owned()),
-                    429 => (
-                        ErrorClass::RateLimited,
-                        "SaaS Alerts is rate limiting this key; try again later.".to_owned(),
-                    ),
-                    500..=599 => (ErrorClass::Transient, "SaaS Alerts is failing or unavailable; try again later.".to_owned()),
-                    _ => (ErrorClass::Vendor, "SaaS Alerts answered with an unexpected status.".to_owned()),
+                let advice = match class {
+                    ErrorClass::Auth => format!("SaaS Alerts rejected the API key. Copy it again from {API_KEY_HELP}."),
+                    ErrorClass::Permission => "SaaS Alerts refused this key access to the API. If the key was copied whole, ask SaaS Alerts support to enable the REST API for your partner account.".to_owned(),
+                    ErrorClass::NotFound => "SaaS Alerts does not know what was asked for.".to_owned(),
+                    ErrorClass::RateLimited => "SaaS Alerts is rate limiting this key; try again later.".to_owned(),
+                    ErrorClass::Transient => "SaaS Alerts is failing or unavailable; try again later.".to_owned(),
+                    _ if (300..=399).contains(&status) => "SaaS Alerts redirected the request; redirects are not followed, so that the key stays with this host.".to_owned(),
+                    _ => "SaaS Alerts answered with an unexpected status.".to_owned(),
                 };
                 // `retry_after_s` is the host's to fill in: it saw the `Retry-After` header.
                 PluginError::new(class, format!("{advice} ({endpoint} answered HTTP {status}.)"))
                     .with_http_status(status)
             }
             ApiError::WebPage { endpoint } => PluginError::new(
-                ErrorClass::Vendor,
+                class,
                 format!("SaaS Alerts answered {endpoint} with a web page instead of JSON."),
             )
             .with_http_status(200),
             ApiError::Unreadable { endpoint, problem } => PluginError::new(
-                ErrorClass::Vendor,
+                class,
                 format!("SaaS Alerts answered {endpoint} with something the plugin cannot read: {problem}."),
             )
             .with_http_status(200),
@@ -260,7 +211,8 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeHttp;
+    use crate::testing::fake_saas_alerts;
+    use plugin_contract::transport::TransportFailureKind;
 
     fn config() -> Config {
         Config {
@@ -271,7 +223,7 @@ mod tests {
 
     #[test]
     fn requests_carry_the_key_in_the_api_key_header() {
-        let mut http = FakeHttp::new().json("/reports/customers", 200, "[]");
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, "[]");
         let config = config();
         Client::new(&mut http, &config).customers().unwrap();
         let sent = &http.sent[0];
@@ -284,7 +236,7 @@ mod tests {
 
     #[test]
     fn customer_ids_are_percent_encoded_in_the_query() {
-        let mut http = FakeHttp::new().json("/reports/users?customerId=a%26b%20c", 200, "[]");
+        let mut http = fake_saas_alerts().answer("/reports/users?customerId=a%26b%20c", 200, "[]");
         let config = config();
         Client::new(&mut http, &config).users("a&b c").unwrap();
     }
@@ -300,7 +252,7 @@ mod tests {
             (503, ErrorClass::Transient),
             (418, ErrorClass::Vendor),
         ] {
-            let mut http = FakeHttp::new().json("/reports/customers", status, "{}");
+            let mut http = fake_saas_alerts().answer("/reports/customers", status, "{}");
             let config = config();
             let error = Client::new(&mut http, &config).customers().unwrap_err();
             let error = error.into_plugin_error();
@@ -310,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_429_is_rate_limited_and_leaves_the_wait_to_the_host() {
-        let mut http = FakeHttp::new().json("/reports/customers", 429, "{}");
+        let mut http = fake_saas_alerts().answer("/reports/customers", 429, "{}");
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         let error = error.into_plugin_error();
@@ -322,7 +274,8 @@ mod tests {
 
     #[test]
     fn a_web_page_on_the_first_request_points_at_the_url() {
-        let mut http = FakeHttp::new().text("/reports/customers", 200, "<!DOCTYPE html><p>Hi</p>");
+        let mut http =
+            fake_saas_alerts().answer("/reports/customers", 200, "<!DOCTYPE html><p>Hi</p>");
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         let error = error.into_first_request_error(&config.api_root);
@@ -332,7 +285,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_vendor_error() {
-        let mut http = FakeHttp::new().json("/reports/customers", 200, r#"[{"id":"a","na"#);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, r#"[{"id":"a","na"#);
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         let error = error.into_first_request_error(&config.api_root);
@@ -346,7 +299,7 @@ mod tests {
 
     #[test]
     fn an_object_instead_of_a_list_is_a_vendor_error() {
-        let mut http = FakeHttp::new().json("/reports/customers", 200, r#"{"id":"a"}"#);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, r#"{"id":"a"}"#);
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         assert!(error
@@ -358,7 +311,7 @@ mod tests {
     #[test]
     fn empty_and_non_utf8_bodies_are_vendor_errors() {
         for body in [&b""[..], b"  \n", b"[\xff\xfe]", b"\xff[]", b"\xef\xbb\xbf"] {
-            let mut http = FakeHttp::new().bytes("/reports/customers", 200, body);
+            let mut http = fake_saas_alerts().answer("/reports/customers", 200, body);
             let config = config();
             let error = Client::new(&mut http, &config).customers().unwrap_err();
             assert_eq!(
@@ -371,7 +324,7 @@ mod tests {
 
     #[test]
     fn non_utf8_text_inside_an_entry_is_that_entrys_problem() {
-        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"[\"\xff\"]");
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, b"[\"\xff\"]");
         let config = config();
         let list = Client::new(&mut http, &config).customers().unwrap();
         assert_eq!(
@@ -388,7 +341,7 @@ mod tests {
             (br#"[{"id":"a"},,{"id":"b"}]"#, "column 13"),
             (br#"[{"id":"a"},{"id":"b"#, "column 20"),
         ] {
-            let mut http = FakeHttp::new().bytes("/reports/customers", 200, body);
+            let mut http = fake_saas_alerts().answer("/reports/customers", 200, body);
             let config = config();
             let error = Client::new(&mut http, &config).customers().unwrap_err();
             let message = error.into_plugin_error().message;
@@ -405,7 +358,7 @@ mod tests {
             (b"\xef\xbb\xbf 12", "a number"),
             (br#"{"a": 1e309, "b": [[[[[]]]]]}"#, "an object"),
         ] {
-            let mut http = FakeHttp::new().bytes("/reports/users?customerId=c", 200, body);
+            let mut http = fake_saas_alerts().answer("/reports/users?customerId=c", 200, body);
             let config = config();
             let error = Client::new(&mut http, &config).users("c").unwrap_err();
             let message = error.into_plugin_error().message;
@@ -418,7 +371,8 @@ mod tests {
 
     #[test]
     fn a_web_page_after_a_byte_order_mark_is_still_a_web_page() {
-        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"\xef\xbb\xbf\n<html>");
+        let mut http =
+            fake_saas_alerts().answer("/reports/customers", 200, b"\xef\xbb\xbf\n<html>");
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         assert!(matches!(error, ApiError::WebPage { .. }), "{error:?}");
@@ -426,14 +380,14 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_is_harmless() {
-        let mut http = FakeHttp::new().bytes("/reports/customers", 200, b"\xef\xbb\xbf[]");
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, b"\xef\xbb\xbf[]");
         let config = config();
         assert!(Client::new(&mut http, &config).customers().is_ok());
     }
 
     #[test]
     fn a_redirect_is_never_followed_and_says_so() {
-        let mut http = FakeHttp::new().json("/reports/customers", 302, "");
+        let mut http = fake_saas_alerts().answer("/reports/customers", 302, "");
         let config = config();
         let error = Client::new(&mut http, &config).customers().unwrap_err();
         let error = error.into_first_request_error(&config.api_root);
@@ -522,7 +476,7 @@ mod tests {
         };
 
         use crate::model::MAX_CUSTOMERS;
-        use crate::testing::FakeHttp;
+        use crate::testing::{fake_saas_alerts, FakeHttp};
         use crate::SaasAlerts;
 
         fn credentials() -> Credentials {
@@ -532,7 +486,7 @@ mod tests {
         }
 
         fn accounts(customers: &[u8]) -> AccountList {
-            let http = FakeHttp::new().bytes("/reports/customers", 200, customers);
+            let http = fake_saas_alerts().answer("/reports/customers", 200, customers);
             let input = CredentialsInput {
                 credentials: credentials(),
             };
@@ -550,7 +504,7 @@ mod tests {
         }
 
         fn billable_users(customers: &[u8]) -> Usage {
-            let http = FakeHttp::new().bytes("/reports/customers", 200, customers);
+            let http = fake_saas_alerts().answer("/reports/customers", 200, customers);
             usage(http, None, Some(&["billable-users"]))
         }
 
@@ -717,7 +671,7 @@ mod tests {
             let at_cap = accounts(at_cap.as_bytes());
             assert_eq!(at_cap.accounts.len(), 1, "one id, listed 250,000 times");
             let over = format!("[{}]", vec![entry; MAX_CUSTOMERS + 1].join(","));
-            let http = FakeHttp::new().bytes("/reports/customers", 200, over.as_bytes());
+            let http = fake_saas_alerts().answer("/reports/customers", 200, over.as_bytes());
             let input = CredentialsInput {
                 credentials: credentials(),
             };
@@ -746,10 +700,10 @@ mod tests {
             assert_eq!(codes, ["unusable_customer"], "the blank id");
 
             let users = br#"[{"isBillable":true,"product":{"type":"ms"}},{"isBillable":false}]"#;
-            let http = FakeHttp::new()
-                .bytes("/reports/customers", 200, body)
-                .bytes("/reports/users?customerId=%20a%20b%20", 200, users)
-                .bytes("/reports/users?customerId=x%09", 200, users);
+            let http = fake_saas_alerts()
+                .answer("/reports/customers", 200, body)
+                .answer("/reports/users?customerId=%20a%20b%20", 200, users)
+                .answer("/reports/users?customerId=x%09", 200, users);
             let usage = usage(
                 http,
                 Some(&[" a b ", "x\t"]),
@@ -784,13 +738,13 @@ mod tests {
         #[test]
         fn an_unreadable_user_is_a_user_without_a_flag() {
             let users = b"[{\"isBillable\":true,\"product\":{\"type\":\"ms\"},\"name\":\"\xff\"},{\"isBillable\":1e309},{\"isBillable\" true},{\"isBillable\":true,\"isBillable\":false}]";
-            let http = FakeHttp::new()
-                .bytes(
+            let http = fake_saas_alerts()
+                .answer(
                     "/reports/customers",
                     200,
                     br#"[{"id":"c1","billingUsers":{"count":1}}]"#,
                 )
-                .bytes("/reports/users?customerId=c1", 200, users);
+                .answer("/reports/users?customerId=c1", 200, users);
             let usage = usage(http, None, Some(&["billable-users.microsoft-365"]));
             assert_eq!(counted(&usage), [("c1", 1)]);
             let codes: Vec<_> = usage

@@ -5,6 +5,7 @@
 
 use plugin_contract::{Credentials, ErrorClass, PluginError};
 use serde_json::{json, Value};
+use vendor_kit::url::{UrlError, MAX_URL_BYTES};
 
 /// The API URL SaaS Alerts gives every partner.
 pub const DEFAULT_API_URL: &str = "https://us-central1-the-byway-248217.cloudfunctions.net";
@@ -24,7 +25,7 @@ pub const SECRET_CREDENTIALS: &[&str] = &["api_key"];
 pub const MAX_API_KEY_BYTES: usize = 4096;
 
 /// The longest API URL accepted, in bytes.
-pub const MAX_API_URL_BYTES: usize = 2048;
+pub const MAX_API_URL_BYTES: usize = MAX_URL_BYTES;
 
 /// Returns the JSON Schema of the credentials form.
 pub fn credentials_schema() -> Value {
@@ -83,12 +84,6 @@ impl Config {
         }
         check_api_key(api_key)?;
         let api_url = credentials.get("api_url").map(str::trim).unwrap_or("");
-        if api_url.len() > MAX_API_URL_BYTES {
-            return Err(config_error(format!(
-                "api_url is {} bytes long; the most accepted is {MAX_API_URL_BYTES}.",
-                api_url.len()
-            )));
-        }
         let api_url = if api_url.is_empty() {
             DEFAULT_API_URL
         } else {
@@ -128,39 +123,10 @@ fn check_api_key(api_key: &str) -> Result<(), PluginError> {
 }
 
 /// Reduces a pasted API URL to `scheme://host[:port][/path]` without the API prefix.
+///
+/// The URL must be one the key may be sent to (see [`vendor_kit::url::check`]).
 pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
-    let lower = raw.to_ascii_lowercase();
-    let (rest, https) = if lower.starts_with("https://") {
-        (&raw["https://".len()..], true)
-    } else if lower.starts_with("http://") {
-        (&raw["http://".len()..], false)
-    } else {
-        return Err(config_error(format!(
-            "api_url must start with https:// (the default is {DEFAULT_API_URL})."
-        )));
-    };
-    if raw.chars().any(char::is_whitespace) {
-        return Err(config_error("api_url must not contain spaces."));
-    }
-    if raw.contains(['?', '#']) {
-        return Err(config_error(
-            "api_url must not contain a query (?) or a fragment (#).",
-        ));
-    }
-    let authority = rest.split('/').next().unwrap_or("");
-    if authority.contains('@') {
-        return Err(config_error(
-            "api_url must not contain a user name or password; the key goes in api_key.",
-        ));
-    }
-    if authority.is_empty() || authority.starts_with(':') {
-        return Err(config_error("api_url has no host name."));
-    }
-    if !https && !is_loopback(authority) {
-        return Err(config_error(format!(
-            "api_url must start with https:// (plain http is accepted only for a test server on this machine); the default is {DEFAULT_API_URL}."
-        )));
-    }
+    vendor_kit::url::check(raw).map_err(|error| config_error(url_problem(&error)))?;
     let mut url = raw.trim_end_matches('/');
     let prefix_start = url.len().saturating_sub(API_PREFIX.len());
     if url.is_char_boundary(prefix_start) && url[prefix_start..].eq_ignore_ascii_case(API_PREFIX) {
@@ -169,24 +135,17 @@ pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
     Ok(url.to_owned())
 }
 
-/// Tells whether `authority` (`host[:port]`) names this machine.
-fn is_loopback(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Returns the host part of an API root, for messages.
-pub fn host_of(api_root: &str) -> &str {
-    let rest = api_root
-        .split_once("://")
-        .map_or(api_root, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest)
+/// Says what is wrong with the API URL, and what to enter instead where that helps.
+fn url_problem(error: &UrlError) -> String {
+    match error {
+        UrlError::NotHttp => format!("api_url {error} (the default is {DEFAULT_API_URL})."),
+        UrlError::PlainHttp => format!("api_url {error}; the default is {DEFAULT_API_URL}."),
+        UrlError::UserInfo => format!("api_url {error}; the key goes in api_key."),
+        UrlError::TooLong { .. }
+        | UrlError::Spaces
+        | UrlError::QueryOrFragment
+        | UrlError::NoHost => format!("api_url {error}."),
+    }
 }
 
 fn config_error(message: impl Into<String>) -> PluginError {
@@ -325,13 +284,5 @@ mod tests {
     fn config_debug_hides_the_key() {
         let config = Config::from_credentials(&credentials(&[("api_key", "very-secret")])).unwrap();
         assert!(!format!("{config:?}").contains("very-secret"));
-    }
-
-    #[test]
-    fn host_of_strips_scheme_and_path() {
-        assert_eq!(
-            host_of("http://127.0.0.1:8080/reportApi/api/v1"),
-            "127.0.0.1:8080"
-        );
     }
 }

@@ -7,7 +7,7 @@ use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, VendorPlug
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::testing::FakeHttp;
+use crate::testing::fake_saas_alerts;
 use crate::SaasAlerts;
 
 /// Any JSON value, biased towards the keys and shapes SaaS Alerts uses.
@@ -230,7 +230,7 @@ proptest! {
 
     #[test]
     fn no_customers_response_makes_any_call_panic(status in prop_oneof![Just(200u16), 100u16..600], customers in body()) {
-        let http = FakeHttp::new().bytes("/reports/customers", status, &customers);
+        let http = fake_saas_alerts().answer("/reports/customers", status, &customers);
         let mut plugin = SaasAlerts::new(http);
         let input = CredentialsInput { credentials: credentials() };
         let _ = plugin.authenticate(&input);
@@ -245,7 +245,7 @@ proptest! {
 
     #[test]
     fn both_ways_of_reading_a_list_find_the_same_entries(body in body()) {
-        if let Some(list) = crate::entries::list(&body) {
+        if let Some(list) = vendor_kit::entries::list(&body) {
             let by_iterator: Vec<_> = list.clone().collect();
             let mut list = list;
             let mut by_next_entry = Vec::new();
@@ -264,7 +264,7 @@ proptest! {
             serde_json::to_vec(&entries)
         };
         let body = body.expect("JSON values serialize");
-        let mut list = crate::entries::list(&body).expect("a list");
+        let mut list = vendor_kit::entries::list(&body).expect("a list");
         let mut read = Vec::new();
         while let Some(entry) = list.next_entry() {
             let entry = entry.expect("a well-formed list");
@@ -292,7 +292,7 @@ proptest! {
 
     #[test]
     fn one_poisoned_customer_leaves_the_others_readable(case in poisoned_customers()) {
-        let http = FakeHttp::new().bytes("/reports/customers", 200, &case.body);
+        let http = fake_saas_alerts().answer("/reports/customers", 200, &case.body);
         let mut plugin = SaasAlerts::new(http);
         let input = CredentialsInput { credentials: credentials() };
         let accounts = plugin.list_accounts(&input);
@@ -335,9 +335,9 @@ proptest! {
     #[test]
     fn one_poisoned_user_leaves_the_others_counted(case in poisoned_users()) {
         let customers = format!(r#"[{{"id": "c1", "billingUsers": {{"count": {}}}}}]"#, case.users);
-        let http = FakeHttp::new()
-            .json("/reports/customers", 200, &customers)
-            .bytes("/reports/users?customerId=c1", 200, &case.body);
+        let http = fake_saas_alerts()
+            .answer("/reports/customers", 200, &customers)
+            .answer("/reports/users?customerId=c1", 200, &case.body);
         let usage = SaasAlerts::new(http).fetch_usage(&FetchUsageInput {
             credentials: credentials(),
             as_of: "2026-11-01T00:00:00Z".into(),
@@ -358,9 +358,9 @@ proptest! {
     #[test]
     fn no_users_response_makes_fetch_usage_panic(status in prop_oneof![Just(200u16), 100u16..600], users in body(), count in json_value()) {
         let customers = json!([{"id": "c1", "billingUsers": {"count": count}}]).to_string();
-        let http = FakeHttp::new()
-            .json("/reports/customers", 200, &customers)
-            .bytes("/reports/users?customerId=c1", status, &users);
+        let http = fake_saas_alerts()
+            .answer("/reports/customers", 200, &customers)
+            .answer("/reports/users?customerId=c1", status, &users);
         let usage = SaasAlerts::new(http).fetch_usage(&FetchUsageInput {
             credentials: credentials(),
             as_of: "2026-11-01T00:00:00Z".into(),

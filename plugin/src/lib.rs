@@ -4,12 +4,14 @@
 //! Built for `wasm32-unknown-unknown` and loaded through Extism, it implements the five calls
 //! of [`plugin_contract`]. The layout keeps the vendor logic testable without wasm:
 //!
-//! - `exports.rs` (wasm only) is the only glue: each `#[plugin_fn]` hands its input to
-//!   `plugin_contract::guest::run` with the call to make on [`SaasAlerts`], and the PDK's HTTP
-//!   is the [`transport::HttpGet`].
+//! - `exports.rs` (wasm only) is the only glue: one `plugin_contract::export_plugin!` line
+//!   making each call on a [`SaasAlerts`] over the kit's `HostHttp`.
 //! - [`credentials`] (the form and its validation), [`client`] (endpoints and how their answers
 //!   are classified), [`model`] (the vendor's JSON), [`accounts`], [`services`] and [`usage`]
 //!   are plain Rust and run as native unit tests against a fake transport.
+//! - What is not SaaS Alerts' own comes from [`vendor_kit`]: the transport
+//!   ([`HttpGet`]), the error class of a status, telling a web page,
+//!   the entry-by-entry list reading and the URL check.
 //!
 //! The plugin has no clock and keeps no state between calls: every call reads what it needs
 //! from SaaS Alerts and returns sorted output, so the same vendor data gives the same bytes.
@@ -17,10 +19,8 @@
 pub mod accounts;
 pub mod client;
 pub mod credentials;
-pub mod entries;
 pub mod model;
 pub mod services;
-pub mod transport;
 pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
@@ -35,10 +35,11 @@ use plugin_contract::{
     AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
     ServiceList, Usage, Vendor, VendorPlugin, INTERFACE_VERSION,
 };
+use vendor_kit::http::HttpGet;
+use vendor_kit::url::host_of;
 
 use crate::client::Client;
-use crate::credentials::{host_of, Config};
-use crate::transport::HttpGet;
+use crate::credentials::Config;
 
 /// The SaaS Alerts plugin over an HTTP transport.
 pub struct SaasAlerts<H: HttpGet> {

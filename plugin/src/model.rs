@@ -1,14 +1,14 @@
 //! SaaS Alerts' JSON, as far as the plugin reads it, read leniently and entry by entry.
 //!
 //! Field names are the vendor's (`saas-alerts-api.md` §3.1–3.2). The vendor's schema is not
-//! published, so each entry of a list is read on its own from its raw bytes ([`crate::entries`]
-//! finds where it begins and ends), and each field the plugin needs from its own slice with
-//! serde_json. A field the plugin does not read is skipped without being parsed. A field of an
-//! unexpected type, or one that cannot be parsed (a number out of range, text that is not
-//! UTF-8, nesting deeper than serde_json's recursion limit), counts as absent; where that
-//! matters for a count, the count says why it cannot be read. An entry that cannot be used at
-//! all is reported as a problem naming its position. One odd customer never makes the whole
-//! list unreadable, and none is dropped without a word.
+//! published, so each entry of a list is read on its own from its raw bytes
+//! ([`vendor_kit::entries`] finds where it begins and ends), and each field the plugin needs from
+//! its own slice with serde_json. A field the plugin does not read is skipped without being
+//! parsed. A field of an unexpected type, or one that cannot be parsed (a number out of range,
+//! text that is not UTF-8, nesting deeper than serde_json's recursion limit), counts as absent;
+//! where that matters for a count, the count says why it cannot be read. An entry that cannot
+//! be used at all is reported as a problem naming its position. One odd customer never makes the
+//! whole list unreadable, and none is dropped without a word.
 //!
 //! A key the plugin relies on that appears twice in one object with different values is never
 //! settled by picking one: two `id`s make the entry unusable, two `billingUsers` or two
@@ -18,8 +18,8 @@
 
 use serde::de::IgnoredAny;
 use serde_json::{Map, Number, Value};
+use vendor_kit::entries::{self, Broken, Entry, List};
 
-use crate::entries::{self, Broken, Entry, List};
 use crate::services::Platform;
 
 /// The largest `billingUsers.count` the plugin accepts as one customer's user count.

@@ -10,13 +10,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use plugin_contract::{
     ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
 };
+use vendor_kit::http::HttpGet;
 
 use crate::accounts::{warning, Tenant};
 use crate::client::Client;
 use crate::credentials::Config;
 use crate::model::{Customer, User};
 use crate::services::{self, Platform, BILLABLE_USERS};
-use crate::transport::HttpGet;
 
 /// Counts the requested services for the requested accounts as of `input.as_of`.
 pub fn fetch_usage<H: HttpGet>(
@@ -294,7 +294,7 @@ fn check_as_of(as_of: &str) -> Result<(), PluginError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeHttp;
+    use crate::testing::fake_saas_alerts;
     use plugin_contract::Credentials;
 
     const CUSTOMERS: &str = r#"[
@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn billable_users_alone_costs_one_request_for_every_customer() {
-        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, CUSTOMERS);
         let usage = fetch_usage(&mut http, &input(None, Some(&["billable-users"]))).unwrap();
         assert_eq!(http.sent.len(), 1);
         assert_eq!(
@@ -346,9 +346,9 @@ mod tests {
 
     #[test]
     fn platform_services_state_zeros_explicitly() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .json("/reports/users?customerId=c1", 200, USERS_C1);
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer("/reports/users?customerId=c1", 200, USERS_C1);
         let services = [
             "billable-users.google-workspace",
             "billable-users.microsoft-365",
@@ -368,9 +368,9 @@ mod tests {
 
     #[test]
     fn disagreeing_platform_sum_is_a_warning_not_a_correction() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .json("/reports/users?customerId=c2", 200, USERS_C1);
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer("/reports/users?customerId=c2", 200, USERS_C1);
         let usage = fetch_usage(&mut http, &input(Some(&["c2"]), None)).unwrap();
         assert!(records(&usage).contains(&("c2", "billable-users", 2)));
         assert_eq!(usage.warnings[0].code, "platform_sum_mismatch");
@@ -378,11 +378,11 @@ mod tests {
 
     #[test]
     fn unreadable_users_fail_that_account_only() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .json("/reports/users?customerId=c1", 200, USERS_C1)
-            .json("/reports/users?customerId=c2", 500, "oops")
-            .json("/reports/users?customerId=c3", 200, "[]");
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer("/reports/users?customerId=c1", 200, USERS_C1)
+            .answer("/reports/users?customerId=c2", 500, "oops")
+            .answer("/reports/users?customerId=c3", 200, "[]");
         let usage = fetch_usage(&mut http, &input(None, None)).unwrap();
         let failed = &usage.failed_accounts;
         assert_eq!(failed.len(), 1);
@@ -399,9 +399,9 @@ mod tests {
 
     #[test]
     fn a_web_page_for_one_customers_users_is_a_vendor_failure_of_that_account() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .text(
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer(
                 "/reports/users?customerId=c1",
                 200,
                 "<html>maintenance</html>",
@@ -413,10 +413,10 @@ mod tests {
 
     #[test]
     fn every_requested_pair_is_a_record_or_a_failure() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .json("/reports/users?customerId=c1", 200, USERS_C1)
-            .json("/reports/users?customerId=c2", 404, "{}");
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer("/reports/users?customerId=c1", 200, USERS_C1)
+            .answer("/reports/users?customerId=c2", 404, "{}");
         let usage = fetch_usage(&mut http, &input(Some(&["c1", "c2", "gone"]), None)).unwrap();
         let mut pairs: Vec<(String, String)> = usage
             .records
@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn an_unknown_account_is_reported_not_zeroed() {
-        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, CUSTOMERS);
         let usage = fetch_usage(
             &mut http,
             &input(Some(&["gone"]), Some(&["billable-users"])),
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn a_missing_billing_count_fails_that_service_not_the_call() {
-        let mut http = FakeHttp::new().json(
+        let mut http = fake_saas_alerts().answer(
             "/reports/customers",
             200,
             r#"[{"id":"c1"},{"id":"c2","billingUsers":{"count":4}}]"#,
@@ -465,13 +465,13 @@ mod tests {
 
     #[test]
     fn one_error_per_account_no_longer_hides_retryable_pairs() {
-        let mut http = FakeHttp::new()
-            .json(
+        let mut http = fake_saas_alerts()
+            .answer(
                 "/reports/customers",
                 200,
                 r#"[{"id":"c1","billingUsers":{"count":"abc"}}]"#,
             )
-            .json("/reports/users?customerId=c1", 500, "oops");
+            .answer("/reports/users?customerId=c1", 500, "oops");
         let usage = fetch_usage(&mut http, &input(None, None)).unwrap();
         let failed = &usage.failed_accounts[0];
         assert_eq!(failed.service_ids.len(), 7);
@@ -492,16 +492,16 @@ mod tests {
 
     #[test]
     fn a_rejected_key_mid_sync_fails_the_whole_call() {
-        let mut http = FakeHttp::new()
-            .json("/reports/customers", 200, CUSTOMERS)
-            .json("/reports/users?customerId=c1", 401, "{}");
+        let mut http = fake_saas_alerts()
+            .answer("/reports/customers", 200, CUSTOMERS)
+            .answer("/reports/users?customerId=c1", 401, "{}");
         let error = fetch_usage(&mut http, &input(Some(&["c1"]), None)).unwrap_err();
         assert_eq!(error.class, ErrorClass::Auth);
     }
 
     #[test]
     fn unknown_service_ids_are_config_errors_before_any_request() {
-        let mut http = FakeHttp::new();
+        let mut http = fake_saas_alerts();
         let error =
             fetch_usage(&mut http, &input(None, Some(&["billable-users", "seats"]))).unwrap_err();
         assert_eq!(error.class, ErrorClass::Config);
@@ -516,7 +516,7 @@ mod tests {
             r#"[{{"id":"a b","billingUsers":{{"count":1}}}},{{"id":"t\tab","billingUsers":{{"count":2}}}},{{"id":"{long}","billingUsers":{{"count":3}}}}]"#
         );
         let ids = ["a b", "t\tab", long.as_str(), ""];
-        let mut http = FakeHttp::new().json("/reports/customers", 200, &customers);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, &customers);
         let usage = fetch_usage(&mut http, &input(Some(&ids), Some(&["billable-users"]))).unwrap();
         let counted: Vec<u64> = usage.records.iter().map(|r| r.quantity).collect();
         assert_eq!(counted, [1, 2, 3]);
@@ -528,7 +528,7 @@ mod tests {
     fn exactly_as_many_account_ids_as_one_call_takes_are_counted() {
         let ids: Vec<String> = (0..MAX_ACCOUNT_IDS).map(|i| i.to_string()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let mut http = FakeHttp::new().json("/reports/customers", 200, CUSTOMERS);
+        let mut http = fake_saas_alerts().answer("/reports/customers", 200, CUSTOMERS);
         let usage = fetch_usage(&mut http, &input(Some(&ids), Some(&["billable-users"]))).unwrap();
         assert_eq!(
             usage.failed_accounts.len(),
@@ -541,7 +541,7 @@ mod tests {
     fn more_account_ids_than_one_call_takes_is_a_config_error_before_any_request() {
         let ids: Vec<String> = (0..=MAX_ACCOUNT_IDS).map(|i| i.to_string()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let mut http = FakeHttp::new();
+        let mut http = fake_saas_alerts();
         let error = fetch_usage(&mut http, &input(Some(&ids), None)).unwrap_err();
         assert_eq!(error.class, ErrorClass::Config);
         assert!(error.message.contains("100000"), "{}", error.message);
@@ -561,7 +561,7 @@ mod tests {
     #[test]
     fn an_as_of_outside_the_calendar_is_a_config_error() {
         for bad in ["2026-13-45T99:99:99Z", "2026-02-29T00:00:00Z", "yesterday"] {
-            let mut http = FakeHttp::new();
+            let mut http = fake_saas_alerts();
             let mut input = input(None, None);
             input.as_of = bad.into();
             let error = fetch_usage(&mut http, &input).unwrap_err();

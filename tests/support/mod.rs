@@ -285,3 +285,47 @@ pub fn scrub(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The `cargo build` arguments of the fake vendor plugin built for WASI preview 1.
+pub const FAKE_VENDOR_WASI_BUILD: [&str; 6] = [
+    "-p",
+    "fake-vendor-plugin",
+    "--target",
+    "wasm32-wasip1",
+    "--profile",
+    "plugin",
+];
+
+/// Builds the fake vendor plugin for `wasm32-wasip1` (its module then imports WASI functions)
+/// once per test binary, and returns the built module's path in the target folder.
+pub fn build_fake_vendor_wasi() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            cargo_build(&FAKE_VENDOR_WASI_BUILD);
+            target_dir().join("wasm32-wasip1/plugin/fake_vendor_plugin.wasm")
+        })
+        .clone()
+}
+
+/// Writes the `wasm32-wasip1` fake vendor beside a copy of its manifest, in a fresh scratch
+/// folder `name` of this test binary, with `"wasi": true` when `wasi` (no `wasi` field
+/// otherwise); returns the manifest's path.
+pub fn fake_vendor_wasi(name: &str, wasi: bool) -> PathBuf {
+    let built = build_fake_vendor_wasi();
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("scratch folder");
+    std::fs::copy(&built, folder.join("fake_vendor_plugin.wasm"))
+        .expect("the wasip1 fake vendor's wasm is copied");
+    let text = std::fs::read_to_string(root().join("tests/fake-vendor/manifest.json"))
+        .expect("the fake vendor's manifest");
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).expect("manifest is JSON");
+    manifest["wasm"] = serde_json::json!({"path": "fake_vendor_plugin.wasm"});
+    if wasi {
+        manifest["wasi"] = serde_json::json!(true);
+    }
+    let path = folder.join("manifest.json");
+    std::fs::write(&path, manifest.to_string()).expect("manifest written");
+    path
+}

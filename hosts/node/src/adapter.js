@@ -3,7 +3,7 @@
 // JSON or a typed error from each call.
 import { errorOfFailure, fillRetryAfter, PluginCallError } from './errors.js';
 import { hostFunctions, newCallState } from './http.js';
-import { loadManifest } from './manifest.js';
+import { checkWasi, loadManifest } from './manifest.js';
 
 export { PluginCallError } from './errors.js';
 export { ManifestError } from './manifest.js';
@@ -52,15 +52,17 @@ export class HostedPlugin {
   }
 
   /**
-   * Creates the SDK's plugin instance. WASI stays off and no `allowedHosts` reach the SDK (this
-   * adapter's HTTP enforces them); `memory.maxPages` is read by 2.x only, and neither SDK takes a
-   * call timeout outside a worker (the worker would not use these host functions).
+   * Creates the SDK's plugin instance. WASI is on only when the manifest says `"wasi": true`
+   * (then with the SDKs' defaults: no paths, no environment, output discarded), and no
+   * `allowedHosts` reach the SDK (this adapter's HTTP enforces them); `memory.maxPages` is read
+   * by 2.x only, and neither SDK takes a call timeout outside a worker (the worker would not use
+   * these host functions).
    */
   async start() {
     await this.#plugin?.close();
     this.#plugin = await this.#extism.createPlugin(
       { wasm: [{ module: this.#module }], memory: { maxPages: this.manifest.limits.memory_max_pages } },
-      { useWasi: false, runInWorker: false, functions: { [EXTISM_ENV]: this.#functions } },
+      { useWasi: this.manifest.wasi, runInWorker: false, functions: { [EXTISM_ENV]: this.#functions } },
     );
   }
 
@@ -107,6 +109,7 @@ export async function loadPlugin(manifestPath, { sdk = '2', allowHosts = [] } = 
   const manifest = loadManifest(manifestPath);
   const extism = await resolveSdk(sdk);
   const module = await WebAssembly.compile(manifest.wasmBytes);
+  checkWasi(manifestPath, manifest, module);
   const plugin = new HostedPlugin(extism, manifest, module, [...manifest.allowed_hosts, ...allowHosts]);
   await plugin.start();
   return plugin;

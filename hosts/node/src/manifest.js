@@ -7,6 +7,8 @@ import path from 'node:path';
 export const HOST_PROFILE = '1.0';
 /** Gives the default of `limits.request_timeout_ms`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Names the import namespace of WASI preview 1. */
+export const WASI_PREVIEW_1 = 'wasi_snapshot_preview1';
 
 /** Reports a manifest or module that cannot be used; the message says which field and why. */
 export class ManifestError extends Error {
@@ -25,7 +27,7 @@ function majorOf(version) {
 
 /**
  * Loads and checks the manifest at `manifestPath`; returns it with `wasmBytes` (the module),
- * `hostProfile` and `limits.request_timeout_ms` filled in.
+ * `hostProfile`, `wasi` (false when absent) and `limits.request_timeout_ms` filled in.
  */
 export function loadManifest(manifestPath) {
   const fail = (message) => {
@@ -52,6 +54,8 @@ export function loadManifest(manifestPath) {
   for (const field of ['timeout_ms', 'memory_max_pages', 'max_http_response_bytes', 'request_timeout_ms']) {
     if (!Number.isSafeInteger(limits[field]) || limits[field] < 1) fail(`limits.${field} must be a positive integer`);
   }
+  const wasi = manifest.wasi ?? false;
+  if (typeof wasi !== 'boolean') fail('wasi must be true or false');
   const allowedHosts = manifest.allowed_hosts ?? [];
   if (!Array.isArray(allowedHosts) || !allowedHosts.every((host) => typeof host === 'string')) {
     fail('allowed_hosts must be a list of host names');
@@ -76,5 +80,21 @@ export function loadManifest(manifestPath) {
       fail(`the module ${wasmFile} has SHA-256 ${actual}, but wasm.sha256 pins ${expected}: refusing to load it`);
     }
   }
-  return { ...manifest, hostProfile, limits, allowed_hosts: allowedHosts, wasmPath: wasmFile, wasmBytes };
+  return { ...manifest, hostProfile, limits, wasi, allowed_hosts: allowedHosts, wasmPath: wasmFile, wasmBytes };
+}
+
+/**
+ * Refuses a compiled `module` that imports WASI when `manifest` (loaded from `manifestPath`) does
+ * not say `"wasi": true`, naming the first WASI import and the option (host profile L5).
+ */
+export function checkWasi(manifestPath, manifest, module) {
+  if (manifest.wasi) return;
+  const wasi = WebAssembly.Module.imports(module).find((i) => i.kind === 'function' && i.module === WASI_PREVIEW_1);
+  if (wasi) {
+    throw new ManifestError(
+      manifestPath,
+      `the module ${manifest.wasmPath} imports ${wasi.module}::${wasi.name}, a WASI function, but its manifest does not turn WASI on: ` +
+        'set "wasi": true in manifest.json (a plugin built for wasm32-wasip1, by TinyGo or from JS needs it)',
+    );
+  }
 }

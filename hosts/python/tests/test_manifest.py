@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from extism_vendor_host.manifest import ManifestError, load_manifest
+from extism_vendor_host.manifest import ManifestError, load_manifest, wasi_imports
 
 WASM = b"\0asm\x01\0\0\0"
 
@@ -113,3 +113,62 @@ def test_limits_must_be_positive_integers(tmp_path: Path, limits: dict[str, Any]
 def test_an_unreadable_manifest_is_named(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="cannot read the manifest"):
         load_manifest(tmp_path / "missing.json")
+
+
+def module_importing(*imports: tuple[str, str]) -> bytes:
+    """Returns a module importing a memory, then one `() -> ()` function per (module, name)."""
+    section = bytearray([len(imports) + 1])
+    section += b"\x03env\x06memory\x02\x01\x01\x02"  # memory with limits 1 ..= 2, first
+    for module, name in imports:
+        for text in (module, name):
+            section += bytes([len(text)]) + text.encode()
+        section += b"\x00\x00"
+    types = b"\x01\x04\x01\x60\x00\x00"
+    return WASM + types + bytes([2, len(section)]) + bytes(section)
+
+
+def test_wasi_is_off_unless_the_manifest_says_true(tmp_path: Path) -> None:
+    assert load_manifest(write(tmp_path)).wasi is False
+    assert load_manifest(write(tmp_path, wasi=True)).wasi is True
+    with pytest.raises(ManifestError, match="wasi must be true or false"):
+        load_manifest(write(tmp_path, wasi="yes"))
+
+
+def test_a_module_importing_wasi_is_refused_without_the_option_naming_the_import_and_option(
+    tmp_path: Path,
+) -> None:
+    module = module_importing(
+        ("extism:host/env", "output_set"),
+        ("wasi_snapshot_preview1", "fd_write"),
+        ("wasi_snapshot_preview1", "proc_exit"),
+    )
+    for wasi in ({}, {"wasi": False}):
+        manifest = load_manifest(write(tmp_path, wasm={"path": "plugin.wasm"}, **wasi))
+        (tmp_path / "plugin.wasm").write_bytes(module)
+        with pytest.raises(
+            ManifestError,
+            match=r'imports wasi_snapshot_preview1::fd_write, a WASI function, .* set "wasi": '
+            "true in manifest.json",
+        ):
+            manifest.read_wasm()
+
+
+def test_a_module_importing_wasi_is_read_with_the_option(tmp_path: Path) -> None:
+    module = module_importing(("wasi_snapshot_preview1", "fd_write"))
+    manifest = load_manifest(write(tmp_path, wasm={"path": "plugin.wasm"}, wasi=True))
+    (tmp_path / "plugin.wasm").write_bytes(module)
+    assert manifest.read_wasm() == module
+
+
+def test_wasi_imports_lists_only_wasi_functions_in_order_and_nothing_of_a_broken_module() -> None:
+    module = module_importing(
+        ("wasi_snapshot_preview1", "environ_get"),
+        ("acme", "lookup"),
+        ("wasi_snapshot_preview1", "fd_write"),
+    )
+    assert wasi_imports(module) == [
+        "wasi_snapshot_preview1::environ_get",
+        "wasi_snapshot_preview1::fd_write",
+    ]
+    assert wasi_imports(WASM) == []
+    assert wasi_imports(module[:-5]) == ["wasi_snapshot_preview1::environ_get"]

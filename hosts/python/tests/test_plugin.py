@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +174,66 @@ def test_the_command_line_reports_a_bad_manifest(
     )
     assert code == 1
     assert "cannot read the manifest" in capsys.readouterr().err
+
+
+# ---- WASI (host profile L5) ----
+
+#: The fake vendor plugin of tests/fake-vendor built for wasm32-wasip1 (by the Rust e2e tests).
+WASIP1_FAKE_VENDOR = (
+    Path(os.environ.get("CARGO_TARGET_DIR") or Path(__file__).resolve().parents[3] / "target")
+    / "wasm32-wasip1/plugin/fake_vendor_plugin.wasm"
+)
+
+
+@pytest.mark.parametrize("wasi", [None, False, True])
+def test_the_manifests_wasi_option_reaches_the_sdk(
+    manifest_copy: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, wasi: bool | None
+) -> None:
+    seen: list[bool] = []
+
+    class Sdk:
+        def __init__(self, _manifest: object, *, wasi: bool, functions: object) -> None:
+            seen.append(wasi)
+
+        def function_exists(self, _name: str) -> bool:
+            return True
+
+    monkeypatch.setattr(plugin_module.extism, "Plugin", Sdk)
+    VendorPlugin.load(manifest_copy() if wasi is None else manifest_copy(wasi=wasi))
+    assert seen == [bool(wasi)]
+
+
+def wasip1_fake_vendor(folder: Path, **changes: object) -> Path:
+    """Writes the wasip1 fake vendor beside a copy of its manifest; returns the manifest's path."""
+    if not WASIP1_FAKE_VENDOR.is_file():
+        pytest.fail(
+            f"{WASIP1_FAKE_VENDOR} is not built: cargo build -p fake-vendor-plugin "
+            "--target wasm32-wasip1 --profile plugin (./dev hosts does)",
+            pytrace=False,
+        )
+    manifest = json.loads(
+        (Path(__file__).resolve().parents[3] / "tests/fake-vendor/manifest.json").read_text()
+    )
+    shutil.copyfile(WASIP1_FAKE_VENDOR, folder / "plugin.wasm")
+    manifest.update(wasm={"path": "plugin.wasm"}, **changes)
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+def test_a_wasip1_plugin_loads_and_runs_with_the_wasi_option(tmp_path: Path) -> None:
+    with VendorPlugin.load(wasip1_fake_vendor(tmp_path, wasi=True)) as plugin:
+        description = plugin.call("describe_credentials", {"credentials": {}})
+        accounts = plugin.call("list_accounts", {"credentials": {"token": "t"}})
+    assert description["vendor"]["id"] == "fake-vendor"
+    assert [account["id"] for account in accounts["accounts"]] == ["f1", "f2"]
+
+
+def test_a_wasip1_plugin_without_the_option_is_refused_naming_the_import_and_the_option(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(
+        ManifestError,
+        match=r'imports wasi_snapshot_preview1::\w+, a WASI function, .* set "wasi": true',
+    ):
+        VendorPlugin.load(wasip1_fake_vendor(tmp_path))

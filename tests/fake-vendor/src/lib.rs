@@ -5,7 +5,7 @@
 //! `authenticate`, `spin` loops there until the host's timeout.
 
 use plugin_contract::{
-    Account, AccountList, Authenticated, CredentialsInput, Description, ErrorClass,
+    Account, AccountList, Authenticated, CredentialsInput, Description, ErrorClass, FailedAccount,
     FetchUsageInput, PluginError, Service, ServiceList, Usage, UsageRecord, Vendor, VendorPlugin,
 };
 use serde_json::json;
@@ -15,6 +15,9 @@ pub const INTERFACE_VERSION: &str = "1.0";
 
 /// The credentials the schema marks `writeOnly`.
 pub const SECRET_CREDENTIALS: &[&str] = &["token"];
+
+/// The ids of the fake vendor's accounts, sorted.
+const ACCOUNT_IDS: [&str; 2] = ["f1", "f2"];
 
 /// The fake vendor.
 pub struct FakeVendor;
@@ -85,11 +88,16 @@ impl VendorPlugin for FakeVendor {
     }
 
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
-        let accounts = input
+        let mut accounts = input
             .account_ids
             .clone()
-            .unwrap_or_else(|| vec!["f1".to_owned(), "f2".to_owned()]);
-        let records = accounts
+            .unwrap_or_else(|| ACCOUNT_IDS.map(str::to_owned).to_vec());
+        accounts.sort();
+        accounts.dedup();
+        let (known, unknown): (Vec<String>, Vec<String>) = accounts
+            .into_iter()
+            .partition(|id| ACCOUNT_IDS.contains(&id.as_str()));
+        let records = known
             .into_iter()
             .map(|account_id| UsageRecord {
                 account_id,
@@ -97,11 +105,22 @@ impl VendorPlugin for FakeVendor {
                 quantity: 2,
             })
             .collect();
+        // An account the fake vendor does not know is not_found, never a count.
+        let failed_accounts = unknown
+            .into_iter()
+            .filter_map(|account_id| {
+                let error = PluginError::new(
+                    ErrorClass::NotFound,
+                    format!("The fake vendor has no account {account_id:?}."),
+                );
+                FailedAccount::of(&account_id, vec![("seats".to_owned(), error)])
+            })
+            .collect();
         Ok(Usage {
             as_of: input.as_of.clone(),
             records,
             warnings: Vec::new(),
-            failed_accounts: Vec::new(),
+            failed_accounts,
         })
     }
 }
@@ -115,44 +134,4 @@ fn spin() -> ! {
 }
 
 #[cfg(target_arch = "wasm32")]
-mod exports {
-    use extism_pdk::{plugin_fn, FnResult};
-    use plugin_contract::{guest, VendorPlugin};
-
-    use crate::{FakeVendor, SECRET_CREDENTIALS};
-
-    #[plugin_fn]
-    pub fn describe_credentials(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| {
-            FakeVendor.describe_credentials(input)
-        })
-    }
-
-    #[plugin_fn]
-    pub fn authenticate(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| {
-            FakeVendor.authenticate(input)
-        })
-    }
-
-    #[plugin_fn]
-    pub fn list_accounts(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| {
-            FakeVendor.list_accounts(input)
-        })
-    }
-
-    #[plugin_fn]
-    pub fn list_services(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| {
-            FakeVendor.list_services(input)
-        })
-    }
-
-    #[plugin_fn]
-    pub fn fetch_usage(input: Vec<u8>) -> FnResult<Vec<u8>> {
-        guest::run(&input, SECRET_CREDENTIALS, |input| {
-            FakeVendor.fetch_usage(input)
-        })
-    }
-}
+plugin_contract::export_plugin!(FakeVendor, SECRET_CREDENTIALS);

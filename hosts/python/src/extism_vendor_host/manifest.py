@@ -2,9 +2,11 @@
 
 Extism's own manifest rejects unknown fields, so a vendor plugin ships a manifest of its own:
 identity, interface version, host profile, the wasm module (with an optional SHA-256 pin),
-`allowed_hosts` and limits. This module reads it, refuses what this host cannot honour, and
-builds the Extism manifest: the module's bytes, `memory.max_pages` and `timeout_ms`, WASI off,
-and no `allowed_hosts` (the adapter's own HTTP enforces them).
+`allowed_hosts`, limits and `wasi`. This module reads it, refuses what this host cannot honour,
+and builds the Extism manifest: the module's bytes, `memory.max_pages` and `timeout_ms`, and no
+`allowed_hosts` (the adapter's own HTTP enforces them). WASI is off unless the manifest says
+`"wasi": true` (host profile L5); a module that imports WASI under a manifest without it is
+refused, naming the import and the option.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ HOST_PROFILE = "1.0"
 MAX_WASM_BYTES = 64 * 1024 * 1024
 #: How long one vendor request may take when the manifest does not say.
 DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+#: The import namespace of WASI preview 1.
+WASI_PREVIEW_1 = "wasi_snapshot_preview1"
 
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
@@ -54,6 +58,7 @@ class PluginManifest:
     wasm_sha256: str | None
     allowed_hosts: tuple[str, ...]
     limits: Limits
+    wasi: bool = False
 
     @property
     def failures_as_values(self) -> bool:
@@ -61,7 +66,10 @@ class PluginManifest:
         return _major_minor(self.interface_version)[1] >= 1
 
     def read_wasm(self) -> bytes:
-        """Reads the module, bounded in size, and checks it against the pinned SHA-256."""
+        """Reads the module, bounded in size, and checks it against the pinned SHA-256.
+
+        Refuses a module that imports WASI when the manifest does not say `"wasi": true`.
+        """
         if not self.wasm_path.is_file():
             raise ManifestError(f"wasm.path {self.wasm_path} is not a regular file")
         with self.wasm_path.open("rb") as module:
@@ -74,6 +82,14 @@ class PluginManifest:
                 raise ManifestError(
                     f"the module {self.wasm_path} does not match the manifest: its SHA-256 is "
                     f"{found}, the manifest pins {self.wasm_sha256}; refusing to load it"
+                )
+        if not self.wasi:
+            imported = wasi_imports(wasm)
+            if imported:
+                raise ManifestError(
+                    f"the module {self.wasm_path} imports {imported[0]}, a WASI function, but its "
+                    'manifest does not turn WASI on: set "wasi": true in manifest.json (a plugin '
+                    "built for wasm32-wasip1, by TinyGo or from JS needs it)"
                 )
         return wasm
 
@@ -118,6 +134,10 @@ def load_manifest(path: str | Path) -> PluginManifest:
     ):
         raise ManifestError("wasm.sha256 must be 64 hex digits")
 
+    wasi = document.get("wasi", False)
+    if not isinstance(wasi, bool):
+        raise ManifestError("wasi must be true or false")
+
     hosts = document.get("allowed_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
         raise ManifestError("allowed_hosts must be a list of host names")
@@ -133,7 +153,76 @@ def load_manifest(path: str | Path) -> PluginManifest:
         wasm_sha256=sha256,
         allowed_hosts=tuple(hosts),
         limits=_limits(document.get("limits")),
+        wasi=wasi,
     )
+
+
+def wasi_imports(wasm: bytes) -> list[str]:
+    """Lists the module's function imports from WASI preview 1, as `module::name`, in order.
+
+    Reads only the import section; a module it cannot read lists none (Extism then names what
+    is wrong with it).
+    """
+
+    def leb128(at: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = wasm[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value, at
+
+    def name(at: int) -> tuple[str, int]:
+        length, at = leb128(at)
+        return wasm[at : at + length].decode("utf-8"), at + length
+
+    def limits(at: int) -> int:
+        flags = wasm[at]
+        _, at = leb128(at + 1)  # the minimum
+        if flags & 0x01:
+            _, at = leb128(at)  # the maximum
+        if flags & 0x08:
+            _, at = leb128(at)  # the page size
+        return at
+
+    def value_type(at: int) -> int:
+        if wasm[at] in (0x63, 0x64):  # a typed reference: a heap type follows
+            _, at = leb128(at + 1)
+            return at
+        return at + 1
+
+    found: list[str] = []
+    try:
+        at = 8  # the magic and the version
+        while at < len(wasm):
+            section, (size, at) = wasm[at], leb128(at + 1)
+            if section == 2:  # imports
+                count, at = leb128(at)
+                for _ in range(count):
+                    module, at = name(at)
+                    field, at = name(at)
+                    kind, at = wasm[at], at + 1
+                    if kind == 0:  # a function: its type index
+                        _, at = leb128(at)
+                        if module == WASI_PREVIEW_1:
+                            found.append(f"{module}::{field}")
+                    elif kind == 1:  # a table: its reference type, then its limits
+                        at = limits(value_type(at))
+                    elif kind == 2:  # a memory: its limits
+                        at = limits(at)
+                    elif kind == 3:  # a global: its value type and mutability
+                        at = value_type(at) + 1
+                    elif kind == 4:  # a tag: an attribute and a type index
+                        _, at = leb128(at + 1)
+                    else:
+                        return found
+                return found
+            at += size
+    except (IndexError, UnicodeDecodeError):
+        return found
+    return found
 
 
 def _string(document: dict[str, Any], key: str, name: str | None = None) -> str:

@@ -131,8 +131,12 @@ class VendorPlugin:
         self.close()
 
     def _instantiate(self) -> extism.Plugin:
-        # The runtime caches compiled modules on disk: a new instance costs about 10 ms.
-        return extism.Plugin(self._extism_manifest, wasi=False, functions=list(_FUNCTIONS))
+        # The runtime caches compiled modules on disk: a new instance costs about 10 ms. WASI is
+        # on only when the manifest says `"wasi": true` (read_wasm refused a module that needs it
+        # under a manifest that does not).
+        return extism.Plugin(
+            self._extism_manifest, wasi=self.manifest.wasi, functions=list(_FUNCTIONS)
+        )
 
     def _error_of(self, export: str, text: str, state: CallState) -> dict[str, Any]:
         error = parse_error_text(text)

@@ -17,9 +17,16 @@
 //! than a comma between two entries, text after the list) is reported as [`Broken`]. An entry
 //! whose own structure is broken but whose end is known from its brackets (`{"id" 5}` in a
 //! well-formed list) is still one entry, whose members are reported as broken.
+//!
+//! [`read_list`] puts it together for a response body: a list read entry by entry, or a
+//! [`NotAList`] saying what the body is instead (empty, another kind of JSON value, not JSON).
+//! A list that is one member of an object (`{"data": [...], "next": ...}`) is read the same
+//! way from that member's raw value, found with [`members`].
 
 use std::borrow::Cow;
 use std::fmt;
+
+use serde::de::IgnoredAny;
 
 /// Where a body or an object stops being JSON the scanner can delimit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,6 +330,81 @@ impl<'a> Members<'a> {
             value: &bytes[value..value_end],
         }))
     }
+}
+
+/// Why a response body is not the JSON list expected.
+///
+/// Each message is a clause for a sentence that names the vendor and the request, such as
+/// "Acme answered GET /devices with something the plugin cannot read: {error}.".
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAList {
+    /// The body is empty or white space only.
+    #[error("the response is empty, not {expected}")]
+    Empty {
+        /// What was expected, as given to [`read_list`].
+        expected: String,
+    },
+    /// The body is JSON, but another kind of value.
+    #[error("the response is {kind}, not {expected}")]
+    OtherValue {
+        /// The kind of value, as [`kind`] names it ("an object").
+        kind: &'static str,
+        /// What was expected, as given to [`read_list`].
+        expected: String,
+    },
+    /// The body is not JSON, or its list structure is broken.
+    #[error("the response is not valid JSON: {detail}")]
+    InvalidJson {
+        /// Where it stops being JSON: serde_json's account (with line and column) when it has
+        /// one, else the scanner's ([`Broken`]).
+        detail: String,
+    },
+}
+
+/// Reads `body` as a JSON list with `read`, entry by entry; `expected` names the list for
+/// messages ("a list of devices").
+///
+/// Only the list's own structure can make the whole body unreadable: it must be a JSON list
+/// whose entries are told apart; what is wrong inside one entry is for `read` to report about
+/// that entry. A byte order mark is skipped. A web page is a [`NotAList::InvalidJson`] here:
+/// check [`page::is_web_page`](crate::page::is_web_page) first where it means something else.
+pub fn read_list<T>(
+    body: &[u8],
+    expected: &str,
+    read: impl FnOnce(List<'_>) -> Result<T, Broken>,
+) -> Result<T, NotAList> {
+    if crate::page::is_blank(body) {
+        return Err(NotAList::Empty {
+            expected: expected.to_owned(),
+        });
+    }
+    let body = without_bom(body);
+    match list(body) {
+        Some(list) => read(list).map_err(|broken| not_valid_json(body, broken)),
+        None => Err(match serde_json::from_slice::<IgnoredAny>(body) {
+            // Valid JSON, just not a list: say what it is instead.
+            Ok(_) => NotAList::OtherValue {
+                kind: kind(body.trim_ascii_start()),
+                expected: expected.to_owned(),
+            },
+            Err(e) => NotAList::InvalidJson {
+                detail: e.to_string(),
+            },
+        }),
+    }
+}
+
+/// Says where a body whose list structure is broken stops being JSON.
+///
+/// serde_json's account is preferred; it validates without recursing and names a line and
+/// column. Where it finds nothing wrong (it never should: the scanner only refuses what is not
+/// JSON), the scanner's own account is given.
+fn not_valid_json(body: &[u8], broken: Broken) -> NotAList {
+    let detail = match serde_json::from_slice::<IgnoredAny>(body) {
+        Err(e) => e.to_string(),
+        Ok(_) => broken.to_string(),
+    };
+    NotAList::InvalidJson { detail }
 }
 
 /// Names the kind of a raw JSON value for messages, from its first byte, without echoing it.
@@ -724,6 +806,52 @@ mod tests {
                 "not JSON",
                 "not JSON"
             ]
+        );
+    }
+
+    fn read_all(list: List<'_>) -> Result<usize, Broken> {
+        list.map(|entry| entry.map(|_| ()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.len())
+    }
+
+    #[test]
+    fn read_list_reads_a_list_or_says_what_the_body_is_instead() {
+        let read = |body: &[u8]| read_list(body, "a list of devices", read_all);
+        assert_eq!(read(b"\xef\xbb\xbf [1, {\"a\": 2}]"), Ok(2));
+        for (body, message) in [
+            (&b" \n"[..], "the response is empty, not a list of devices"),
+            (
+                b"\xef\xbb\xbf {\"data\": []}",
+                "the response is an object, not a list of devices",
+            ),
+            (b"null", "the response is null, not a list of devices"),
+            (
+                b"<html>",
+                "the response is not valid JSON: expected value at line 1 column 1",
+            ),
+            (
+                b"[1 2]",
+                "the response is not valid JSON: expected `,` or `]` at line 1 column 4",
+            ),
+        ] {
+            assert_eq!(read(body).unwrap_err().to_string(), message, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn read_list_gives_the_scanners_account_when_serde_json_finds_nothing_wrong() {
+        let refuse = |_: List<'_>| -> Result<(), Broken> {
+            Err(Broken {
+                at: 3,
+                problem: "something odd",
+            })
+        };
+        assert_eq!(
+            read_list(b"[1]", "a list", refuse),
+            Err(NotAList::InvalidJson {
+                detail: "something odd at byte 3".into()
+            })
         );
     }
 }

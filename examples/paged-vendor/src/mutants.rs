@@ -1,0 +1,65 @@
+//! What some mutants (cargo features `mutant-…`) need beyond a changed line; nothing here is
+//! built without one. The table in `README.md` lists every mutant and the check that catches it.
+
+#[cfg(feature = "mutant-unstable-ids")]
+pub use unstable_ids::{next_sync, renumbered, this_sync};
+
+#[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
+pub use pdk_http::PdkHttp;
+
+/// Account ids numbered by a static counter of `list_accounts` calls: a static outlives the
+/// call, so the same tenant gets another id each time an instance lists it.
+#[cfg(feature = "mutant-unstable-ids")]
+mod unstable_ids {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use crate::tenants::Tenants;
+
+    static SYNCS: AtomicU32 = AtomicU32::new(0);
+
+    /// Counts one more listing and returns its number.
+    pub fn next_sync() -> u32 {
+        SYNCS.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Returns the number of the last listing.
+    pub fn this_sync() -> u32 {
+        SYNCS.load(Ordering::Relaxed)
+    }
+
+    /// Appends `-<sync>` to every tenant id.
+    pub fn renumbered(mut listed: Tenants, sync: u32) -> Tenants {
+        for tenant in &mut listed.tenants {
+            tenant.id = format!("{}-{sync}", tenant.id);
+        }
+        listed
+    }
+}
+
+/// HTTP through the PDK's `http::request`, which also imports `extism:host/env::http_headers`.
+#[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
+mod pdk_http {
+    use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
+
+    /// Sends requests with `extism_pdk::http::request`.
+    pub struct PdkHttp;
+
+    impl HttpGet for PdkHttp {
+        fn get(
+            &mut self,
+            url: &str,
+            headers: &[(&str, &str)],
+        ) -> Result<HttpResponse, TransportError> {
+            let mut request = extism_pdk::HttpRequest::new(url);
+            for (name, value) in headers {
+                request = request.with_header(*name, *value);
+            }
+            let response = extism_pdk::http::request::<Vec<u8>>(&request, None)
+                .map_err(|e| TransportError::connection(e.to_string()))?;
+            Ok(HttpResponse {
+                status: response.status_code(),
+                body: response.body(),
+            })
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The one thing an HTTP plugin needs from its host: a blocking HTTP GET.
+//!
+//! Inside wasm the host's `http_request` provides it (`HostHttp`, wasm32 only); native unit
+//! tests pass a fake (`testing::FakeHttp`, feature `testing`). Keeping the vendor logic behind
+//! [`HttpGet`] is what lets every vendor rule run as a plain Rust test.
+//!
+//! A plugin reads no response header. That keeps `http_headers` out of its imports, so every
+//! Extism SDK loads it (Node's `@extism/extism` 1.0.3 has no `http_headers`), and hosts share
+//! headers only when asked anyway. What headers would tell is the host's to handle: it does not
+//! follow redirects, and it fills in the vendor's `Retry-After` (see `plugin_contract::host`).
+
+use plugin_contract::transport::{TransportFailure, TransportFailureKind};
+use plugin_contract::ErrorClass;
+
+#[cfg(target_arch = "wasm32")]
+pub use host::HostHttp;
+
+/// Sends HTTP GET requests on the plugin's behalf.
+pub trait HttpGet {
+    /// Sends a GET to `url` with `headers` and returns whatever status the server answered.
+    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError>;
+}
+
+/// A response as the plugin sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+/// The request never produced a response: what the host reported, or why the request failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.message)]
+pub struct TransportError(pub TransportFailure);
+
+impl TransportError {
+    /// Creates a connection failure (refused, reset, DNS) with `message`.
+    pub fn connection(message: impl Into<String>) -> TransportError {
+        TransportError(TransportFailure {
+            kind: TransportFailureKind::Connection,
+            message: message.into(),
+        })
+    }
+
+    /// Returns the error class the failure gives (see [`TransportFailureKind::class`]).
+    pub fn class(&self) -> ErrorClass {
+        self.0.kind.class()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod host {
+    use std::collections::BTreeMap;
+
+    use extism_pdk::{extism, Memory};
+    use plugin_contract::transport::{
+        TransportFailure, TransportFailureKind, TRANSPORT_FAILURE_STATUS,
+    };
+
+    use super::{HttpGet, HttpResponse, TransportError};
+
+    /// Says what a status 0 without a reason means: the host sent nothing (Node's SDK 1.0.3
+    /// outside a worker answers every request so). A host bug, not a vendor problem: `internal`.
+    const NO_HOST_HTTP: &str = "the host made no HTTP request (status 0, no reason given): this host does not give plugins HTTP; see the host profile (contract/HOST-PROFILE.md)";
+
+    /// Sends requests with the host's `http_request`; the host enforces `allowed_hosts` and limits.
+    ///
+    /// It calls the two imports it needs itself instead of the PDK's `http::request`, which also
+    /// calls `http_headers`: an import Node's `@extism/extism` 1.0.3 does not provide, so a module
+    /// importing it does not load there (see the [module docs](super)).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct HostHttp;
+
+    /// The request as `http_request` reads it: the JSON of the PDK's `HttpRequest`, field for
+    /// field, without the PDK's `http` feature.
+    #[derive(serde::Serialize)]
+    struct Request<'a> {
+        url: &'a str,
+        headers: BTreeMap<&'a str, &'a str>,
+        method: &'a str,
+    }
+
+    impl HttpGet for HostHttp {
+        fn get(
+            &mut self,
+            url: &str,
+            headers: &[(&str, &str)],
+        ) -> Result<HttpResponse, TransportError> {
+            let request = Request {
+                url,
+                headers: headers.iter().copied().collect(),
+                method: "GET",
+            };
+            let bad_request = |message: String| {
+                TransportError(TransportFailure {
+                    kind: TransportFailureKind::BadRequest,
+                    message,
+                })
+            };
+            let json = serde_json::to_vec(&request).map_err(|e| bad_request(e.to_string()))?;
+            let request = Memory::from_bytes(json).map_err(|e| bad_request(e.to_string()))?;
+            // SAFETY: both are Extism kernel imports; the offset is a live block of plugin memory.
+            let (offset, status) = unsafe {
+                let offset = extism::http_request(request.offset(), 0);
+                (offset, extism::http_status_code())
+            };
+            request.free();
+            let body = match Memory::find(offset) {
+                Some(response) => {
+                    let body = response.to_vec();
+                    response.free();
+                    body
+                }
+                None => Vec::new(),
+            };
+            let status = u16::try_from(status).unwrap_or(u16::MAX);
+            // A host speaking interface 1.1 reports a request that got no response as status 0.
+            if let Some(failure) = TransportFailure::from_response(status, &body) {
+                return Err(TransportError(failure));
+            }
+            if status == TRANSPORT_FAILURE_STATUS {
+                return Err(bad_request(NO_HOST_HTTP.to_owned()));
+            }
+            Ok(HttpResponse { status, body })
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Telling what a response body is from its bytes alone.
+//!
+//! A plugin reads no response header, not even `Content-Type` (see [`http`](crate::http)), so a
+//! login page, a proxy's error page or a maintenance notice answered with 200 is told by its
+//! first character. What a body that is not a web page holds is for
+//! [`entries::read_list`](crate::entries::read_list) to say.
+
+use crate::entries::without_bom;
+
+/// Tells whether `body` is a web page (HTML or XML) rather than JSON: its first character,
+/// after a byte order mark and white space, is `<`.
+pub fn is_web_page(body: &[u8]) -> bool {
+    without_bom(body).trim_ascii_start().starts_with(b"<")
+}
+
+/// Tells whether `body` holds nothing but ASCII white space (or nothing at all).
+pub fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_web_page_is_told_by_its_first_character() {
+        for page in [
+            &b"<!DOCTYPE html>"[..],
+            b"\n  <html>",
+            b"\xef\xbb\xbf\n<html>",
+            b"<?xml ?>",
+        ] {
+            assert!(is_web_page(page), "{page:?}");
+        }
+        for json in [&b"[]"[..], b"{\"a\": \"<b>\"}", b"", b"  "] {
+            assert!(!is_web_page(json), "{json:?}");
+        }
+    }
+
+    #[test]
+    fn blank_is_white_space_only() {
+        assert!(is_blank(b"") && is_blank(b" \n\t\r"));
+        assert!(!is_blank(b"\xef\xbb\xbf") && !is_blank(b" 0 "));
+    }
+}
