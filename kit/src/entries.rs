@@ -394,6 +394,64 @@ pub fn read_list<T>(
     }
 }
 
+/// Why a response body is not the JSON object expected (an envelope such as
+/// `{"tenants": [...], "next_page": 2}`); each message is a clause, as for [`NotAList`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAnObject {
+    /// The body is empty or white space only.
+    #[error("the response is empty, not an object")]
+    Empty,
+    /// The body is JSON, but another kind of value.
+    #[error("the response is {kind}, not an object")]
+    OtherValue {
+        /// The kind of value, as [`kind`] names it ("a list").
+        kind: &'static str,
+    },
+    /// The body is not JSON, or the object's structure is broken.
+    #[error("the response is not valid JSON: {0}")]
+    InvalidJson(Broken),
+}
+
+/// Finds the raw values of the members `names` of the JSON object `body`, in the order of
+/// `names`: `None` for a member that is absent, the first one for a repeated key.
+///
+/// Other members are skipped unread, and so is the inside of every value: read each one found
+/// on its own (a list with [`read_list`], a number with serde_json). A byte order mark and
+/// white space around the object are skipped.
+///
+/// ```
+/// use vendor_kit::entries;
+///
+/// let body = br#"{"tenants": [{"id": "t1"}], "next_page": 2, "total": 1}"#;
+/// let [tenants, next_page] = entries::named_members(body, ["tenants", "next_page"]).unwrap();
+/// assert_eq!(tenants, Some(&br#"[{"id": "t1"}]"#[..]));
+/// assert_eq!(next_page, Some(&b"2"[..]));
+/// ```
+pub fn named_members<'a, const N: usize>(
+    body: &'a [u8],
+    names: [&str; N],
+) -> Result<[Option<&'a [u8]>; N], NotAnObject> {
+    let body = without_bom(body).trim_ascii();
+    if body.is_empty() {
+        return Err(NotAnObject::Empty);
+    }
+    let Some(object) = members(body) else {
+        return Err(NotAnObject::OtherValue { kind: kind(body) });
+    };
+    let mut found = [None; N];
+    for member in object {
+        let member = member.map_err(NotAnObject::InvalidJson)?;
+        let key = member.key();
+        if let Some(i) = names
+            .iter()
+            .position(|name| name.as_bytes() == key.as_ref())
+        {
+            found[i] = found[i].or(Some(member.value));
+        }
+    }
+    Ok(found)
+}
+
 /// Says where a body whose list structure is broken stops being JSON.
 ///
 /// serde_json's account is preferred; it validates without recursing and names a line and
@@ -521,6 +579,22 @@ fn is_word(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_members_of_an_envelope() {
+        let body = b"\xEF\xBB\xBF {\"next\": null, \"data\": [1, 2], \"data\": 3, \"x\": {}} ";
+        let [data, next, absent] = named_members(body, ["data", "next", "absent"]).unwrap();
+        assert_eq!(data, Some(&b"[1, 2]"[..]));
+        assert_eq!(next, Some(&b"null"[..]));
+        assert_eq!(absent, None);
+        assert_eq!(named_members(b" ", ["data"]), Err(NotAnObject::Empty));
+        let error = named_members(b"[]", ["data"]).unwrap_err();
+        assert_eq!(error.to_string(), "the response is a list, not an object");
+        let error = named_members(b"<html>", ["data"]).unwrap_err();
+        assert_eq!(error.to_string(), "the response is not JSON, not an object");
+        let error = named_members(br#"{"data": 1 "next": 2}"#, ["next"]).unwrap_err();
+        assert!(matches!(error, NotAnObject::InvalidJson(_)), "{error}");
+    }
 
     fn entries(body: &str) -> Result<Vec<&str>, Broken> {
         let list = list(body.as_bytes()).expect("a list");

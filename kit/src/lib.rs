@@ -14,7 +14,9 @@
 //! | [`http`] | [`HttpGet`](http::HttpGet), the transport the vendor logic takes; `HostHttp` (wasm32 only) sends through the host |
 //! | [`status`] | an unexpected HTTP status → [`ErrorClass`](plugin_contract::ErrorClass), with the first-request rule for a wrong URL |
 //! | [`page`] | telling a web page (or an empty body) from JSON by the body alone |
-//! | [`entries`] | reading a JSON list entry by entry, so one broken entry fails alone |
+//! | [`entries`] | reading a JSON list entry by entry, so one broken entry fails alone, and the named members of an object envelope |
+//! | [`accounts`] | accounts sorted by id, each id once, a warning for each repeat |
+//! | [`usage`] | [`UsageBuilder`](usage::UsageBuilder): `fetch_usage`'s input checked, one outcome per requested pair, a sorted, contract-valid `Usage` |
 //! | [`url`] | checking a URL credential before the key is sent to it |
 //! | `testing` | `FakeHttp`, canned responses for native unit tests (feature `testing`) |
 //!
@@ -176,6 +178,7 @@
 //! }
 //! ```
 
+pub mod accounts;
 pub mod entries;
 pub mod http;
 pub mod page;
@@ -183,6 +186,7 @@ pub mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
+pub mod usage;
 
 pub use plugin_contract::secrets::percent_encode;
 pub use plugin_contract::time::is_rfc3339;

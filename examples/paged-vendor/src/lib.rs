@@ -11,23 +11,25 @@
 //!   `plugin_contract::export_plugin!`.
 //! - [`tenants`] reads `GET /v1/tenants?page=N`, following `next_page`; the kit does everything
 //!   generic there: the host's HTTP, a status's error class, a web page told from JSON, the
-//!   list read entry by entry. [`Config`] checks the URL credential with the kit too.
+//!   list read entry by entry, the page's members, the tenants sorted with each id once.
+//!   [`Config`] checks the URL credential with the kit too.
+//! - `fetch_usage` counts one (tenant, service) pair; the kit's
+//!   [`UsageBuilder`](vendor_kit::usage::UsageBuilder) checks the input and makes the `Usage`.
 //! - Native unit tests make every call on [`vendor_kit::testing::FakeHttp`].
 //!
 //! Lines under `#[cfg(feature = "mutant-…")]` (and `cfg!(feature = "mutant-…")`) are deliberate
 //! bugs, one per cargo feature: `tests/mutants.rs` builds each and shows that a conformance
 //! check catches it (the table in `README.md`). A copy of this plugin deletes them.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plugin_contract::{
     Account, AccountList, Authenticated, Credentials, CredentialsInput, Description, ErrorClass,
-    FailedAccount, FetchUsageInput, PluginError, Service, ServiceList, Usage, UsageRecord, Vendor,
-    VendorPlugin, INTERFACE_VERSION,
+    FetchUsageInput, PluginError, Service, ServiceList, Usage, Vendor, VendorPlugin,
+    INTERFACE_VERSION,
 };
 use serde_json::{json, Value};
 use vendor_kit::http::HttpGet;
 use vendor_kit::url;
+use vendor_kit::usage::UsageBuilder;
 
 mod mutants;
 pub mod tenants;
@@ -137,70 +139,34 @@ impl<H: HttpGet> VendorPlugin for PagedBackup<H> {
     }
 
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
-        if !vendor_kit::is_rfc3339(&input.as_of) {
-            return Err(config_error(format!(
-                "as_of {:?} is not an RFC 3339 instant.",
-                input.as_of
-            )));
-        }
-        let services = requested_services(input.service_ids.as_deref())?;
+        // The kit checks as_of and service_ids before any request, and keeps the contract:
+        // every requested pair once, an unlisted tenant `not_found` (never 0), all sorted.
+        let mut usage = UsageBuilder::new(input, &[BACKUP_SEATS])?;
         let config = Config::from_credentials(&input.credentials)?;
         let listed = tenants::list(&mut self.http, &config)?;
         #[cfg(feature = "mutant-unstable-ids")]
         let listed = mutants::renumbered(listed, mutants::this_sync());
-        let seats: BTreeMap<&str, &Result<u64, String>> = listed
-            .tenants
-            .iter()
-            .map(|tenant| (tenant.id.as_str(), &tenant.seats))
-            .collect();
-        let account_ids: BTreeSet<&str> = match &input.account_ids {
-            Some(ids) => ids.iter().map(String::as_str).collect(),
-            None => seats.keys().copied().collect(),
-        };
-        let mut usage = Usage {
-            as_of: input.as_of.clone(),
-            records: Vec::new(),
-            warnings: listed.warnings.clone(),
-            failed_accounts: Vec::new(),
-        };
-        for account_id in account_ids {
-            // Nothing unknown becomes zero: a tenant Paged Backup does not list, or whose seats
-            // cannot be read, fails its pairs instead.
-            let count = match seats.get(account_id) {
-                Some(Ok(count)) => Ok(*count),
-                Some(Err(problem)) => Err(PluginError::new(
-                    ErrorClass::Vendor,
-                    format!("Paged Backup sent no usable seat count for tenant {account_id}: {problem}."),
-                )),
-                None if cfg!(feature = "mutant-unknown-account-zero") => Ok(0),
-                None => Err(PluginError::new(
-                    ErrorClass::NotFound,
-                    format!("Paged Backup has no tenant {account_id:?} (deleted, or another MSP's)."),
-                )),
-            };
-            match count {
-                Ok(quantity) => usage
-                    .records
-                    .extend(services.iter().map(|service| UsageRecord {
-                        account_id: account_id.to_owned(),
-                        service_id: (*service).to_owned(),
-                        quantity,
-                    })),
-                Err(error) => {
-                    let failed = services.iter().map(|s| ((*s).to_owned(), error.clone()));
-                    usage
-                        .failed_accounts
-                        .extend(FailedAccount::of(account_id, failed.collect()));
-                }
-            }
-        }
-        usage.sort();
+        #[cfg(feature = "mutant-unknown-account-zero")]
+        let listed = mutants::zero_for_unlisted(listed, input);
+        usage.warn(listed.warnings);
+        let tenants = listed.tenants.iter().map(|t| (t.id.as_str(), t));
+        let unknown =
+            |id: &str| format!("Paged Backup has no tenant {id:?} (deleted, or another MSP's).");
+        let usage = usage.build(tenants, unknown, |tenant, _| {
+            tenant.seats.clone().map_err(|problem| {
+                let message = format!(
+                    "Paged Backup sent no usable seat count for tenant {}: {problem}.",
+                    tenant.id
+                );
+                PluginError::new(ErrorClass::Vendor, message)
+            })
+        });
         #[cfg(feature = "mutant-records-reversed")]
-        usage.records.reverse();
+        let usage = mutants::records_reversed(usage);
         #[cfg(feature = "mutant-duplicate-record")]
-        usage.records.extend(usage.records.last().cloned());
+        let usage = mutants::last_record_twice(usage);
         #[cfg(feature = "mutant-missing-pair")]
-        usage.records.pop();
+        let usage = mutants::last_record_dropped(usage);
         #[cfg(feature = "mutant-as-of-reformatted")]
         let usage = Usage {
             as_of: usage.as_of.replace('Z', "+00:00"),
@@ -269,24 +235,6 @@ impl Config {
             token: token.to_owned(),
         })
     }
-}
-
-/// Returns the services asked for, all when `ids` is absent; an id this plugin does not have
-/// is a `config` error.
-fn requested_services(ids: Option<&[String]>) -> Result<Vec<&'static str>, PluginError> {
-    let Some(ids) = ids else {
-        return Ok(vec![BACKUP_SEATS]);
-    };
-    if let Some(unknown) = ids.iter().find(|id| *id != BACKUP_SEATS) {
-        return Err(config_error(format!(
-            "service_ids names {unknown:?}, which this plugin does not have; list_services gives the valid ids."
-        )));
-    }
-    Ok(if ids.is_empty() {
-        Vec::new()
-    } else {
-        vec![BACKUP_SEATS]
-    })
 }
 
 fn config_error(message: String) -> PluginError {
@@ -530,7 +478,10 @@ mod tests {
     #[test]
     fn a_page_that_is_not_the_expected_json_is_the_vendors_fault() {
         for (body, problem) in [
-            (r#"[]"#, "it is a list, not an object with tenants"),
+            (
+                r#"[]"#,
+                "the response is a list, not an object with tenants",
+            ),
             (r#"{"next_page": null}"#, "it has no tenants"),
             (
                 r#"{"tenants": {}, "next_page": null}"#,
@@ -544,7 +495,7 @@ mod tests {
                 r#"{"tenants": [], "next_page": 1}"#,
                 "next_page 1 does not come after page 1",
             ),
-            ("", "it is not JSON, not an object with tenants"),
+            ("", "the response is empty, not an object with tenants"),
         ] {
             let http = FakeHttp::at(API).answer("/v1/tenants?page=1", 200, body);
             let error = plugin(http).list_accounts(&input()).unwrap_err();

@@ -7,6 +7,46 @@ pub use unstable_ids::{next_sync, renumbered, this_sync};
 #[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
 pub use pdk_http::PdkHttp;
 
+/// Adds a tenant of 0 seats for each account asked for that Paged Backup does not list.
+#[cfg(feature = "mutant-unknown-account-zero")]
+pub fn zero_for_unlisted(
+    mut listed: crate::tenants::Tenants,
+    input: &plugin_contract::FetchUsageInput,
+) -> crate::tenants::Tenants {
+    for id in input.account_ids.iter().flatten() {
+        if !listed.tenants.iter().any(|tenant| &tenant.id == id) {
+            listed.tenants.push(crate::tenants::Tenant {
+                id: id.clone(),
+                name: String::new(),
+                status: "active".to_owned(),
+                seats: Ok(0),
+            });
+        }
+    }
+    listed
+}
+
+/// The usage's records in reverse order.
+#[cfg(feature = "mutant-records-reversed")]
+pub fn records_reversed(mut usage: plugin_contract::Usage) -> plugin_contract::Usage {
+    usage.records.reverse();
+    usage
+}
+
+/// The usage's last record pushed a second time.
+#[cfg(feature = "mutant-duplicate-record")]
+pub fn last_record_twice(mut usage: plugin_contract::Usage) -> plugin_contract::Usage {
+    usage.records.extend(usage.records.last().cloned());
+    usage
+}
+
+/// The usage's last record dropped.
+#[cfg(feature = "mutant-missing-pair")]
+pub fn last_record_dropped(mut usage: plugin_contract::Usage) -> plugin_contract::Usage {
+    usage.records.pop();
+    usage
+}
+
 /// Account ids numbered by a static counter of `list_accounts` calls: a static outlives the
 /// call, so the same tenant gets another id each time an instance lists it.
 #[cfg(feature = "mutant-unstable-ids")]

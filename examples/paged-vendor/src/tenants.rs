@@ -6,6 +6,7 @@
 //! read keeps its account and fails its pair as `vendor`.
 
 use plugin_contract::{sort_warnings, ErrorClass, PluginError, Warning};
+use vendor_kit::accounts;
 use vendor_kit::entries::{self, Broken, List, Members};
 use vendor_kit::http::HttpGet;
 use vendor_kit::page;
@@ -73,7 +74,12 @@ pub fn list<H: HttpGet>(http: &mut H, config: &Config) -> Result<Tenants, Plugin
 
 /// Sorts tenants by id and keeps the first of each id, with a warning for what was left out.
 fn sorted(mut tenants: Vec<Tenant>, without_id: usize) -> Tenants {
-    let mut warnings = Vec::new();
+    let mut warnings = accounts::sort_unique_by_id(
+        &mut tenants,
+        |tenant| &tenant.id,
+        "duplicate_tenant_id",
+        "Paged Backup listed this tenant id twice; the first entry is kept.",
+    );
     if without_id > 0 {
         warnings.push(Warning {
             code: "tenant_without_id".to_owned(),
@@ -82,20 +88,6 @@ fn sorted(mut tenants: Vec<Tenant>, without_id: usize) -> Tenants {
             service_id: None,
         });
     }
-    tenants.sort_by(|a, b| a.id.cmp(&b.id));
-    tenants.dedup_by(|later, first| {
-        let repeated = later.id == first.id;
-        if repeated {
-            warnings.push(Warning {
-                code: "duplicate_tenant_id".to_owned(),
-                message: "Paged Backup listed this tenant id twice; the first entry is kept."
-                    .to_owned(),
-                account_id: Some(later.id.clone()),
-                service_id: None,
-            });
-        }
-        repeated
-    });
     sort_warnings(&mut warnings);
     Tenants { tenants, warnings }
 }
@@ -198,22 +190,8 @@ fn failure_message(class: ErrorClass, number: u64, answer: &str) -> String {
 
 /// Reads one page: its tenants, entry by entry, and `next_page`.
 fn read_page(body: &[u8]) -> Result<Page, String> {
-    let body = entries::without_bom(body).trim_ascii();
-    let Some(members) = entries::members(body) else {
-        return Err(format!(
-            "it is {}, not an object with tenants",
-            entries::kind(body)
-        ));
-    };
-    let (mut tenants, mut next_page) = (None, None);
-    for member in members {
-        let member = member.map_err(|broken| format!("it is not valid JSON: {broken}"))?;
-        match member.key().as_ref() {
-            b"tenants" => tenants = Some(member.value),
-            b"next_page" => next_page = Some(member.value),
-            _ => {}
-        }
-    }
+    let [tenants, next_page] = entries::named_members(body, ["tenants", "next_page"])
+        .map_err(|e| format!("{e} with tenants"))?;
     let tenants = tenants.ok_or("it has no tenants")?;
     let (tenants, without_id) = entries::read_list(tenants, "a list of tenants", read_tenants)
         .map_err(|e| e.to_string())?;
