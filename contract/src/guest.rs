@@ -5,8 +5,7 @@
 //! the JSON input (a malformed or oversized one is a `config` error), makes the call on a fresh
 //! plugin value, and sets the output, or sets the Extism error to the JSON of the
 //! [`PluginError`] and returns code 1. A panic sets an `internal` error naming it before the
-//! module aborts, so the host reads a typed error instead of a bare trap. A plugin that writes
-//! its own `#[plugin_fn]` exports gets the same from [`run`].
+//! module aborts, so the host reads a typed error instead of a bare trap.
 //!
 //! Whatever leaves the plugin (output, error, panic message) first has every form of every
 //! secret credential of the call removed (see [`Secrets`]): a vendor that echoes the key in a
@@ -15,7 +14,7 @@
 
 use std::cell::RefCell;
 
-use extism_pdk::{FnResult, Memory, WithReturnCode};
+use extism_pdk::Memory;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{CallInput, ErrorClass, PluginError, Secrets};
@@ -88,7 +87,7 @@ macro_rules! export_plugin {
 }
 
 /// Runs one export of [`export_plugin!`](crate::export_plugin): reads the host's input, answers
-/// it as [`run`] does and hands the outcome to the host; returns the export's code.
+/// it with [`respond`] and hands the outcome to the host; returns the export's code.
 ///
 /// It does what `#[plugin_fn]` does around a function, without the PDK's `anyhow` error: the
 /// output is set and 0 returned, or the error JSON is set and 1 returned (-1 when the output
@@ -121,20 +120,9 @@ pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
     }
 }
 
-/// Decodes `input`, runs `call` on it and encodes the outcome for the host, with the values of
-/// the credentials named in `secret_keys` (the schema's `writeOnly` ones) redacted.
-///
-/// For a plugin's own `#[plugin_fn]` exports: `guest::run(&input, SECRETS, |input| ...)`.
-pub fn run<I: CallInput + DeserializeOwned, O: Serialize>(
-    input: &[u8],
-    secret_keys: &[&str],
-    call: impl FnOnce(&I) -> Result<O, PluginError>,
-) -> FnResult<Vec<u8>> {
-    respond(input, secret_keys, call)
-        .map_err(|json| WithReturnCode::new(extism_pdk::Error::msg(json), 1))
-}
-
-/// Answers one call: the redacted output JSON, or the redacted JSON of its [`PluginError`].
+/// Answers one call: decodes `input`, runs `call` on it and returns the output JSON, or the JSON
+/// of its [`PluginError`], with the values of the credentials named in `secret_keys` (the
+/// schema's `writeOnly` ones) redacted.
 fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
     input: &[u8],
     secret_keys: &[&str],

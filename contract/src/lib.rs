@@ -64,8 +64,7 @@
 //!
 //! Rust plugins can enable the `guest` feature (wasm32 only) and export their five calls with one
 //! line, `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`, which does the
-//! decoding, encoding, error setting, secret redaction and panic reporting of every export
-//! (`guest::run` does the same inside a plugin's own `#[plugin_fn]`).
+//! decoding, encoding, error setting, secret redaction and panic reporting of every export.
 
 use std::collections::BTreeMap;
 use std::fmt;

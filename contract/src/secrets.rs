@@ -7,7 +7,7 @@
 //! lowercase hex and with `+` for spaces, base64 and base64url with and without padding), and
 //! looks for each of them, JSON-escaped too where the text is JSON.
 //!
-//! Plugins use it on their own outputs (`guest::run` does so for Rust plugins); hosts use it on
+//! Plugins use it on their own outputs (`export_plugin!` does so for Rust plugins); hosts use it on
 //! everything they print or store.
 
 use std::borrow::Cow;
