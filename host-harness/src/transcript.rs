@@ -56,10 +56,11 @@ pub fn transcript(
         exports::LIST_SERVICES.into(),
         entry(plugin.list_services(&input)),
     );
-    entries.insert(
-        exports::FETCH_USAGE.into(),
-        entry(plugin.fetch_usage(&usage_input)).map_ok(without_failure_messages),
-    );
+    let mut usage = entry(plugin.fetch_usage(&usage_input));
+    if let Some(output) = usage.get_mut("ok") {
+        without_failure_messages(output);
+    }
+    entries.insert(exports::FETCH_USAGE.into(), usage);
     let mut transcript = Value::Object(entries);
     if let Some(authority) = server_url.and_then(|url| url.split("://").nth(1)) {
         replace_in_strings(&mut transcript, authority, SERVER_PLACEHOLDER);
@@ -97,20 +98,6 @@ fn entry<T: Serialize>(result: Result<T, PluginError>) -> Value {
     match result {
         Ok(output) => json!({ "ok": serde_json::to_value(output).unwrap_or(Value::Null) }),
         Err(error) => json!({ "error": normalized_error(&error) }),
-    }
-}
-
-/// Applies `change` to the `ok` output of a transcript entry.
-trait MapOk {
-    fn map_ok(self, change: fn(&mut Value)) -> Value;
-}
-
-impl MapOk for Value {
-    fn map_ok(mut self, change: fn(&mut Value)) -> Value {
-        if let Some(output) = self.get_mut("ok") {
-            change(output);
-        }
-        self
     }
 }
 
