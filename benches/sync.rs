@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use host_harness::manifest::{PluginManifest, MAX_MEMORY_PAGES};
-use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
-use host_harness::pool::fetch_usage_sharded;
-use host_harness::replay::{Exchange, Recording, ReplayServer};
+use host_harness::runtime::manifest::{PluginManifest, MAX_MEMORY_PAGES};
+use host_harness::runtime::plugin::{PluginModule, PluginInstance};
+use host_harness::runtime::pool::fetch_usage_sharded;
+use host_harness::checks::replay::{Exchange, Recording, ReplayServer};
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin,
 };
@@ -224,9 +224,9 @@ fn main() {
             ]),
         )
     };
-    let _ = writeln!(out, "\n## Per-platform `fetch_usage`, {customers} customers, {} ms per request\n\nSharded by `account_ids` across a pool of instances (`host_harness::pool`). The floor is requests × latency / N, with requests = one user list per customer plus one customer list per shard.\n\n| pool | wall | vendor requests | floor | wall/floor | target |\n|---|---|---|---|---|---|", latency.as_millis());
+    let _ = writeln!(out, "\n## Per-platform `fetch_usage`, {customers} customers, {} ms per request\n\nSharded by `account_ids` across a pool of instances (`host_harness::runtime::pool`). The floor is requests × latency / N, with requests = one user list per customer plus one customer list per shard.\n\n| pool | wall | vendor requests | floor | wall/floor | target |\n|---|---|---|---|---|---|", latency.as_millis());
     for instances in [1, 4, 8, 16] {
-        let mut pool: Vec<HostedPlugin> = (0..instances)
+        let mut pool: Vec<PluginInstance> = (0..instances)
             .map(|_| compiled.instantiate().expect("instantiates"))
             .collect();
         let before = server.served().len();
@@ -339,8 +339,8 @@ fn size_breakdown() -> String {
     }
 }
 
-fn compile(manifest: &PluginManifest) -> CompiledVendorPlugin {
-    CompiledVendorPlugin::compile(manifest, &["127.0.0.1".to_owned()]).expect("compiles")
+fn compile(manifest: &PluginManifest) -> PluginModule {
+    PluginModule::compile(manifest, &["127.0.0.1".to_owned()]).expect("compiles")
 }
 
 fn serve(recording: Recording, latency_ms: u64) -> ReplayServer {
@@ -394,12 +394,12 @@ impl Peak {
 /// returns the smallest page count seen to work.
 fn min_pages(
     manifest: &PluginManifest,
-    call: impl Fn(&mut HostedPlugin) -> Result<(), PluginError>,
+    call: impl Fn(&mut PluginInstance) -> Result<(), PluginError>,
 ) -> Peak {
     let outcome_with = |pages: u32| -> Result<(), PluginError> {
         let mut limited = manifest.clone();
         limited.limits.memory_max_pages = pages;
-        let loaded = CompiledVendorPlugin::compile(&limited, &["127.0.0.1".to_owned()])
+        let loaded = PluginModule::compile(&limited, &["127.0.0.1".to_owned()])
             .and_then(|compiled| compiled.instantiate());
         match loaded {
             Ok(mut plugin) => call(&mut plugin),
@@ -486,7 +486,7 @@ fn measure_maxima(manifest: &PluginManifest) -> Vec<Maximum> {
          input: &str,
          call: &'static str,
          customers: usize,
-         run: &dyn Fn(&mut HostedPlugin) -> Result<(), PluginError>| {
+         run: &dyn Fn(&mut PluginInstance) -> Result<(), PluginError>| {
             let started = Instant::now();
             let peak = min_pages(manifest, run);
             eprintln!(
@@ -924,7 +924,7 @@ impl HttpGet for NativeHttp {
 
 // ---- measuring and printing ----
 
-fn time(f: impl FnOnce() -> CompiledVendorPlugin) -> Duration {
+fn time(f: impl FnOnce() -> PluginModule) -> Duration {
     let started = Instant::now();
     drop(f());
     started.elapsed()

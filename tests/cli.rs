@@ -5,7 +5,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use host_harness::replay::{Recording, ReplayServer};
+use host_harness::checks::replay::{Recording, ReplayServer};
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};
@@ -368,7 +368,7 @@ fn a_wasm_with_the_pinned_hash_loads() {
     )
     .expect("wasm built");
     let manifest = manifest_with("right-hash", |m| {
-        m["wasm"]["sha256"] = json!(host_harness::manifest::sha256_hex(&wasm));
+        m["wasm"]["sha256"] = json!(host_harness::runtime::manifest::sha256_hex(&wasm));
     });
     let run = harness(
         &[
@@ -767,7 +767,7 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
     let wasm = std::fs::read(bundle.join("plugin.wasm")).expect("wasm copied");
     assert_eq!(
         manifest["wasm"],
-        json!({"path": "plugin.wasm", "sha256": host_harness::manifest::sha256_hex(&wasm)})
+        json!({"path": "plugin.wasm", "sha256": host_harness::runtime::manifest::sha256_hex(&wasm)})
     );
     assert_eq!(manifest["host_profile"], json!("1.0"));
     let mut schemas: Vec<String> = std::fs::read_dir(bundle.join("schemas"))
@@ -781,7 +781,7 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
         })
         .collect();
     schemas.sort();
-    let expected: Vec<&str> = host_harness::schemas::all()
+    let expected: Vec<&str> = host_harness::checks::schemas::all()
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -955,7 +955,7 @@ fn conformance_reports_every_check_after_a_replay_mismatch_naming_the_header_and
             run.stdout
         );
     }
-    let canary = plugin_contract::Secrets::new([host_harness::conformance::CANARY]);
+    let canary = plugin_contract::Secrets::new([host_harness::checks::conformance::CANARY]);
     assert!(!canary.found_in(&run.stdout), "{}", run.stdout);
 }
 

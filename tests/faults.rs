@@ -7,8 +7,8 @@ use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
-use host_harness::retry::{RetryPolicy, Retrying};
+use host_harness::checks::replay::{Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer};
+use host_harness::runtime::retry::{RetryPolicy, Retrying};
 use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, ErrorClass, VendorPlugin};
 use support::{compile_with, compiled_plugin, root, Scenario, SECRET_KEY};
@@ -516,7 +516,7 @@ fn every_output_with_an_echoing_vendor(key: &str) -> Vec<String> {
         outputs.push(run_seed(&mut plugin, &credentials, support::AS_OF, None).text);
         let recorded = plugin.take_recording();
         let secrets = compiled_plugin().secrets(&credentials);
-        let (recording, replay_credentials) = host_harness::record::fixtures_of(
+        let (recording, replay_credentials) = host_harness::checks::recorder::fixtures_of(
             &recorded,
             &credentials,
             &secrets,

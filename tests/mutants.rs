@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use host_harness::conformance::{run_conformance, Report};
-use host_harness::manifest::PluginManifest;
+use host_harness::checks::conformance::{run_conformance, Report};
+use host_harness::runtime::manifest::PluginManifest;
 
 use support::{cargo_build, root, target_dir};
 
@@ -137,7 +137,7 @@ fn judge(mutant: &Mutant, folder: &Path) -> Verdict {
                 "{} was not caught by {:?}:\n{}",
                 mutant.feature,
                 mutant.check,
-                report.render()
+                host_harness::render::conformance(&report)
             )
         }),
     }
@@ -163,8 +163,8 @@ fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
     let example = root().join(EXAMPLE);
     let unmutated = build_into(None, &example);
     let report = conformance(&example);
-    assert!(report.passed(), "{}", report.render());
-    assert_eq!(report.checks.len(), 16, "{}", report.render());
+    assert!(report.passed(), "{}", host_harness::render::conformance(&report));
+    assert_eq!(report.checks.len(), 16, "{}", host_harness::render::conformance(&report));
     let names: BTreeSet<&str> = report.checks.iter().map(|c| c.name).collect();
 
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutants");

@@ -3,7 +3,7 @@
 
 mod support;
 
-use host_harness::pool::fetch_usage_sharded;
+use host_harness::runtime::pool::fetch_usage_sharded;
 use host_harness::seed::run_seed;
 use insta::assert_snapshot;
 use plugin_contract::VendorPlugin;

@@ -6,7 +6,7 @@
 //! - `plugin.wasm`, the module;
 //! - `manifest.json`, the plugin's manifest with `wasm.path` set to `plugin.wasm`, its
 //!   `sha256` pinned and the `host_profile` it needs;
-//! - `schemas/`, the JSON Schemas of every boundary ([`crate::schemas`]);
+//! - `schemas/`, the JSON Schemas of every boundary ([`crate::checks::schemas`]);
 //! - `HOST-PROFILE.md`, the host's half of the contract.
 //!
 //! The folder is replaced as a whole, so a bundle never mixes two builds.
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION};
 
-use crate::manifest::{sha256_hex, ManifestError, PluginManifest};
+use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 
 /// The module's file name inside a bundle.
 pub const BUNDLE_WASM: &str = "plugin.wasm";
@@ -63,6 +63,6 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     for (path, bytes) in files {
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }
-    crate::schemas::write(&schemas).map_err(io(&schemas))?;
+    crate::checks::schemas::write(&schemas).map_err(io(&schemas))?;
     Ok(folder)
 }

@@ -1,5 +1,8 @@
 //! `host-harness`: run a vendor plugin's calls from the command line, on a live vendor or on
-//! recorded exchanges. JSON on stdout; the exit code tells the error class (see the README).
+//! recorded exchanges. JSON on stdout; the exit code tells the outcome ([`Exit`]).
+//!
+//! Shaped like ruff's CLI: one [`Exit`] enum holds every exit code, one [`CliError`] wraps the
+//! library's errors with their causes, and each subcommand is one function.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,29 +10,107 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use host_harness::bundle::write_bundle;
-use host_harness::conformance::run_conformance;
-use host_harness::manifest::PluginManifest;
-use host_harness::mapping::{auto_map, Mapping};
-use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
-use host_harness::psa::PsaSnapshot;
-use host_harness::record::fixtures_of;
-use host_harness::replay::{replay_only, ReplayServer, REPLAY_HOST};
-use host_harness::retry::{RetryPolicy, Retrying};
-use host_harness::review::{sync, SyncError};
+use host_harness::bundle::{write_bundle, BundleError};
+use host_harness::checks::conformance::{run_conformance, ConformanceError};
+use host_harness::checks::recorder::fixtures_of;
+use host_harness::checks::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
+use host_harness::checks::transcript::transcript;
+use host_harness::render;
+use host_harness::runtime::manifest::{ManifestError, PluginManifest};
+use host_harness::runtime::plugin::{LoadError, PluginInstance, PluginModule};
+use host_harness::runtime::retry::{RetryPolicy, Retrying};
+use host_harness::seed::mapping::{auto_map, Mapping};
+use host_harness::seed::psa::{PsaError, PsaSnapshot};
+use host_harness::seed::review::{sync, SyncError};
 use host_harness::seed::run_seed;
-use host_harness::transcript::transcript;
 use plugin_contract::{
-    Credentials, CredentialsInput, FetchUsageInput, PluginError, Secrets, VendorPlugin,
+    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
 };
 use serde::Serialize;
-
-/// The exit code of a conformance run with a failed check.
-const CONFORMANCE_FAILED: u8 = 3;
 
 /// Credentials come from `--credentials FILE` and from `HARNESS_CRED_<KEY>` variables (which
 /// win), never from the command line.
 const CREDENTIAL_ENV_PREFIX: &str = "HARNESS_CRED_";
+
+/// How a run ends; the one place exit codes are defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exit {
+    /// The command did what was asked (a sync with failed accounts included: read them).
+    Success,
+    /// The harness itself failed: manifest, module, replay mismatch, a file.
+    Failure,
+    /// A conformance check failed.
+    ConformanceFailed,
+    /// The plugin's call failed with this class.
+    Plugin(ErrorClass),
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        // 2 is clap's, for a command line it cannot parse.
+        ExitCode::from(match exit {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::ConformanceFailed => 3,
+            Exit::Plugin(ErrorClass::Config) => 10,
+            Exit::Plugin(ErrorClass::Auth) => 11,
+            Exit::Plugin(ErrorClass::Permission) => 12,
+            Exit::Plugin(ErrorClass::NotFound) => 13,
+            Exit::Plugin(ErrorClass::RateLimited) => 14,
+            Exit::Plugin(ErrorClass::Transient) => 15,
+            Exit::Plugin(ErrorClass::Vendor) => 16,
+            Exit::Plugin(ErrorClass::Internal) => 17,
+        })
+    }
+}
+
+impl Exit {
+    /// Returns the exit of a call that failed with `error`, or success.
+    fn of(error: Option<&PluginError>) -> Exit {
+        error.map_or(Exit::Success, |e| Exit::Plugin(e.class))
+    }
+}
+
+/// Why the harness could not do what was asked (exit 1); the library's error is kept as the
+/// cause, and printed with its own causes.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Conformance(#[from] ConformanceError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Psa(#[from] PsaError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("cannot read {what} {}", .path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} {} is not valid", .path.display())]
+    Invalid {
+        what: &'static str,
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cannot write {}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode the output as JSON")]
+    Encode(#[from] serde_json::Error),
+    #[error("cannot use standard input or output")]
+    Stdio(#[from] std::io::Error),
+}
 
 #[derive(Parser)]
 #[command(
@@ -163,300 +244,289 @@ struct SyncArgs {
 
 impl SyncArgs {
     fn as_of(&self) -> String {
-        self.as_of.clone().unwrap_or_else(|| {
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-        })
+        self.as_of.clone().unwrap_or_else(now_rfc3339)
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut secrets = Secrets::default();
-    match run(cli, &mut secrets) {
-        Ok(code) => ExitCode::from(code),
-        Err(message) => {
-            eprintln!("host-harness: {}", secrets.redact(&message));
-            ExitCode::from(1)
-        }
-    }
+    let exit = run(&cli, &mut secrets).unwrap_or_else(|error| {
+        eprintln!("host-harness: {}", secrets.redact(&with_causes(&error)));
+        Exit::Failure
+    });
+    exit.into()
 }
 
-/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did.
-fn emit(secrets: &Secrets, text: &str) {
-    print!("{}", secrets.redact(text));
-}
-
-/// Runs the command; `Err` is a harness failure (exit 1), a plugin error is an exit code.
-///
-/// `secrets` receives every form of the secret credentials as soon as they are known: until
-/// the plugin says which credentials are secret, every credential value counts as one.
-fn run(cli: Cli, secrets: &mut Secrets) -> Result<u8, String> {
+/// Runs the subcommand. `secrets` receives every form of the secret credentials as soon as
+/// they are known, so that whatever is printed, errors included, has them removed.
+fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
     match &cli.command {
-        Command::Serve { scenario } => return serve(scenario),
-        Command::Schemas { write } => return schemas(write.as_deref()),
-        Command::Package { out } => {
-            let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
-            let folder = write_bundle(&manifest, out).map_err(|e| e.to_string())?;
-            println!("{}", folder.display());
-            return Ok(0);
-        }
-        _ => {}
-    }
-    // Scripts written before replays were kept to their own server may still pass these flags:
-    // say they are ignored rather than refuse the run.
-    let checking = matches!(cli.command, Command::Conformance { .. });
-    if !cli.allow_hosts.is_empty() && (checking || cli.replay.is_some()) {
-        eprintln!(
-            "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
-        );
-    }
-    if checking && cli.replay.is_some() {
-        eprintln!(
-            "host-harness: --replay is ignored: conformance replays the scenarios of --fixtures"
-        );
-    }
-    let replay = match (&cli.replay, checking) {
-        (Some(folder), false) => Some(ReplayServer::start(folder).map_err(|e| e.to_string())?),
-        _ => None,
-    };
-    let mut credentials = replay
-        .as_ref()
-        .map(|r| r.credentials().clone())
-        .unwrap_or_default();
-    if let Some(path) = &cli.credentials {
-        for (key, value) in read_credentials(path)?.iter() {
-            credentials.insert(key, value);
-        }
-    }
-    for (name, value) in std::env::vars() {
-        if let Some(key) = name.strip_prefix(CREDENTIAL_ENV_PREFIX) {
-            credentials.insert(key.to_ascii_lowercase(), value);
-        }
-    }
-    *secrets = Secrets::new(credentials.iter().map(|(_, value)| value));
-    if let Command::Conformance { fixtures } = &cli.command {
-        return conformance(&cli.manifest, fixtures, secrets);
-    }
-    let manifest = PluginManifest::load(&cli.manifest).map_err(|e| e.to_string())?;
-    // In replay the plugin may reach the replay server and nothing else.
-    let compiled = match &replay {
-        Some(_) => CompiledVendorPlugin::compile(&replay_only(&manifest), &[]),
-        None => CompiledVendorPlugin::compile(&manifest, &cli.allow_hosts),
-    }
-    .map_err(|e| e.to_string())?;
-    *secrets = compiled.secrets(&credentials);
-    let secrets = &*secrets;
-    if let Some(replay) = &replay {
-        replay
-            .check_credentials(&credentials, &compiled.description().credentials_schema)
-            .map_err(|e| e.to_string())?;
-    }
-    if let Command::Record { sync, out } = &cli.command {
-        let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
-        return record(&compiled, plugin, &credentials, &sync.as_of(), out, secrets);
-    }
-    if let Command::Transcript { as_of } = &cli.command {
-        let mut plugin = compiled.instantiate().map_err(|e| e.to_string())?;
-        let server = replay.as_ref().map(ReplayServer::base_url);
-        let calls = transcript(&mut plugin, &credentials, as_of, server);
-        let json = serde_json::to_string_pretty(&calls).map_err(|e| e.to_string())?;
-        println!("{}", secrets.redact_json(&json));
-        return Ok(0);
-    }
-    let plugin = compiled.instantiate().map_err(|e| e.to_string())?;
-    let policy = RetryPolicy::within(Duration::from_secs(cli.retry_budget));
-    let mut plugin = Retrying::new(plugin, policy);
-    let input = CredentialsInput {
-        credentials: credentials.clone(),
-    };
-
-    let code = match &cli.command {
-        Command::Describe => print_result(secrets, plugin.describe_credentials(&input)),
-        Command::Authenticate => print_result(secrets, plugin.authenticate(&input)),
-        Command::Accounts => print_result(secrets, plugin.list_accounts(&input)),
-        Command::Services => print_result(secrets, plugin.list_services(&input)),
+        Command::Describe => call(cli, secrets, |plugin, input| {
+            plugin.describe_credentials(input)
+        }),
+        Command::Authenticate => call(cli, secrets, |plugin, input| plugin.authenticate(input)),
+        Command::Accounts => call(cli, secrets, |plugin, input| plugin.list_accounts(input)),
+        Command::Services => call(cli, secrets, |plugin, input| plugin.list_services(input)),
         Command::Usage {
             sync,
             accounts,
             services,
-        } => print_result(
-            secrets,
-            plugin.fetch_usage(&FetchUsageInput {
-                credentials,
-                as_of: sync.as_of(),
-                account_ids: (!accounts.is_empty()).then(|| accounts.clone()),
-                service_ids: (!services.is_empty()).then(|| services.clone()),
-            }),
-        ),
-        Command::Conformance { .. }
-        | Command::Record { .. }
-        | Command::Transcript { .. }
-        | Command::Package { .. }
-        | Command::Schemas { .. }
-        | Command::Serve { .. } => unreachable!("handled above"),
-        Command::Seed { sync, psa } => {
-            let psa = psa.as_deref().map(load_psa).transpose()?;
-            let report = run_seed(&mut plugin, &credentials, &sync.as_of(), psa.as_ref());
-            emit(secrets, &report.text);
-            report
-                .failure
-                .map_or(0, |(_, e)| host_harness::exit_code(e.class))
-        }
-        Command::Map { psa, mapping } => {
-            let psa = load_psa(psa)?;
-            let previous = if mapping.exists() {
-                read_mapping(mapping)?
-            } else {
-                Mapping::default()
-            };
-            let accounts = plugin.list_accounts(&input);
-            let services = plugin.list_services(&input);
-            match accounts.and_then(|a| services.map(|s| (a, s))) {
-                Ok((accounts, services)) => {
-                    let mapped = auto_map(&accounts.accounts, &services.services, &psa, &previous);
-                    let json = serde_json::to_string_pretty(&mapped).map_err(|e| e.to_string())?;
-                    std::fs::write(mapping, json + "\n")
-                        .map_err(|e| format!("cannot write {}: {e}", mapping.display()))?;
-                    emit(secrets, &mapped.render(&psa));
-                    println!("   Written to {}: edit state and psa_account_id / psa_product_id to decide.", mapping.display());
-                    0
-                }
-                Err(error) => print_result::<()>(secrets, Err(error)),
-            }
-        }
+        } => usage(cli, secrets, &sync.as_of(), accounts, services),
+        Command::Seed { sync, psa } => seed(cli, secrets, &sync.as_of(), psa.as_deref()),
+        Command::Map { psa, mapping } => map(cli, secrets, psa, mapping),
         Command::Sync {
             sync: args,
             psa,
             mapping,
             json,
-        } => {
-            let psa = load_psa(psa)?;
-            let mapping = read_mapping(mapping)?;
-            match sync(&mut plugin, &credentials, &mapping, &psa, &args.as_of()) {
-                Ok(review) if *json => {
-                    let json = serde_json::to_string_pretty(&review).map_err(|e| e.to_string())?;
-                    println!("{}", secrets.redact_json(&json));
-                    0
-                }
-                Ok(review) => {
-                    emit(secrets, &review.render());
-                    0
-                }
-                Err(SyncError::Call { error, .. }) => print_result::<()>(secrets, Err(error)),
-                Err(not_finished) => return Err(not_finished.to_string()),
-            }
+        } => sync_review(cli, secrets, &args.as_of(), psa, mapping, *json),
+        Command::Record { sync, out } => record(cli, secrets, &sync.as_of(), out),
+        Command::Conformance { fixtures } => conformance(cli, secrets, fixtures),
+        Command::Transcript { as_of } => transcript_of(cli, secrets, as_of),
+        Command::Package { out } => package(&cli.manifest, out),
+        Command::Schemas { write } => schemas(write.as_deref()),
+        Command::Serve { scenario } => serve(scenario),
+    }
+}
+
+/// A plugin loaded for one command: on the live vendor, or on a replay server that is all it
+/// may reach, with the credentials the command line gave.
+struct Session {
+    module: PluginModule,
+    credentials: Credentials,
+    replay: Option<ReplayServer>,
+    retry_budget: Duration,
+}
+
+impl Session {
+    /// Starts the replay (if asked), gathers the credentials and loads the plugin; fills
+    /// `secrets` first with every credential value, then with the secret ones only.
+    fn open(cli: &Cli, secrets: &mut Secrets) -> Result<Session, CliError> {
+        if cli.replay.is_some() && !cli.allow_hosts.is_empty() {
+            // Scripts written before replays were kept to their own server may still pass it.
+            eprintln!(
+                "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
+            );
         }
-    };
-    // The seed flow without a PSA counts every service of every account, so it must use every
-    // recorded exchange; other commands may use some.
-    match (replay, &cli.command) {
-        (Some(replay), Command::Seed { psa: None, .. }) => replay.finish().map(drop),
-        (Some(replay), _) => replay.check_unmatched(),
-        (None, _) => Ok(()),
+        let replay = cli.replay.as_deref().map(ReplayServer::start).transpose()?;
+        let mut credentials = replay
+            .as_ref()
+            .map(|r| r.credentials().clone())
+            .unwrap_or_default();
+        for (key, value) in given_credentials(cli)?.iter() {
+            credentials.insert(key, value);
+        }
+        // Until the plugin says which credentials are secret, every value counts as one.
+        *secrets = Secrets::new(credentials.iter().map(|(_, value)| value));
+        let manifest = PluginManifest::load(&cli.manifest)?;
+        let module = match &replay {
+            Some(_) => PluginModule::compile(&replay_only(&manifest), &[])?,
+            None => PluginModule::compile(&manifest, &cli.allow_hosts)?,
+        };
+        *secrets = module.secrets(&credentials);
+        if let Some(replay) = &replay {
+            replay.check_credentials(&credentials, &module.description().credentials_schema)?;
+        }
+        Ok(Session {
+            module,
+            credentials,
+            replay,
+            retry_budget: Duration::from_secs(cli.retry_budget),
+        })
     }
-    .map_err(|e| e.to_string())?;
-    Ok(code)
-}
 
-/// Runs the contract checks on the fixtures' scenarios with the plugin of `manifest`, which
-/// reaches only the replay server; the credentials are the fixtures' own (secrets set to a
-/// canary), and `secrets` (the values given to the CLI) are removed from the report all the same.
-fn conformance(manifest: &Path, fixtures: &Path, secrets: &Secrets) -> Result<u8, String> {
-    let manifest = PluginManifest::load(manifest).map_err(|e| e.to_string())?;
-    let report = run_conformance(&manifest, fixtures).map_err(|e| e.to_string())?;
-    emit(secrets, &report.render());
-    Ok(if report.passed() {
-        0
-    } else {
-        CONFORMANCE_FAILED
-    })
-}
+    /// Makes an instance whose failed calls are retried within `--retry-budget`.
+    fn retrying(&self) -> Result<Retrying<PluginInstance>, CliError> {
+        let policy = RetryPolicy::within(self.retry_budget);
+        Ok(Retrying::new(self.module.instantiate()?, policy))
+    }
 
-/// Prints every schema as one JSON object keyed by file name, or writes them into `folder`.
-fn schemas(folder: Option<&Path>) -> Result<u8, String> {
-    match folder {
-        Some(folder) => host_harness::schemas::write(folder)
-            .map_err(|e| format!("cannot write the schemas into {}: {e}", folder.display()))?,
-        None => {
-            let all: serde_json::Map<String, serde_json::Value> = host_harness::schemas::all()
-                .into_iter()
-                .map(|(name, schema)| (name.to_owned(), schema))
-                .collect();
-            let json = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
-            println!("{json}");
+    /// Returns the input of every call but `fetch_usage`.
+    fn input(&self) -> CredentialsInput {
+        CredentialsInput {
+            credentials: self.credentials.clone(),
         }
     }
-    Ok(0)
-}
 
-/// Serves `scenario` until stdin closes; prints its URL and credentials first, its report last.
-fn serve(scenario: &Path) -> Result<u8, String> {
-    let server = ReplayServer::start(scenario).map_err(|e| e.to_string())?;
-    let started = serde_json::json!({
-        "url": server.base_url(),
-        "credentials": server.credentials(),
-    });
-    println!("{started}");
-    std::io::stdout().flush().map_err(|e| e.to_string())?;
-    std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
-    let report = serde_json::to_string(&server.report()).map_err(|e| e.to_string())?;
-    println!("{report}");
-    Ok(0)
-}
-
-/// Prints a call's result as JSON, secrets removed; returns the exit code of its class.
-fn print_result<T: Serialize>(secrets: &Secrets, result: Result<T, PluginError>) -> u8 {
-    #[derive(Serialize)]
-    struct Failure<'a> {
-        error: &'a PluginError,
+    /// Ends a replay: every request must have been recorded and, when `all_used`, every
+    /// recorded exchange requested.
+    fn close(self, all_used: bool) -> Result<(), CliError> {
+        match self.replay {
+            Some(replay) if all_used => replay.finish().map(drop)?,
+            Some(replay) => replay.check_unmatched()?,
+            None => {}
+        }
+        Ok(())
     }
-    let (json, code) = match &result {
-        Ok(output) => (serde_json::to_string_pretty(output), 0),
-        Err(error) => (
-            serde_json::to_string_pretty(&Failure { error }),
-            host_harness::exit_code(error.class),
-        ),
+}
+
+/// Returns the credentials of `--credentials FILE`, overridden by `HARNESS_CRED_<KEY>`
+/// variables.
+fn given_credentials(cli: &Cli) -> Result<Credentials, CliError> {
+    let mut credentials = match &cli.credentials {
+        Some(path) => read_json::<Credentials>("the credentials file", path)?,
+        None => Credentials::default(),
     };
-    match json {
-        Ok(json) => println!("{}", secrets.redact_json(&json)),
-        Err(e) => eprintln!("host-harness: cannot print the result: {e}"),
+    for (name, value) in std::env::vars() {
+        if let Some(key) = name.strip_prefix(CREDENTIAL_ENV_PREFIX) {
+            credentials.insert(key.to_ascii_lowercase(), value);
+        }
     }
-    code
+    Ok(credentials)
 }
 
-/// Runs the seed flow on `plugin` with recording on and writes the scenario folder `out`.
-fn record(
-    compiled: &CompiledVendorPlugin,
-    mut plugin: HostedPlugin,
-    credentials: &Credentials,
+/// Runs one of the four calls that take the credentials alone and prints its result.
+fn call<T: Serialize>(
+    cli: &Cli,
+    secrets: &mut Secrets,
+    call: impl FnOnce(&mut Retrying<PluginInstance>, &CredentialsInput) -> Result<T, PluginError>,
+) -> Result<Exit, CliError> {
+    let session = Session::open(cli, secrets)?;
+    let result = call(&mut session.retrying()?, &session.input());
+    let exit = print_result(secrets, result)?;
+    session.close(false)?;
+    Ok(exit)
+}
+
+/// Fetches usage, of the chosen accounts and services or all of them, and prints it.
+fn usage(
+    cli: &Cli,
+    secrets: &mut Secrets,
     as_of: &str,
-    out: &Path,
-    secrets: &Secrets,
-) -> Result<u8, String> {
+    accounts: &[String],
+    services: &[String],
+) -> Result<Exit, CliError> {
+    let session = Session::open(cli, secrets)?;
+    let input = FetchUsageInput {
+        credentials: session.credentials.clone(),
+        as_of: as_of.to_owned(),
+        account_ids: (!accounts.is_empty()).then(|| accounts.to_vec()),
+        service_ids: (!services.is_empty()).then(|| services.to_vec()),
+    };
+    let exit = print_result(secrets, session.retrying()?.fetch_usage(&input))?;
+    session.close(false)?;
+    Ok(exit)
+}
+
+/// Runs the seed flow and prints it for a person.
+fn seed(
+    cli: &Cli,
+    secrets: &mut Secrets,
+    as_of: &str,
+    psa: Option<&Path>,
+) -> Result<Exit, CliError> {
+    let psa = psa.map(PsaSnapshot::load).transpose()?;
+    let session = Session::open(cli, secrets)?;
+    let report = run_seed(
+        &mut session.retrying()?,
+        &session.credentials,
+        as_of,
+        psa.as_ref(),
+    );
+    emit(secrets, &report.text);
+    // Without a PSA the flow counts every service of every account: every recorded exchange
+    // must be used.
+    session.close(psa.is_none())?;
+    Ok(Exit::of(report.failure.as_ref().map(|(_, e)| e)))
+}
+
+/// Maps the vendor's accounts and services onto the PSA, keeping the decisions of `mapping`,
+/// and rewrites it.
+fn map(cli: &Cli, secrets: &mut Secrets, psa: &Path, mapping: &Path) -> Result<Exit, CliError> {
+    let psa = PsaSnapshot::load(psa)?;
+    let previous = if mapping.exists() {
+        read_json::<Mapping>("the mapping file", mapping)?
+    } else {
+        Mapping::default()
+    };
+    let session = Session::open(cli, secrets)?;
+    let mut plugin = session.retrying()?;
+    let listed = plugin.list_accounts(&session.input()).and_then(|accounts| {
+        plugin
+            .list_services(&session.input())
+            .map(|services| (accounts, services))
+    });
+    let exit = match listed {
+        Ok((accounts, services)) => {
+            let mapped = auto_map(&accounts.accounts, &services.services, &psa, &previous);
+            write_json(mapping, &mapped)?;
+            emit(secrets, &render::mapping(&mapped, &psa));
+            println!(
+                "   Written to {}: edit state and psa_account_id / psa_product_id to decide.",
+                mapping.display()
+            );
+            Exit::Success
+        }
+        Err(error) => print_result::<()>(secrets, Err(error))?,
+    };
+    session.close(false)?;
+    Ok(exit)
+}
+
+/// Syncs usage for the mapping and prints the review, as a table or as JSON.
+fn sync_review(
+    cli: &Cli,
+    secrets: &mut Secrets,
+    as_of: &str,
+    psa: &Path,
+    mapping: &Path,
+    json: bool,
+) -> Result<Exit, CliError> {
+    let psa = PsaSnapshot::load(psa)?;
+    let mapping = read_json::<Mapping>("the mapping file", mapping)?;
+    let session = Session::open(cli, secrets)?;
+    let reviewed = sync(
+        &mut session.retrying()?,
+        &session.credentials,
+        &mapping,
+        &psa,
+        as_of,
+    );
+    let exit = match reviewed {
+        Ok(review) if json => {
+            let json = serde_json::to_string_pretty(&review)?;
+            println!("{}", secrets.redact_json(&json));
+            Exit::Success
+        }
+        Ok(review) => {
+            emit(secrets, &render::review(&review));
+            Exit::Success
+        }
+        Err(SyncError::Call { error, .. }) => print_result::<()>(secrets, Err(error))?,
+        Err(not_finished) => return Err(not_finished.into()),
+    };
+    session.close(false)?;
+    Ok(exit)
+}
+
+/// Runs the seed flow with recording on and writes the scenario folder `out`.
+fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<Exit, CliError> {
+    let session = Session::open(cli, secrets)?;
+    let module = &session.module;
+    let mut plugin = module.instantiate()?;
     plugin.start_recording();
-    let report = run_seed(&mut plugin, credentials, as_of, None);
+    let report = run_seed(&mut plugin, &session.credentials, as_of, None);
     let raw = plugin.take_recording();
     let source = format!(
         "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed, e-mail addresses, person names and IP addresses pseudonymized.",
-        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-        compiled.description().vendor.name,
-        compiled.manifest().id
+        now_rfc3339(),
+        module.description().vendor.name,
+        module.manifest().id
     );
-    let (recording, replay_credentials) =
-        fixtures_of(&raw, credentials, secrets, &compiled.url_fields(), source);
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let write = |name: &str, json: Result<String, serde_json::Error>| {
-        let path = out.join(name);
-        let text = json.map_err(|e| e.to_string())?;
-        std::fs::write(&path, text + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write("exchanges.json", serde_json::to_string_pretty(&recording))?;
-    write(
-        "credentials.json",
-        serde_json::to_string_pretty(&replay_credentials),
-    )?;
+    let (recording, replay_credentials) = fixtures_of(
+        &raw,
+        &session.credentials,
+        secrets,
+        &module.url_fields(),
+        source,
+    );
+    std::fs::create_dir_all(out).map_err(|source| CliError::Write {
+        path: out.to_owned(),
+        source,
+    })?;
+    write_json(&out.join("exchanges.json"), &recording)?;
+    write_json(&out.join("credentials.json"), &replay_credentials)?;
     emit(secrets, &report.text);
     println!(
         "\nRecorded {} exchanges into {}; replay them with: host-harness seed --replay {}",
@@ -464,33 +534,152 @@ fn record(
         out.display(),
         out.display()
     );
-    Ok(report
-        .failure
-        .map_or(0, |(_, e)| host_harness::exit_code(e.class)))
+    session.close(false)?;
+    Ok(Exit::of(report.failure.as_ref().map(|(_, e)| e)))
 }
 
-fn load_psa(path: &Path) -> Result<PsaSnapshot, String> {
-    PsaSnapshot::load(path).map_err(|e| e.to_string())
-}
-
-fn read_mapping(path: &Path) -> Result<Mapping, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "cannot read the mapping file {}: {e} (write it with `map`)",
-            path.display()
-        )
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("the mapping file {} is not valid: {e}", path.display()))
-}
-
-fn read_credentials(path: &Path) -> Result<Credentials, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the credentials file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "the credentials file {} must be a JSON object of strings: {e}",
-            path.display()
-        )
+/// Runs the contract checks on the fixtures' scenarios; the plugin reaches only the replay
+/// server, with the fixtures' own credentials (secrets set to a canary), and the values given
+/// to the CLI are removed from the report all the same.
+fn conformance(cli: &Cli, secrets: &mut Secrets, fixtures: &Path) -> Result<Exit, CliError> {
+    if !cli.allow_hosts.is_empty() {
+        eprintln!(
+            "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
+        );
+    }
+    if cli.replay.is_some() {
+        eprintln!(
+            "host-harness: --replay is ignored: conformance replays the scenarios of --fixtures"
+        );
+    }
+    let given = given_credentials(cli)?;
+    *secrets = Secrets::new(given.iter().map(|(_, value)| value));
+    let manifest = PluginManifest::load(&cli.manifest)?;
+    let report = run_conformance(&manifest, fixtures)?;
+    emit(secrets, &render::conformance(&report));
+    Ok(if report.passed() {
+        Exit::Success
+    } else {
+        Exit::ConformanceFailed
     })
+}
+
+/// Runs the five calls once and prints the cross-host transcript.
+fn transcript_of(cli: &Cli, secrets: &mut Secrets, as_of: &str) -> Result<Exit, CliError> {
+    let session = Session::open(cli, secrets)?;
+    let mut plugin = session.module.instantiate()?;
+    let server = session.replay.as_ref().map(ReplayServer::base_url);
+    let calls = transcript(&mut plugin, &session.credentials, as_of, server);
+    let json = serde_json::to_string_pretty(&calls)?;
+    println!("{}", secrets.redact_json(&json));
+    session.close(false)?;
+    Ok(Exit::Success)
+}
+
+/// Writes the release bundle and prints its folder.
+fn package(manifest: &Path, out: &Path) -> Result<Exit, CliError> {
+    let manifest = PluginManifest::load(manifest)?;
+    let folder = write_bundle(&manifest, out)?;
+    println!("{}", folder.display());
+    Ok(Exit::Success)
+}
+
+/// Prints every schema as one JSON object keyed by file name, or writes them into `folder`.
+fn schemas(folder: Option<&Path>) -> Result<Exit, CliError> {
+    match folder {
+        Some(folder) => {
+            host_harness::checks::schemas::write(folder).map_err(|source| CliError::Write {
+                path: folder.to_owned(),
+                source,
+            })?
+        }
+        None => {
+            let all: serde_json::Map<String, serde_json::Value> =
+                host_harness::checks::schemas::all()
+                    .into_iter()
+                    .map(|(name, schema)| (name.to_owned(), schema))
+                    .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// Serves `scenario` until stdin closes; prints its URL and credentials first, its report last.
+fn serve(scenario: &Path) -> Result<Exit, CliError> {
+    let server = ReplayServer::start(scenario)?;
+    let started = serde_json::json!({
+        "url": server.base_url(),
+        "credentials": server.credentials(),
+    });
+    println!("{started}");
+    std::io::stdout().flush()?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())?;
+    println!("{}", serde_json::to_string(&server.report())?);
+    Ok(Exit::Success)
+}
+
+/// Prints a call's result as JSON, secrets removed; returns the exit of its class.
+fn print_result<T: Serialize>(
+    secrets: &Secrets,
+    result: Result<T, PluginError>,
+) -> Result<Exit, CliError> {
+    #[derive(Serialize)]
+    struct Failure<'a> {
+        error: &'a PluginError,
+    }
+    let json = match &result {
+        Ok(output) => serde_json::to_string_pretty(output)?,
+        Err(error) => serde_json::to_string_pretty(&Failure { error })?,
+    };
+    println!("{}", secrets.redact_json(&json));
+    Ok(Exit::of(result.err().as_ref()))
+}
+
+/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did.
+fn emit(secrets: &Secrets, text: &str) {
+    print!("{}", secrets.redact(text));
+}
+
+/// Reads a JSON file of type `T`; `what` names it in errors.
+fn read_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    path: &Path,
+) -> Result<T, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        what,
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| CliError::Invalid {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes `value` as pretty JSON and a final newline.
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliError> {
+    let json = serde_json::to_string_pretty(value)?;
+    std::fs::write(path, json + "\n").map_err(|source| CliError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Returns the clock's time as RFC 3339, to the second.
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Returns an error's message followed by each of its causes.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use host_harness::manifest::PluginManifest;
-use host_harness::plugin::{CompiledVendorPlugin, HostedPlugin};
-use host_harness::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
+use host_harness::runtime::manifest::PluginManifest;
+use host_harness::runtime::plugin::{PluginModule, PluginInstance};
+use host_harness::checks::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError};
 use serde::Serialize;
 
@@ -99,13 +99,13 @@ pub fn build_fake_vendor() {
 }
 
 /// Returns the fake vendor plugin, loaded by its own manifest.
-pub fn fake_vendor() -> &'static CompiledVendorPlugin {
-    static COMPILED: OnceLock<CompiledVendorPlugin> = OnceLock::new();
+pub fn fake_vendor() -> &'static PluginModule {
+    static COMPILED: OnceLock<PluginModule> = OnceLock::new();
     COMPILED.get_or_init(|| {
         build_fake_vendor();
         let path = root().join("tests/fake-vendor/manifest.json");
         let manifest = PluginManifest::load(&path).expect("manifest loads");
-        CompiledVendorPlugin::compile(&manifest, &[]).expect("fake vendor compiles")
+        PluginModule::compile(&manifest, &[]).expect("fake vendor compiles")
     })
 }
 
@@ -123,23 +123,23 @@ pub fn harness_binary() -> PathBuf {
 }
 
 /// Returns the plugin from the repository's `manifest.json`, allowed to reach 127.0.0.1.
-pub fn compiled_plugin() -> &'static CompiledVendorPlugin {
-    static COMPILED: OnceLock<CompiledVendorPlugin> = OnceLock::new();
+pub fn compiled_plugin() -> &'static PluginModule {
+    static COMPILED: OnceLock<PluginModule> = OnceLock::new();
     COMPILED.get_or_init(|| compile_with(|_| {}))
 }
 
 /// Compiles the plugin from `manifest.json` changed by `change`, allowed to reach 127.0.0.1.
-pub fn compile_with(change: impl FnOnce(&mut PluginManifest)) -> CompiledVendorPlugin {
+pub fn compile_with(change: impl FnOnce(&mut PluginManifest)) -> PluginModule {
     build_plugin();
     let mut manifest = PluginManifest::load(&root().join("manifest.json")).expect("manifest loads");
     change(&mut manifest);
-    CompiledVendorPlugin::compile(&manifest, &["127.0.0.1".to_owned()]).expect("plugin compiles")
+    PluginModule::compile(&manifest, &["127.0.0.1".to_owned()]).expect("plugin compiles")
 }
 
 /// A scenario of `fixtures/` being replayed to a fresh plugin instance.
 pub struct Scenario {
     pub replay: ReplayServer,
-    pub plugin: HostedPlugin,
+    pub plugin: PluginInstance,
     pub credentials: Credentials,
 }
 
@@ -150,14 +150,14 @@ impl Scenario {
     }
 
     /// Starts replaying `fixtures/<name>` to an instance of `compiled`.
-    pub fn start_with(name: &str, compiled: &CompiledVendorPlugin) -> Scenario {
+    pub fn start_with(name: &str, compiled: &PluginModule) -> Scenario {
         let replay =
             ReplayServer::start(&root().join("fixtures").join(name)).expect("replay starts");
         Scenario::with_replay(replay, compiled)
     }
 
     /// Runs `replay` (its credentials may use `{replay_url}`) against an instance of `compiled`.
-    pub fn with_replay(replay: ReplayServer, compiled: &CompiledVendorPlugin) -> Scenario {
+    pub fn with_replay(replay: ReplayServer, compiled: &PluginModule) -> Scenario {
         let mut credentials = replay.credentials().clone();
         credentials.insert("api_key", SECRET_KEY);
         let plugin = compiled.instantiate().expect("plugin instantiates");

@@ -26,7 +26,7 @@ export function readsFailuresAsValues(interfaceVersion) {
 }
 
 /** Holds a loaded vendor plugin; calls run one at a time. */
-export class HostedPlugin {
+export class PluginInstance {
   #extism;
   #module;
   #plugin;
@@ -110,7 +110,7 @@ export async function loadPlugin(manifestPath, { sdk = '2', allowHosts = [] } = 
   const extism = await resolveSdk(sdk);
   const module = await WebAssembly.compile(manifest.wasmBytes);
   checkWasi(manifestPath, manifest, module);
-  const plugin = new HostedPlugin(extism, manifest, module, [...manifest.allowed_hosts, ...allowHosts]);
+  const plugin = new PluginInstance(extism, manifest, module, [...manifest.allowed_hosts, ...allowHosts]);
   await plugin.start();
   return plugin;
 }

@@ -31,7 +31,7 @@ use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE,
 use plugin_contract::host;
 use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
-use crate::plugin::host_matches;
+use crate::runtime::guard::host_matches;
 
 /// Why a request got no response; the plugin call traps and the harness reports this instead.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -41,7 +41,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::manifest::PluginManifest;
+use crate::runtime::manifest::PluginManifest;
 
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
 pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";

@@ -55,7 +55,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::imports::wasi_imports;
+use crate::runtime::imports::wasi_imports;
 
 /// The longest `timeout_ms` accepted: one day.
 pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
@@ -1157,7 +1157,7 @@ mod tests {
     #[test]
     fn a_module_importing_wasi_is_refused_without_the_option_naming_the_import_and_the_option() {
         let scratch = Scratch::new("wasi-refused");
-        let module = crate::imports::module_importing(&[
+        let module = crate::runtime::imports::module_importing(&[
             ("extism:host/env", "output_set"),
             ("wasi_snapshot_preview1", "fd_write"),
             ("wasi_snapshot_preview1", "proc_exit"),
@@ -1192,7 +1192,8 @@ mod tests {
     #[test]
     fn a_module_importing_wasi_is_read_with_the_option() {
         let scratch = Scratch::new("wasi-on");
-        let module = crate::imports::module_importing(&[("wasi_snapshot_preview1", "fd_write")]);
+        let module =
+            crate::runtime::imports::module_importing(&[("wasi_snapshot_preview1", "fd_write")]);
         scratch.write("plugin.wasm", &module);
         let path = scratch.manifest("manifest.json", "plugin.wasm", |m| m["wasi"] = json!(true));
         let manifest = PluginManifest::load(&path).expect("loads");

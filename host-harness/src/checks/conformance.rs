@@ -11,13 +11,13 @@
 //! ([`ReplayServer::check_credentials`]): the checks never reach a real vendor.
 //!
 //! Every output and error a plugin returns is validated, as the plugin sent it, against the
-//! contract's JSON Schemas ([`schemas`](crate::schemas)); a problem names the call, the JSON
+//! contract's JSON Schemas ([`schemas`](crate::checks::schemas)); a problem names the call, the JSON
 //! pointer and what is wrong. What a schema cannot say is checked beside it: a credential that
 //! looks secret is `writeOnly`, a required credential is a property, the plugin asks only for
 //! recorded requests and the full run asks for every one, ids are unique and stable, output is
 //! sorted, `as_of` is echoed, usage covers every pair once, an unknown account is `not_found`,
 //! output is deterministic, no secret leaks, and the module imports only what every stock
-//! Extism SDK provides ([`imports`](crate::imports)).
+//! Extism SDK provides ([`imports`](crate::runtime::imports)).
 //!
 //! A request the recording does not hold gets HTTP 501 from the replay server, and the run goes
 //! on: the mismatch fails the check [`RECORDED_ONLY`] (naming the request, and the header that
@@ -57,11 +57,11 @@ use schemars::JsonSchema;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::imports::unportable_imports;
-use crate::manifest::PluginManifest;
-use crate::plugin::{CompiledVendorPlugin, HostedPlugin, LoadError};
-use crate::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
-use crate::schemas;
+use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
+use crate::checks::schemas;
+use crate::runtime::imports::unportable_imports;
+use crate::runtime::manifest::PluginManifest;
+use crate::runtime::plugin::{LoadError, PluginInstance, PluginModule};
 
 /// The value every secret credential gets during the checks: URL-encoding and base64 change
 /// it, so a form that leaks is told from the raw value.
@@ -147,18 +147,6 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.passed)
     }
-
-    /// Renders the report for a person.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        for check in &self.checks {
-            let mark = if check.passed { "PASS" } else { "FAIL" };
-            let _ = writeln!(out, "{mark}  {}: {}", check.name, check.detail);
-        }
-        let failed = self.checks.iter().filter(|c| !c.passed).count();
-        let _ = writeln!(out, "\n{} checks, {failed} failed", self.checks.len());
-        out
-    }
 }
 
 /// Why the checks could not run at all.
@@ -241,7 +229,7 @@ pub fn run_conformance(
             problem,
         })?;
     let schemas = OutputSchemas::compile()?;
-    let compiled = CompiledVendorPlugin::compile(&replay_only(manifest), &[])?;
+    let compiled = PluginModule::compile(&replay_only(manifest), &[])?;
     let compiled = &compiled;
     let secrets = compiled.secret_fields().to_vec();
 
@@ -836,7 +824,7 @@ fn check_unknown_account(probe: &Probe, listed_services: &[String]) -> Check {
 /// Looks for every form of the canary (raw, trimmed, URL-encoded, base64, JSON-escaped) in
 /// what the plugin itself returned, outputs and error texts as they came out of the runtime:
 /// the harness removes nothing before this check (its instances do not redact, see
-/// [`HostedPlugin::without_redaction`]).
+/// [`PluginInstance::without_redaction`]).
 fn check_secrets(name: &'static str, outputs: &[&Output]) -> Check {
     let canary = Secrets::new([CANARY]);
     let leaks = |o: &Output| {
@@ -862,7 +850,7 @@ fn check_secrets(name: &'static str, outputs: &[&Output]) -> Check {
 
 /// A fresh instance on one scenario, keeping what every call returned.
 struct Session<'n> {
-    plugin: HostedPlugin,
+    plugin: PluginInstance,
     /// The scenario's credentials, secrets set to the canary.
     credentials: Credentials,
     /// Applied to every output kept.
@@ -925,7 +913,7 @@ fn error_texts(error: &PluginError, raw: Option<String>) -> (String, Option<Stri
 /// Runs every call on the valid scenario served by a vendor that echoes the secret in every
 /// string; what it requests is not checked against the recording.
 fn run_echoing(
-    compiled: &CompiledVendorPlugin,
+    compiled: &PluginModule,
     (scenario, folder): (&str, std::path::PathBuf),
     secrets: &[String],
 ) -> Result<Run, ConformanceError> {
@@ -942,7 +930,7 @@ fn run_echoing(
 /// Starts replaying `folder`, and refuses it when a credential would send the plugin
 /// elsewhere.
 fn start_replay(
-    compiled: &CompiledVendorPlugin,
+    compiled: &PluginModule,
     scenario: &str,
     folder: &Path,
     echo: Option<&str>,
@@ -973,10 +961,10 @@ fn with_canary(credentials: &Credentials, secrets: &[String]) -> Credentials {
 }
 
 /// Makes an instance that returns the plugin's errors as they are, secrets included.
-fn instance(compiled: &CompiledVendorPlugin) -> Result<HostedPlugin, ConformanceError> {
+fn instance(compiled: &PluginModule) -> Result<PluginInstance, ConformanceError> {
     compiled
         .instantiate()
-        .map(HostedPlugin::without_redaction)
+        .map(PluginInstance::without_redaction)
         .map_err(|e| ConformanceError::Instantiate(e.to_string()))
 }
 
@@ -984,7 +972,7 @@ fn instance(compiled: &CompiledVendorPlugin) -> Result<HostedPlugin, Conformance
 /// replay server's address (it changes from run to run) reads `replay-server` in outputs.
 /// Requests the recording lacks do not stop the run: they are in the returned report.
 fn run_scenario<T>(
-    compiled: &CompiledVendorPlugin,
+    compiled: &PluginModule,
     scenario: (&str, std::path::PathBuf),
     secrets: &[String],
     steps: impl FnOnce(&mut Session) -> T,
@@ -995,12 +983,12 @@ fn run_scenario<T>(
 
 /// Replays `folder` to `plugin` as [`run_scenario`] does, and hands the instance back.
 fn run_scenario_on<T>(
-    plugin: HostedPlugin,
-    compiled: &CompiledVendorPlugin,
+    plugin: PluginInstance,
+    compiled: &PluginModule,
     (scenario, folder): (&str, std::path::PathBuf),
     secrets: &[String],
     steps: impl FnOnce(&mut Session) -> T,
-) -> Result<(T, Replayed, HostedPlugin), ConformanceError> {
+) -> Result<(T, Replayed, PluginInstance), ConformanceError> {
     let replay = start_replay(compiled, scenario, &folder, None)?;
     let address = replay.base_url().trim_start_matches("http://").to_owned();
     let normalize = |text: String| text.replace(&address, "replay-server");
@@ -1181,7 +1169,8 @@ mod tests {
 
     #[test]
     fn a_module_importing_http_headers_fails_naming_the_import_and_the_sdk() {
-        let wasm = crate::imports::module_importing(&[("extism:host/env", "http_headers")]);
+        let wasm =
+            crate::runtime::imports::module_importing(&[("extism:host/env", "http_headers")]);
         let check = check_imports(&wasm);
         assert!(!check.passed);
         assert!(
@@ -1190,7 +1179,8 @@ mod tests {
             "{}",
             check.detail
         );
-        let portable = crate::imports::module_importing(&[("extism:host/env", "http_request")]);
+        let portable =
+            crate::runtime::imports::module_importing(&[("extism:host/env", "http_request")]);
         assert!(check_imports(&portable).passed);
     }
 

@@ -1,7 +1,7 @@
 //! A vendor plugin loaded by manifest and called through the contract's typed functions.
 //!
 //! Compiling a module takes seconds in a debug build and instantiating it milliseconds, so a
-//! [`CompiledVendorPlugin`] is made once and [`HostedPlugin`]s are made from it as needed.
+//! [`PluginModule`] is made once and [`PluginInstance`]s are made from it as needed.
 //! Every failure of a call reaches the caller as the contract's [`PluginError`]: the plugin's
 //! own typed error when it set one, otherwise the runtime's failure mapped to a class
 //! (see `trap_failure`), never a wasm backtrace.
@@ -16,12 +16,11 @@ use plugin_contract::{
     VendorPlugin,
 };
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::Value;
 
-use crate::http::{
-    host_functions, CallHttp, HttpPolicy, RawExchange, SharedCallHttp, TransportFailure,
-};
-use crate::manifest::{check_interface_version, ManifestError, PluginManifest};
+use crate::runtime::guard::CredentialGuard;
+use crate::runtime::http::{host_functions, CallHttp, HttpPolicy, RawExchange, SharedCallHttp};
+use crate::runtime::manifest::{check_interface_version, ManifestError, PluginManifest};
+use crate::runtime::traps::trap_failure;
 
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -47,21 +46,21 @@ pub enum LoadError {
 }
 
 /// A plugin compiled once, from which instances are made.
-pub struct CompiledVendorPlugin {
+pub struct PluginModule {
     compiled: CompiledPlugin,
     manifest: PluginManifest,
     guard: CredentialGuard,
     description: Description,
 }
 
-impl CompiledVendorPlugin {
+impl PluginModule {
     /// Compiles the manifest's module, allowing `extra_hosts` beside the manifest's hosts, with
     /// WASI on when the manifest says `"wasi": true`, and checks its exports and the interface
     /// and plugin versions it reports.
     pub fn compile(
         manifest: &PluginManifest,
         extra_hosts: &[String],
-    ) -> Result<CompiledVendorPlugin, LoadError> {
+    ) -> Result<PluginModule, LoadError> {
         let wasm = manifest.read_wasm()?;
         let allowed_hosts = manifest.allowed_hosts_with(extra_hosts);
         let extism_manifest = manifest.to_extism(wasm, &allowed_hosts);
@@ -79,7 +78,7 @@ impl CompiledVendorPlugin {
             .compile()
             .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
         let timeout_ms = manifest.limits.timeout_ms;
-        let mut probe = HostedPlugin::new(&compiled, CredentialGuard::default(), timeout_ms)?;
+        let mut probe = PluginInstance::new(&compiled, CredentialGuard::default(), timeout_ms)?;
         for export in exports::ALL {
             if !probe.plugin.function_exists(export) {
                 return Err(LoadError::MissingExport(export));
@@ -101,7 +100,7 @@ impl CompiledVendorPlugin {
                 manifest: manifest.version.clone(),
             });
         }
-        Ok(CompiledVendorPlugin {
+        Ok(PluginModule {
             guard: CredentialGuard::from_schema(&description.credentials_schema, allowed_hosts),
             compiled,
             manifest: manifest.clone(),
@@ -110,8 +109,8 @@ impl CompiledVendorPlugin {
     }
 
     /// Makes a fresh instance, with its own memory.
-    pub fn instantiate(&self) -> Result<HostedPlugin, LoadError> {
-        HostedPlugin::new(
+    pub fn instantiate(&self) -> Result<PluginInstance, LoadError> {
+        PluginInstance::new(
             &self.compiled,
             self.guard.clone(),
             self.manifest.limits.timeout_ms,
@@ -152,7 +151,7 @@ impl CompiledVendorPlugin {
 ///
 /// A call that ends in a trap (a panic, the timeout, the memory limit, a failed request) leaves
 /// the wasm instance unusable, so the next call gets a fresh one.
-pub struct HostedPlugin {
+pub struct PluginInstance {
     plugin: Plugin,
     compiled: CompiledPlugin,
     guard: CredentialGuard,
@@ -163,13 +162,13 @@ pub struct HostedPlugin {
     redacting: bool,
 }
 
-impl HostedPlugin {
+impl PluginInstance {
     fn new(
         compiled: &CompiledPlugin,
         guard: CredentialGuard,
         timeout_ms: u64,
-    ) -> Result<HostedPlugin, LoadError> {
-        Ok(HostedPlugin {
+    ) -> Result<PluginInstance, LoadError> {
+        Ok(PluginInstance {
             plugin: instance_of(compiled)?,
             compiled: compiled.clone(),
             guard,
@@ -181,7 +180,7 @@ impl HostedPlugin {
 
     /// Stops removing secrets from the plugin's errors, so that what the plugin itself returns
     /// can be checked (conformance does); a host never does this.
-    pub fn without_redaction(mut self) -> HostedPlugin {
+    pub fn without_redaction(mut self) -> PluginInstance {
         self.redacting = false;
         self
     }
@@ -261,7 +260,7 @@ impl HostedPlugin {
         self.invoke_raw(export, input).map_err(|(error, _)| error)
     }
 
-    /// Runs one export as [`HostedPlugin::invoke`] does; a failure comes with the root cause's
+    /// Runs one export as [`PluginInstance::invoke`] does; a failure comes with the root cause's
     /// text.
     fn invoke_raw(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, (PluginError, String)> {
         let started = Instant::now();
@@ -302,7 +301,7 @@ impl HostedPlugin {
     }
 }
 
-impl VendorPlugin for HostedPlugin {
+impl VendorPlugin for PluginInstance {
     fn describe_credentials(
         &mut self,
         input: &CredentialsInput,
@@ -341,180 +340,4 @@ fn unix_now_s() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
-}
-
-/// Types a call that trapped, most specific first.
-///
-/// 1. A panic the plugin reported: the trap's root cause is the JSON of a [`PluginError`].
-/// 2. A failed HTTP request, as the harness's HTTP recorded it.
-/// 3. The call's time ran out.
-/// 4. Anything else: a bug in the plugin, or its memory limit. Extism 1.30 reports the memory
-///    limit only as the text `oom` (`runtime/src/plugin.rs`); it is the one text read here.
-fn trap_failure(
-    export: &str,
-    error: &extism::Error,
-    transport: Option<TransportFailure>,
-    elapsed_ms: u64,
-    timeout_ms: u64,
-) -> PluginError {
-    let root_cause = error.root_cause().to_string();
-    if let Ok(reported) = serde_json::from_str::<PluginError>(&root_cause) {
-        return reported;
-    }
-    if let Some(transport) = transport {
-        return PluginError::new(transport.kind().class(), format!("{export}: {transport}."));
-    }
-    if elapsed_ms >= timeout_ms {
-        return PluginError::new(
-            ErrorClass::Transient,
-            format!("{export} did not finish within the manifest's timeout_ms ({timeout_ms} ms)."),
-        );
-    }
-    if root_cause == "oom" {
-        return PluginError::new(
-            ErrorClass::Internal,
-            format!("{export} needed more memory than the manifest's memory_max_pages allows."),
-        );
-    }
-    PluginError::new(
-        ErrorClass::Internal,
-        format!("{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."),
-    )
-}
-
-/// Checks credentials before a call and keeps their secrets out of errors.
-#[derive(Clone, Debug, Default)]
-struct CredentialGuard {
-    allowed_hosts: Vec<String>,
-    /// `(field, default)` of every `format: uri` credential.
-    url_fields: Vec<(String, Option<String>)>,
-    /// Fields marked `writeOnly`.
-    secret_fields: Vec<String>,
-}
-
-impl CredentialGuard {
-    fn from_schema(schema: &Value, allowed_hosts: Vec<String>) -> CredentialGuard {
-        let mut guard = CredentialGuard {
-            allowed_hosts,
-            ..CredentialGuard::default()
-        };
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for (field, property) in properties.into_iter().flatten() {
-            if property.get("format").and_then(Value::as_str) == Some("uri") {
-                let default = property.get("default").and_then(Value::as_str);
-                guard
-                    .url_fields
-                    .push((field.clone(), default.map(str::to_owned)));
-            }
-            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
-                guard.secret_fields.push(field.clone());
-            }
-        }
-        guard
-    }
-
-    /// Refuses URL credentials whose host the plugin may not reach, before any request.
-    fn check(&self, credentials: &Credentials) -> Result<(), PluginError> {
-        for (field, default) in &self.url_fields {
-            let value = credentials
-                .get(field)
-                .filter(|v| !v.trim().is_empty())
-                .or(default.as_deref());
-            let Some(value) = value else { continue };
-            let Some(host) = url::Url::parse(value.trim())
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-            else {
-                continue; // The plugin validates the URL itself and names what is wrong.
-            };
-            if !self.allowed_hosts.iter().any(|p| host_matches(p, &host)) {
-                return Err(PluginError::new(
-                    ErrorClass::Config,
-                    format!(
-                        "{field} points at {host}, which the plugin's manifest does not allow (allowed_hosts: {}). If you trust it, allow it with --allow-host {host}.",
-                        self.allowed_hosts.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Returns every form of the values `credentials` give the secret fields.
-    fn secrets_in(&self, credentials: &Credentials) -> Secrets {
-        Secrets::new(
-            self.secret_fields
-                .iter()
-                .filter_map(|field| credentials.get(field)),
-        )
-    }
-}
-
-/// Matches a host against an `allowed_hosts` pattern where `*` is any run of characters.
-pub fn host_matches(pattern: &str, host: &str) -> bool {
-    let (pattern, host) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == host;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !host.starts_with(first) || !host[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &host[first.len()..host.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_patterns_match_like_globs() {
-        assert!(host_matches("*", "anything.example"));
-        assert!(host_matches("*.example.com", "api.example.com"));
-        assert!(!host_matches("*.example.com", "example.com"));
-        assert!(host_matches("127.0.0.1", "127.0.0.1"));
-        assert!(!host_matches("127.0.0.1", "127.0.0.10"));
-        assert!(host_matches(
-            "US-central1-*.net",
-            "us-central1-x.cloudfunctions.net"
-        ));
-        assert!(!host_matches("a*b*c", "ac"));
-    }
-
-    #[test]
-    fn url_hosts_outside_allowed_hosts_are_config_errors_naming_the_host() {
-        let schema = serde_json::json!({"properties": {
-            "api_url": {"type": "string", "format": "uri", "default": "https://good.example"},
-            "api_key": {"type": "string", "writeOnly": true}
-        }});
-        let guard = CredentialGuard::from_schema(&schema, vec!["good.example".into()]);
-        let ok: Credentials = [("api_key", "k")].into_iter().collect();
-        assert!(guard.check(&ok).is_ok(), "the default host is allowed");
-        let bad: Credentials = [("api_url", "http://evil.example:8080/x")]
-            .into_iter()
-            .collect();
-        let error = guard.check(&bad).unwrap_err();
-        assert_eq!(error.class, ErrorClass::Config);
-        assert!(error.message.contains("evil.example"));
-    }
-
-    #[test]
-    fn secrets_are_found_in_every_form_the_plugin_may_send() {
-        let schema = serde_json::json!({"properties": {"api_key": {"writeOnly": true}}});
-        let guard = CredentialGuard::from_schema(&schema, vec![]);
-        let credentials: Credentials = [("api_key", "  hunter2  ")].into_iter().collect();
-        let secrets = guard.secrets_in(&credentials);
-        assert_eq!(
-            secrets.redact("bad key hunter2, aHVudGVyMg=="),
-            "bad key <redacted>, <redacted>"
-        );
-    }
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use plugin_contract::{Account, Service};
 use serde::{Deserialize, Serialize};
 
-use crate::psa::PsaSnapshot;
+use crate::seed::psa::PsaSnapshot;
 
 /// The mapping file a person reviews and edits.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -98,69 +98,22 @@ pub enum State {
     Unmapped,
 }
 
+impl State {
+    /// Returns the state's name as the mapping file spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Mapped => "mapped",
+            State::Excluded => "excluded",
+            State::Unmapped => "unmapped",
+        }
+    }
+}
+
 impl Mapping {
     /// Tells whether the mapping is finished: at least one account and one service mapped.
     pub fn is_finished(&self) -> bool {
         self.accounts.iter().any(|a| a.state == State::Mapped)
             && self.services.iter().any(|s| s.state == State::Mapped)
-    }
-
-    /// Renders what was matched and why, for a person.
-    pub fn render(&self, psa: &PsaSnapshot) -> String {
-        let psa_name = |id: &Option<String>| {
-            id.as_deref()
-                .map(|id| {
-                    format!(
-                        "{} ({id})",
-                        psa.account(id).map_or("?", |a| a.name.as_str())
-                    )
-                })
-                .unwrap_or_default()
-        };
-        let mut rows = Vec::new();
-        for entry in &self.accounts {
-            rows.push(vec![
-                format!("{} ({})", entry.vendor_name, entry.vendor_account_id),
-                state_name(entry.state).to_owned(),
-                psa_name(&entry.psa_account_id),
-                entry.reason.clone(),
-            ]);
-            for suggestion in &entry.suggestions {
-                rows.push(vec![
-                    String::new(),
-                    "suggestion".to_owned(),
-                    format!("{} ({})", suggestion.psa_name, suggestion.psa_account_id),
-                    suggestion.why.clone(),
-                ]);
-            }
-        }
-        let mut out = crate::seed::table(&["VENDOR ACCOUNT", "STATE", "PSA ACCOUNT", "WHY"], rows);
-        out.push('\n');
-        out.push_str(&crate::seed::table(
-            &["SERVICE", "STATE", "PSA PRODUCT", "WHY"],
-            self.services.iter().map(|s| {
-                vec![
-                    s.service_id.clone(),
-                    state_name(s.state).to_owned(),
-                    s.psa_product_id.clone().unwrap_or_default(),
-                    s.reason.clone(),
-                ]
-            }),
-        ));
-        let mapped = |states: Vec<State>| states.iter().filter(|s| **s == State::Mapped).count();
-        out.push_str(&format!(
-            "\n   {} of {} accounts and {} of {} services mapped; mapping {}\n",
-            mapped(self.accounts.iter().map(|a| a.state).collect()),
-            self.accounts.len(),
-            mapped(self.services.iter().map(|s| s.state).collect()),
-            self.services.len(),
-            if self.is_finished() {
-                "finished"
-            } else {
-                "not finished: map at least one account and one service"
-            }
-        ));
-        out
     }
 
     /// Returns the PSA account a vendor account is mapped to.
@@ -169,14 +122,6 @@ impl Mapping {
             .iter()
             .find(|a| a.vendor_account_id == vendor_account_id && a.state == State::Mapped)
             .and_then(|a| a.psa_account_id.as_deref())
-    }
-}
-
-fn state_name(state: State) -> &'static str {
-    match state {
-        State::Mapped => "mapped",
-        State::Excluded => "excluded",
-        State::Unmapped => "unmapped",
     }
 }
 
@@ -406,7 +351,7 @@ pub fn normalize_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::psa::{AgreementLine, PsaAccount};
+    use crate::seed::psa::{AgreementLine, PsaAccount};
     use plugin_contract::PsaRef;
 
     fn account(id: &str, name: &str, refs: &[&str]) -> Account {

@@ -1,6 +1,6 @@
 //! Turns live exchanges into replay fixtures: secrets removed, personal data pseudonymized.
 //!
-//! The harness's own HTTP (see [`crate::http`]) keeps every exchange of a recording plugin, so
+//! The harness's own HTTP (see [`crate::runtime::http`]) keeps every exchange of a recording plugin, so
 //! no proxy sits between the plugin and the vendor. Before anything is written:
 //!
 //! **Secrets are removed.** Every form of every secret credential (see [`Secrets`]: as typed and
@@ -70,11 +70,11 @@ use std::ops::Range;
 use plugin_contract::{Credentials, Secrets};
 use serde_json::{Map, Value};
 
-use crate::http::RawExchange;
-use crate::replay::{
+use crate::checks::replay::{
     parse_query, percent_decode, Exchange, RecordedRequest, RecordedResponse, Recording, REDACTED,
     REPLAY_URL_PLACEHOLDER,
 };
+use crate::runtime::http::RawExchange;
 
 /// Response headers worth keeping in a fixture.
 const KEPT_RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "location"];
@@ -1163,11 +1163,11 @@ mod tests {
         assert_eq!(headers["authorization"], "Bearer <redacted>");
         assert_eq!(headers["cookie"], REDACTED);
         assert_eq!(headers["x-key"], REDACTED);
-        assert!(crate::replay::header_matches(
+        assert!(crate::checks::replay::header_matches(
             &headers["authorization"],
             "Bearer replay-secret"
         ));
-        assert!(!crate::replay::header_matches(
+        assert!(!crate::checks::replay::header_matches(
             &headers["authorization"],
             "replay-secret"
         ));

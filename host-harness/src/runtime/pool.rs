@@ -7,12 +7,12 @@
 
 use plugin_contract::{CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin};
 
-use crate::plugin::HostedPlugin;
+use crate::runtime::plugin::PluginInstance;
 
 /// Fetches usage for `input` with every instance of `pool`, each counting a share of the
 /// accounts; all accounts (listed first) when `input.account_ids` is absent.
 pub fn fetch_usage_sharded(
-    pool: &mut [HostedPlugin],
+    pool: &mut [PluginInstance],
     input: &FetchUsageInput,
 ) -> Result<Usage, PluginError> {
     let Some(first) = pool.first_mut() else {

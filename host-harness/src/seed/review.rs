@@ -13,15 +13,14 @@
 //! accounts are listed under `failed`, with a reason that names the PSA line (see [`sync`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin, Warning,
 };
 use serde::Serialize;
 
-use crate::mapping::{Mapping, State};
-use crate::psa::PsaSnapshot;
+use crate::seed::mapping::{Mapping, State};
+use crate::seed::psa::PsaSnapshot;
 
 /// What a person reviews after a sync.
 #[derive(Debug, Serialize)]
@@ -371,100 +370,11 @@ pub fn sync(
     })
 }
 
-impl Review {
-    /// Renders the review for a person.
-    pub fn render(&self) -> String {
-        let count = |kind| self.lines.iter().filter(|l| l.kind == kind).count();
-        let mut out = format!(
-            "Review of the sync as of {}: {} new revenue, {} reconcile, {} no change, {} failed\n",
-            self.as_of,
-            count(LineKind::NewRevenue),
-            count(LineKind::Reconcile),
-            count(LineKind::NoChange),
-            self.failed.len()
-        );
-        for (kind, title) in [
-            (
-                LineKind::NewRevenue,
-                "New revenue (vendor usage, no PSA line)",
-            ),
-            (LineKind::Reconcile, "Reconcile (quantities differ)"),
-            (LineKind::NoChange, "No change"),
-        ] {
-            let rows: Vec<Vec<String>> = self
-                .lines
-                .iter()
-                .filter(|l| l.kind == kind)
-                .map(|l| {
-                    vec![
-                        format!("{} ({})", l.psa_account_name, l.psa_account_id),
-                        l.psa_product_id.clone(),
-                        l.psa_quantity.map_or("-".to_owned(), |q| q.to_string()),
-                        l.vendor_quantity.to_string(),
-                        if l.delta == 0 {
-                            "0".to_owned()
-                        } else {
-                            format!("{:+}", l.delta)
-                        },
-                        l.vendor_accounts.join(", "),
-                    ]
-                })
-                .collect();
-            if !rows.is_empty() {
-                let _ = writeln!(out, "\n   {title}");
-                out.push_str(&crate::seed::table(
-                    &[
-                        "PSA ACCOUNT",
-                        "PRODUCT",
-                        "PSA",
-                        "VENDOR",
-                        "DELTA",
-                        "VENDOR ACCOUNTS",
-                    ],
-                    rows,
-                ));
-            }
-        }
-        if !self.unmapped_with_usage.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n   Unmapped vendor accounts with usage (billed to nobody)"
-            );
-            out.push_str(&crate::seed::table(
-                &["VENDOR ACCOUNT", "SERVICE", "QUANTITY"],
-                self.unmapped_with_usage.iter().map(|u| {
-                    vec![
-                        format!("{} ({})", u.vendor_name, u.vendor_account_id),
-                        u.service_id.clone(),
-                        u.quantity.to_string(),
-                    ]
-                }),
-            ));
-        }
-        if !self.failed.is_empty() {
-            let _ = writeln!(out, "\n   Failed (no count; keep the last good values)");
-            for failed in &self.failed {
-                let _ = writeln!(
-                    out,
-                    "   - {} ({}) {}: {} [{}]",
-                    failed.vendor_name,
-                    failed.vendor_account_id,
-                    failed.error.class.as_str(),
-                    failed.error.message,
-                    failed.service_ids.join(", ")
-                );
-            }
-        }
-        crate::seed::render_warnings(&self.warnings, &mut out);
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::{AccountMapping, Basis, ServiceMapping};
-    use crate::psa::{AgreementLine, PsaAccount};
+    use crate::seed::mapping::{AccountMapping, Basis, ServiceMapping};
+    use crate::seed::psa::{AgreementLine, PsaAccount};
     use plugin_contract::{
         Account, AccountList, Authenticated, Description, FailedAccount, ServiceList, Usage,
         UsageRecord,
@@ -677,9 +587,9 @@ mod tests {
             Some(18_446_744_073_709_551_611)
         );
         assert!(
-            review.render().contains(" +18446744073709551611 "),
+            crate::render::review(&review).contains(" +18446744073709551611 "),
             "{}",
-            review.render()
+            crate::render::review(&review)
         );
     }
 
@@ -695,9 +605,9 @@ mod tests {
         let json = serde_json::to_string_pretty(&review).unwrap();
         assert!(json.contains("\"delta\": -18446744073709551615"), "{json}");
         assert!(
-            review.render().contains(" -18446744073709551615 "),
+            crate::render::review(&review).contains(" -18446744073709551615 "),
             "{}",
-            review.render()
+            crate::render::review(&review)
         );
     }
 
@@ -735,7 +645,7 @@ mod tests {
         let json = serde_json::to_value(&review).unwrap();
         assert_eq!(json["lines"], serde_json::json!([]));
         assert!(!json.to_string().contains("\"vendor_quantity\""), "{json}");
-        let text = review.render();
+        let text = crate::render::review(&review);
         assert!(
             text.contains("0 reconcile, 0 no change, 1 failed"),
             "{text}"
@@ -860,7 +770,7 @@ mod tests {
                 ),
             ]
         );
-        let text = review.render();
+        let text = crate::render::review(&review);
         assert!(
             text.contains("   - B (b) vendor: count is text [s1]\n"),
             "{text}"

@@ -1,0 +1,8 @@
+//! Recorded vendor traffic and the contract's checks: a strict replay server, the recorder that
+//! turns live traffic into fixtures, conformance, the cross-host transcript and the schemas.
+
+pub mod conformance;
+pub mod recorder;
+pub mod replay;
+pub mod schemas;
+pub mod transcript;

@@ -1,0 +1,335 @@
+//! Text for a person: every table, warning list and report the CLI prints is laid out here,
+//! so that the rules in [`seed`](crate::seed) and [`checks`](crate::checks) hold no layout and
+//! every table looks alike.
+
+use std::fmt::Write;
+
+use plugin_contract::{Account, Usage, Warning};
+use serde_json::Value;
+
+use crate::checks::conformance::Report;
+use crate::seed::mapping::{Mapping, State};
+use crate::seed::psa::PsaSnapshot;
+use crate::seed::review::{LineKind, Review};
+
+/// Lays out rows under headers in columns, indented by three spaces.
+pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows.into_iter().collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
+            .collect();
+        format!("   {}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// Writes a list of warnings, if there are any.
+pub fn warnings(list: &[Warning], out: &mut String) {
+    if !list.is_empty() {
+        let _ = writeln!(out, "\n   Warnings");
+        for warning in list {
+            let account = warning.account_id.as_deref().unwrap_or("-");
+            let _ = writeln!(out, "   - {account} [{}] {}", warning.code, warning.message);
+        }
+    }
+}
+
+/// Returns a row (field, title, notes) for every credential of a credentials schema.
+pub fn credential_rows(schema: &Value) -> Vec<Vec<String>> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let properties = schema.get("properties").and_then(Value::as_object);
+    properties
+        .into_iter()
+        .flatten()
+        .map(|(field, property)| {
+            let text = |key: &str| property.get(key).and_then(Value::as_str).unwrap_or("");
+            let mut notes = Vec::new();
+            if required.contains(&field.as_str()) {
+                notes.push("required".to_owned());
+            }
+            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
+                notes.push("secret".to_owned());
+            }
+            if let Some(default) = property.get("default").and_then(Value::as_str) {
+                notes.push(format!("default {default}"));
+            }
+            if !text("description").is_empty() {
+                notes.push(text("description").to_owned());
+            }
+            vec![field.clone(), text("title").to_owned(), notes.join("; ")]
+        })
+        .collect()
+}
+
+/// Writes the first sync's usage without a PSA: its records, warnings and failed accounts.
+pub fn usage(usage: &Usage, accounts: &[Account], out: &mut String) {
+    let name_of = |id: &str| {
+        accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or("(not listed)".to_owned(), |a| a.name.clone())
+    };
+    let _ = writeln!(
+        out,
+        "\n4. First sync: usage as of {} ({} records, {} warnings, {} failed accounts)",
+        usage.as_of,
+        usage.records.len(),
+        usage.warnings.len(),
+        usage.failed_accounts.len()
+    );
+    out.push_str(&table(
+        &["ACCOUNT", "NAME", "SERVICE", "QUANTITY"],
+        usage.records.iter().map(|r| {
+            vec![
+                r.account_id.clone(),
+                name_of(&r.account_id),
+                r.service_id.clone(),
+                r.quantity.to_string(),
+            ]
+        }),
+    ));
+    warnings(&usage.warnings, out);
+    if !usage.failed_accounts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n   Failed accounts (no count reported; keep the last good values)"
+        );
+        // One line per account and reason: each pair shows its own class (interface 1.1).
+        for failed in &usage.failed_accounts {
+            for (error, service_ids) in failed.by_error() {
+                let _ = writeln!(
+                    out,
+                    "   - {} ({}) {}: {} [{}]",
+                    failed.account_id,
+                    name_of(&failed.account_id),
+                    error.class.as_str(),
+                    error.message,
+                    service_ids.join(", ")
+                );
+            }
+        }
+    }
+}
+
+/// Renders what was matched and why, for a person.
+pub fn mapping(mapping: &Mapping, psa: &PsaSnapshot) -> String {
+    let psa_name = |id: &Option<String>| {
+        id.as_deref()
+            .map(|id| {
+                format!(
+                    "{} ({id})",
+                    psa.account(id).map_or("?", |a| a.name.as_str())
+                )
+            })
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for entry in &mapping.accounts {
+        rows.push(vec![
+            format!("{} ({})", entry.vendor_name, entry.vendor_account_id),
+            entry.state.as_str().to_owned(),
+            psa_name(&entry.psa_account_id),
+            entry.reason.clone(),
+        ]);
+        for suggestion in &entry.suggestions {
+            rows.push(vec![
+                String::new(),
+                "suggestion".to_owned(),
+                format!("{} ({})", suggestion.psa_name, suggestion.psa_account_id),
+                suggestion.why.clone(),
+            ]);
+        }
+    }
+    let mut out = table(&["VENDOR ACCOUNT", "STATE", "PSA ACCOUNT", "WHY"], rows);
+    out.push('\n');
+    out.push_str(&table(
+        &["SERVICE", "STATE", "PSA PRODUCT", "WHY"],
+        mapping.services.iter().map(|s| {
+            vec![
+                s.service_id.clone(),
+                s.state.as_str().to_owned(),
+                s.psa_product_id.clone().unwrap_or_default(),
+                s.reason.clone(),
+            ]
+        }),
+    ));
+    let mapped = |states: Vec<State>| states.iter().filter(|s| **s == State::Mapped).count();
+    out.push_str(&format!(
+        "\n   {} of {} accounts and {} of {} services mapped; mapping {}\n",
+        mapped(mapping.accounts.iter().map(|a| a.state).collect()),
+        mapping.accounts.len(),
+        mapped(mapping.services.iter().map(|s| s.state).collect()),
+        mapping.services.len(),
+        if mapping.is_finished() {
+            "finished"
+        } else {
+            "not finished: map at least one account and one service"
+        }
+    ));
+    out
+}
+
+/// Renders the review for a person.
+pub fn review(review: &Review) -> String {
+    let count = |kind| review.lines.iter().filter(|l| l.kind == kind).count();
+    let mut out = format!(
+        "Review of the sync as of {}: {} new revenue, {} reconcile, {} no change, {} failed\n",
+        review.as_of,
+        count(LineKind::NewRevenue),
+        count(LineKind::Reconcile),
+        count(LineKind::NoChange),
+        review.failed.len()
+    );
+    for (kind, title) in [
+        (
+            LineKind::NewRevenue,
+            "New revenue (vendor usage, no PSA line)",
+        ),
+        (LineKind::Reconcile, "Reconcile (quantities differ)"),
+        (LineKind::NoChange, "No change"),
+    ] {
+        let rows: Vec<Vec<String>> = review
+            .lines
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| {
+                vec![
+                    format!("{} ({})", l.psa_account_name, l.psa_account_id),
+                    l.psa_product_id.clone(),
+                    l.psa_quantity.map_or("-".to_owned(), |q| q.to_string()),
+                    l.vendor_quantity.to_string(),
+                    if l.delta == 0 {
+                        "0".to_owned()
+                    } else {
+                        format!("{:+}", l.delta)
+                    },
+                    l.vendor_accounts.join(", "),
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            let _ = writeln!(out, "\n   {title}");
+            out.push_str(&table(
+                &[
+                    "PSA ACCOUNT",
+                    "PRODUCT",
+                    "PSA",
+                    "VENDOR",
+                    "DELTA",
+                    "VENDOR ACCOUNTS",
+                ],
+                rows,
+            ));
+        }
+    }
+    if !review.unmapped_with_usage.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n   Unmapped vendor accounts with usage (billed to nobody)"
+        );
+        out.push_str(&table(
+            &["VENDOR ACCOUNT", "SERVICE", "QUANTITY"],
+            review.unmapped_with_usage.iter().map(|u| {
+                vec![
+                    format!("{} ({})", u.vendor_name, u.vendor_account_id),
+                    u.service_id.clone(),
+                    u.quantity.to_string(),
+                ]
+            }),
+        ));
+    }
+    if !review.failed.is_empty() {
+        let _ = writeln!(out, "\n   Failed (no count; keep the last good values)");
+        for failed in &review.failed {
+            let _ = writeln!(
+                out,
+                "   - {} ({}) {}: {} [{}]",
+                failed.vendor_name,
+                failed.vendor_account_id,
+                failed.error.class.as_str(),
+                failed.error.message,
+                failed.service_ids.join(", ")
+            );
+        }
+    }
+    warnings(&review.warnings, &mut out);
+    out
+}
+
+/// Renders a conformance report for a person: a line per check, then the tally.
+pub fn conformance(report: &Report) -> String {
+    let mut out = String::new();
+    for check in &report.checks {
+        let mark = if check.passed { "PASS" } else { "FAIL" };
+        let _ = writeln!(out, "{mark}  {}: {}", check.name, check.detail);
+    }
+    let failed = report.checks.iter().filter(|c| !c.passed).count();
+    let _ = writeln!(out, "\n{} checks, {failed} failed", report.checks.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accounts_show_each_pairs_own_class() {
+        use plugin_contract::{ErrorClass, FailedAccount, PluginError};
+        let failed = FailedAccount::of(
+            "c1",
+            vec![
+                (
+                    "billable-users".into(),
+                    PluginError::new(ErrorClass::Vendor, "count is text"),
+                ),
+                (
+                    "platform.slack".into(),
+                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
+                ),
+                (
+                    "platform.dropbox".into(),
+                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
+                ),
+            ],
+        );
+        let synced = Usage {
+            as_of: "t".into(),
+            records: Vec::new(),
+            warnings: Vec::new(),
+            failed_accounts: failed.into_iter().collect(),
+        };
+        let mut out = String::new();
+        usage(&synced, &[], &mut out);
+        assert!(
+            out.ends_with(
+                "   - c1 ((not listed)) vendor: count is text [billable-users]\n   \
+                 - c1 ((not listed)) transient: HTTP 503 [platform.dropbox, platform.slack]\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("1 failed accounts"), "{out}");
+    }
+
+    #[test]
+    fn tables_align_columns_by_characters() {
+        let text = table(&["A", "B"], [vec!["Café".to_owned(), "1".to_owned()]]);
+        assert_eq!(text, "   A     B\n   Café  1\n");
+    }
+}

@@ -1,0 +1,9 @@
+//! The host's side of the seed: a PSA snapshot, mapping vendor accounts and services onto it,
+//! the review of a sync, and the approval that writes the PSA's change set.
+
+pub mod flow;
+pub mod mapping;
+pub mod psa;
+pub mod review;
+
+pub use flow::{run_seed, SeedReport};
