@@ -17,10 +17,7 @@ use std::cell::RefCell;
 use extism_pdk::Memory;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{CallInput, ErrorClass, PluginError, Secrets};
-
-/// The largest call input accepted (100,000 account ids fit in a quarter of it).
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+use crate::{CallInput, PluginError, Secrets, MAX_INPUT_BYTES};
 
 thread_local! {
     /// The secrets of the call in progress, for the panic hook.
@@ -105,10 +102,7 @@ pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
                 0
             }
             Err(e) => {
-                let error = PluginError::new(
-                    ErrorClass::Internal,
-                    format!("the output could not be stored: {e}"),
-                );
+                let error = PluginError::internal(format!("the output could not be stored: {e}"));
                 set_error(error.to_json());
                 -1
             }
@@ -141,9 +135,8 @@ fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
     };
     CALL_SECRETS.with(|s| *s.borrow_mut() = secrets.clone());
     let output = decoded.and_then(|input| call(&input)).and_then(|output| {
-        serde_json::to_string(&output).map_err(|e| {
-            PluginError::new(ErrorClass::Internal, format!("output not encodable: {e}"))
-        })
+        serde_json::to_string(&output)
+            .map_err(|e| PluginError::internal(format!("output not encodable: {e}")))
     });
     match output {
         Ok(json) if secrets.is_empty() => Ok(json.into_bytes()),
@@ -172,24 +165,20 @@ fn secrets_of(input: &[u8], secret_keys: &[&str]) -> Secrets {
 
 fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {
     if input.len() > MAX_INPUT_BYTES {
-        return Err(PluginError::new(
-            ErrorClass::Config,
-            format!(
-                "The call's input is {} bytes; the most accepted is {MAX_INPUT_BYTES}.",
-                input.len()
-            ),
-        ));
+        return Err(PluginError::config(format!(
+            "The call's input is {} bytes; the most accepted is {MAX_INPUT_BYTES}.",
+            input.len()
+        )));
     }
     serde_json::from_slice(input).map_err(|e| {
-        PluginError::new(
-            ErrorClass::Config,
-            format!("The call's input is not the JSON the contract expects: {e}."),
-        )
+        PluginError::config(format!(
+            "The call's input is not the JSON the contract expects: {e}."
+        ))
     })
 }
 
 fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
-    let error = PluginError::new(ErrorClass::Internal, format!("the plugin panicked: {info}"));
+    let error = PluginError::internal(format!("the plugin panicked: {info}"));
     set_error(CALL_SECRETS.with(|s| s.borrow().redact_json(&error.to_json())));
 }
 

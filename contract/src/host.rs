@@ -9,6 +9,9 @@
 use crate::{ErrorClass, PluginError};
 
 /// The version of the host profile this crate describes; a bundle's manifest names it.
+///
+/// A host meets a bundle's profile when [`Version::serves`](crate::Version::serves) it: the
+/// same major, and the bundle's minor not newer.
 pub const HOST_PROFILE_VERSION: &str = "1.0";
 
 /// The host profile itself, as a host team reads it (shipped in every release bundle).
@@ -177,17 +180,17 @@ mod tests {
 
     #[test]
     fn a_rate_limited_error_without_a_wait_waits_the_default() {
-        let mut error = PluginError::new(ErrorClass::RateLimited, "slow down");
+        let mut error = PluginError::rate_limited("slow down");
         assert_eq!(wait_asked(&error), DEFAULT_RATE_LIMIT_WAIT_S);
         error.retry_after_s = Some(2);
         assert_eq!(wait_asked(&error), 2);
-        let transient = PluginError::new(ErrorClass::Transient, "down");
+        let transient = PluginError::transient("down");
         assert_eq!(wait_asked(&transient), 0);
     }
 
     #[test]
     fn only_a_rate_limited_error_without_a_wait_is_filled() {
-        let mut limited = PluginError::new(ErrorClass::RateLimited, "slow down");
+        let mut limited = PluginError::rate_limited("slow down");
         fill_retry_after(&mut limited, Some("17"), NOW);
         assert_eq!(limited.retry_after_s, Some(17));
         fill_retry_after(&mut limited, Some("99"), NOW);
@@ -196,10 +199,10 @@ mod tests {
             Some(17),
             "the plugin's own wait wins"
         );
-        let mut transient = PluginError::new(ErrorClass::Transient, "down");
+        let mut transient = PluginError::transient("down");
         fill_retry_after(&mut transient, Some("17"), NOW);
         assert_eq!(transient.retry_after_s, None);
-        let mut unknown = PluginError::new(ErrorClass::RateLimited, "slow down");
+        let mut unknown = PluginError::rate_limited("slow down");
         fill_retry_after(&mut unknown, None, NOW);
         assert_eq!(unknown.retry_after_s, None);
     }

@@ -20,8 +20,10 @@
 //! | [`url`] | checking a URL credential before the key is sent to it |
 //! | `testing` | `FakeHttp`, canned responses for native unit tests (feature `testing`) |
 //!
-//! Two helpers of the contract belong here too and are re-exported: [`is_rfc3339`] (the check
-//! of `as_of`) and [`percent_encode`] (ids in a query string).
+//! Two helpers of the contract belong here too and are re-exported: [`is_rfc3339`] (the test
+//! behind [`FetchUsageInput::check_as_of`](plugin_contract::FetchUsageInput::check_as_of),
+//! which gives the contract's error for a bad `as_of`) and [`percent_encode`] (ids in a query
+//! string).
 //!
 //! What the kit leaves to the host: a plugin reads no response header (so that every Extism SDK
 //! loads it, see [`http`]). The host refuses redirects and fills in `retry_after_s` of a
@@ -52,7 +54,7 @@
 //! the five calls (most of them left out here).
 //!
 //! ```
-//! use plugin_contract::{Authenticated, Credentials, CredentialsInput, ErrorClass, PluginError};
+//! use plugin_contract::{Authenticated, Credentials, CredentialsInput, PluginError};
 //! use vendor_kit::entries::{self, Broken, List};
 //! use vendor_kit::http::HttpGet;
 //! use vendor_kit::status::{self, Request};
@@ -99,7 +101,7 @@
 //!         }
 //!         entries::read_list(&response.body, "a list of devices", read_ids).map_err(|e| {
 //!             let message = format!("Acme's GET /devices cannot be read: {e}.");
-//!             PluginError::new(ErrorClass::Vendor, message).with_http_status(200)
+//!             PluginError::vendor(message).with_http_status(200)
 //!         })
 //!     }
 //! }
@@ -127,12 +129,11 @@
 //! impl Config {
 //!     /// Checks the MSP's credentials before any request.
 //!     fn from_credentials(credentials: &Credentials) -> Result<Config, PluginError> {
-//!         let config_error = |message: String| PluginError::new(ErrorClass::Config, message);
 //!         let api_url = credentials.get("api_url").map(str::trim).unwrap_or("");
-//!         url::check(api_url).map_err(|e| config_error(format!("api_url {e}.")))?;
+//!         url::check(api_url).map_err(|e| PluginError::config(format!("api_url {e}.")))?;
 //!         let token = credentials.get("token").map(str::trim).unwrap_or("");
 //!         if token.is_empty() {
-//!             return Err(config_error("token is missing.".to_owned()));
+//!             return Err(PluginError::config("token is missing."));
 //!         }
 //!         let api_root = api_url.trim_end_matches('/').to_owned();
 //!         Ok(Config { api_root, token: token.to_owned() })

@@ -10,9 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plugin_contract::{
-    ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
-};
+use plugin_contract::{FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning};
 
 /// A `fetch_usage` call checked before any request, building its [`Usage`].
 ///
@@ -33,9 +31,7 @@ use plugin_contract::{
 /// let usage = builder.build(
 ///     seats.iter().map(|(id, seats)| (*id, seats)),
 ///     |id| format!("Acme has no tenant {id:?}."),
-///     |seats, _service| {
-///         seats.map_err(|problem| PluginError::new(ErrorClass::Vendor, problem))
-///     },
+///     |seats, _service| seats.map_err(PluginError::vendor),
 /// );
 /// assert!(usage.records.is_empty());
 /// let failed: Vec<(&str, ErrorClass)> = usage
@@ -56,16 +52,11 @@ pub struct UsageBuilder {
 
 impl UsageBuilder {
     /// Checks `input` against the plugin's `services` (every service id it lists): `as_of`
-    /// must be RFC 3339 ([`is_rfc3339`](crate::is_rfc3339)) and each of `service_ids` one of
-    /// `services`, else a `config` error. Absent `service_ids` means all of `services`.
+    /// must be an RFC 3339 instant of the calendar ([`FetchUsageInput::check_as_of`], whose
+    /// error is returned as it is) and each of `service_ids` one of `services`, else a `config`
+    /// error. Absent `service_ids` means all of `services`.
     pub fn new(input: &FetchUsageInput, services: &[&str]) -> Result<UsageBuilder, PluginError> {
-        if !crate::is_rfc3339(&input.as_of) {
-            let shown: String = input.as_of.chars().take(64).collect();
-            return Err(PluginError::new(
-                ErrorClass::Config,
-                format!("as_of {shown:?} is not an RFC 3339 instant such as 2026-03-01T00:00:00Z."),
-            ));
-        }
+        input.check_as_of()?;
         let requested: BTreeSet<&str> = match &input.service_ids {
             Some(ids) => ids.iter().map(String::as_str).collect(),
             None => services.iter().copied().collect(),
@@ -76,10 +67,9 @@ impl UsageBuilder {
             .filter(|id| !services.contains(id))
             .collect();
         if !unknown.is_empty() {
-            return Err(PluginError::new(
-                ErrorClass::Config,
-                format!("service_ids names {unknown:?}, which this plugin does not have; list_services gives the valid ids."),
-            ));
+            return Err(PluginError::config(format!(
+                "service_ids names {unknown:?}, which this plugin does not have; list_services gives the valid ids."
+            )));
         }
         Ok(UsageBuilder {
             as_of: input.as_of.clone(),
@@ -131,7 +121,7 @@ impl UsageBuilder {
             for service_id in &self.service_ids {
                 let outcome = match listed.get(account_id) {
                     Some(account) => count(account, service_id),
-                    None => Err(PluginError::new(ErrorClass::NotFound, unknown(account_id))),
+                    None => Err(PluginError::not_found(unknown(account_id))),
                 };
                 match outcome {
                     Ok(quantity) => usage.records.push(UsageRecord {
@@ -154,6 +144,7 @@ impl UsageBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plugin_contract::ErrorClass;
 
     fn input(accounts: Option<&[&str]>, services: Option<&[&str]>) -> FetchUsageInput {
         let owned = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect();
@@ -174,7 +165,7 @@ mod tests {
             listed,
             |id| format!("no account {id}"),
             |base: &u64, service| match (base, service) {
-                (20, "b") => Err(PluginError::new(ErrorClass::Vendor, "unreadable")),
+                (20, "b") => Err(PluginError::vendor("unreadable")),
                 (base, "a") => Ok(*base),
                 _ => Ok(0),
             },
@@ -192,6 +183,8 @@ mod tests {
     fn every_pair_of_every_listed_account_once_sorted_zeros_included() {
         let usage = build(&input(None, None));
         assert_eq!(usage.as_of, "2026-03-01T00:00:00Z");
+        let covered = usage.check_coverage(&["t1", "t2"], &["a", "b"]);
+        assert_eq!(covered.map(|c| (c.pairs, c.zeros)), Ok((4, 1)));
         assert_eq!(
             records(&usage),
             [("t1", "a", 10), ("t1", "b", 0), ("t2", "a", 20)]
@@ -208,6 +201,7 @@ mod tests {
     #[test]
     fn an_unknown_account_fails_every_pair_as_not_found_and_a_repeated_id_counts_once() {
         let usage = build(&input(Some(&["zz", "t1", "t1"]), Some(&["a"])));
+        assert!(usage.check_coverage(&["zz", "t1"], &["a"]).is_ok());
         assert_eq!(records(&usage), [("t1", "a", 10)]);
         let failed = &usage.failed_accounts[0];
         assert_eq!(
@@ -230,6 +224,11 @@ mod tests {
         bad.as_of = "yesterday".to_owned();
         let error = UsageBuilder::new(&bad, SERVICES).unwrap_err();
         assert_eq!(error.class, ErrorClass::Config);
+        assert_eq!(
+            Err(error),
+            bad.check_as_of(),
+            "the contract's error as it is"
+        );
         let error = UsageBuilder::new(&input(None, Some(&["a", "x"])), SERVICES).unwrap_err();
         assert_eq!(error.class, ErrorClass::Config);
         assert!(error.message.contains("\"x\""), "{}", error.message);

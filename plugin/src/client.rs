@@ -487,9 +487,7 @@ mod tests {
 
         fn accounts(customers: &[u8]) -> AccountList {
             let http = fake_saas_alerts().answer("/reports/customers", 200, customers);
-            let input = CredentialsInput {
-                credentials: credentials(),
-            };
+            let input = CredentialsInput::new(credentials());
             SaasAlerts::new(http).list_accounts(&input).unwrap()
         }
 
@@ -672,9 +670,7 @@ mod tests {
             assert_eq!(at_cap.accounts.len(), 1, "one id, listed 250,000 times");
             let over = format!("[{}]", vec![entry; MAX_CUSTOMERS + 1].join(","));
             let http = fake_saas_alerts().answer("/reports/customers", 200, over.as_bytes());
-            let input = CredentialsInput {
-                credentials: credentials(),
-            };
+            let input = CredentialsInput::new(credentials());
             let error = SaasAlerts::new(http).list_accounts(&input).unwrap_err();
             assert_eq!(error.class, plugin_contract::ErrorClass::Vendor);
             assert!(

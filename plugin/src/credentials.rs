@@ -3,7 +3,7 @@
 //! Gradient asks for the API host only; the `/reportApi/api/v1` prefix is ours to append. MSPs
 //! paste URLs with a trailing slash or with the prefix already on; both are normalized here.
 
-use plugin_contract::{Credentials, ErrorClass, PluginError};
+use plugin_contract::{Credentials, PluginError};
 use serde_json::{json, Value};
 use vendor_kit::url::{UrlError, MAX_URL_BYTES};
 
@@ -78,7 +78,7 @@ impl Config {
     pub fn from_credentials(credentials: &Credentials) -> Result<Config, PluginError> {
         let api_key = credentials.get("api_key").map(str::trim).unwrap_or("");
         if api_key.is_empty() {
-            return Err(config_error(format!(
+            return Err(PluginError::config(format!(
                 "api_key is missing: paste the key from {API_KEY_HELP}."
             )));
         }
@@ -99,23 +99,23 @@ impl Config {
 /// Refuses a key that cannot be sent in an HTTP header as it is; names the problem, never the key.
 fn check_api_key(api_key: &str) -> Result<(), PluginError> {
     if api_key.len() > MAX_API_KEY_BYTES {
-        return Err(config_error(format!(
+        return Err(PluginError::config(format!(
             "api_key is {} bytes long; the most accepted is {MAX_API_KEY_BYTES}. Paste only the key from {API_KEY_HELP}.",
             api_key.len()
         )));
     }
     if api_key.contains(['\r', '\n']) {
-        return Err(config_error(format!(
+        return Err(PluginError::config(format!(
             "api_key contains a line break; paste the key alone, on one line, from {API_KEY_HELP}."
         )));
     }
     if api_key.chars().any(char::is_control) {
-        return Err(config_error(format!(
+        return Err(PluginError::config(format!(
             "api_key contains a control character (a tab or an invisible character); paste the key again from {API_KEY_HELP}."
         )));
     }
     if !api_key.is_ascii() {
-        return Err(config_error(format!(
+        return Err(PluginError::config(format!(
             "api_key contains characters other than ASCII letters, digits and punctuation, which an HTTP header cannot carry as they are; paste the key again from {API_KEY_HELP}."
         )));
     }
@@ -126,7 +126,7 @@ fn check_api_key(api_key: &str) -> Result<(), PluginError> {
 ///
 /// The URL must be one the key may be sent to (see [`vendor_kit::url::check`]).
 pub fn normalize_api_url(raw: &str) -> Result<String, PluginError> {
-    vendor_kit::url::check(raw).map_err(|error| config_error(url_problem(&error)))?;
+    vendor_kit::url::check(raw).map_err(|error| PluginError::config(url_problem(&error)))?;
     let mut url = raw.trim_end_matches('/');
     let prefix_start = url.len().saturating_sub(API_PREFIX.len());
     if url.is_char_boundary(prefix_start) && url[prefix_start..].eq_ignore_ascii_case(API_PREFIX) {
@@ -148,13 +148,10 @@ fn url_problem(error: &UrlError) -> String {
     }
 }
 
-fn config_error(message: impl Into<String>) -> PluginError {
-    PluginError::new(ErrorClass::Config, message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plugin_contract::ErrorClass;
 
     fn credentials(pairs: &[(&str, &str)]) -> Credentials {
         pairs.iter().copied().collect()

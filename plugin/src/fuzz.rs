@@ -232,7 +232,7 @@ proptest! {
     fn no_customers_response_makes_any_call_panic(status in prop_oneof![Just(200u16), 100u16..600], customers in body()) {
         let http = fake_saas_alerts().answer("/reports/customers", status, &customers);
         let mut plugin = SaasAlerts::new(http);
-        let input = CredentialsInput { credentials: credentials() };
+        let input = CredentialsInput::new(credentials());
         let _ = plugin.authenticate(&input);
         let _ = plugin.list_accounts(&input);
         let _ = plugin.fetch_usage(&FetchUsageInput {
@@ -294,7 +294,7 @@ proptest! {
     fn one_poisoned_customer_leaves_the_others_readable(case in poisoned_customers()) {
         let http = fake_saas_alerts().answer("/reports/customers", 200, &case.body);
         let mut plugin = SaasAlerts::new(http);
-        let input = CredentialsInput { credentials: credentials() };
+        let input = CredentialsInput::new(credentials());
         let accounts = plugin.list_accounts(&input);
         prop_assert!(accounts.is_ok(), "{:?}", accounts);
         let accounts = accounts.unwrap();
@@ -369,8 +369,10 @@ proptest! {
         });
         if let Ok(usage) = usage {
             // Every requested pair is a record or a failure, never both, never neither.
-            let failed: usize = usage.failed_accounts.iter().map(|f| f.service_ids.len()).sum();
-            prop_assert_eq!(usage.records.len() + failed, crate::services::catalog().len());
+            let services: Vec<String> =
+                crate::services::catalog().into_iter().map(|s| s.id).collect();
+            let coverage = usage.check_coverage(&["c1"], &services);
+            prop_assert!(coverage.is_ok(), "{:?}", coverage);
         }
     }
 }

@@ -7,9 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plugin_contract::{
-    ErrorClass, FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning,
-};
+use plugin_contract::{FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning};
 use vendor_kit::http::HttpGet;
 
 use crate::accounts::{warning, Tenant};
@@ -24,7 +22,7 @@ pub fn fetch_usage<H: HttpGet>(
     input: &FetchUsageInput,
 ) -> Result<Usage, PluginError> {
     let config = Config::from_credentials(&input.credentials)?;
-    check_as_of(&input.as_of)?;
+    input.check_as_of()?;
     let wanted = Wanted::from_ids(input.service_ids.as_deref())?;
     if let Some(ids) = &input.account_ids {
         check_account_ids(ids)?;
@@ -51,10 +49,9 @@ pub fn fetch_usage<H: HttpGet>(
         let mut counter = AccountCounter::new(account_id, &wanted);
         match by_id.get(account_id) {
             Some(customer) => counter.count(&mut client, customer)?,
-            None => counter.fail_all(PluginError::new(
-                ErrorClass::NotFound,
-                format!("SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."),
-            )),
+            None => counter.fail_all(PluginError::not_found(format!(
+                "SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."
+            ))),
         }
         counter.finish(&mut usage);
     }
@@ -74,13 +71,10 @@ pub const MAX_ACCOUNT_IDS: usize = 100_000;
 /// customer never stops a sync.
 fn check_account_ids(ids: &[String]) -> Result<(), PluginError> {
     if ids.len() > MAX_ACCOUNT_IDS {
-        return Err(PluginError::new(
-            ErrorClass::Config,
-            format!(
-                "account_ids lists {} ids; one call takes at most {MAX_ACCOUNT_IDS}.",
-                ids.len()
-            ),
-        ));
+        return Err(PluginError::config(format!(
+            "account_ids lists {} ids; one call takes at most {MAX_ACCOUNT_IDS}.",
+            ids.len()
+        )));
     }
     Ok(())
 }
@@ -106,10 +100,10 @@ impl Wanted {
             .collect();
         if !unknown.is_empty() {
             let unknown: Vec<&str> = unknown.into_iter().collect();
-            return Err(PluginError::new(
-                ErrorClass::Config,
-                format!("service_ids names services this plugin does not have: {}. list_services gives the valid ids.", unknown.join(", ")),
-            ));
+            return Err(PluginError::config(format!(
+                "service_ids names services this plugin does not have: {}. list_services gives the valid ids.",
+                unknown.join(", ")
+            )));
         }
         let mut platforms: Vec<Platform> = ids
             .iter()
@@ -162,13 +156,10 @@ impl<'w> AccountCounter<'w> {
                 Ok(quantity) => self.record(BILLABLE_USERS, *quantity),
                 Err(problem) => self.fail(
                     &[BILLABLE_USERS],
-                    PluginError::new(
-                        ErrorClass::Vendor,
-                        format!(
-                            "SaaS Alerts sent no usable billable count for customer {}: {problem}.",
-                            customer.id
-                        ),
-                    ),
+                    PluginError::vendor(format!(
+                        "SaaS Alerts sent no usable billable count for customer {}: {problem}.",
+                        customer.id
+                    )),
                 ),
             }
         }
@@ -277,25 +268,11 @@ impl Tally {
     }
 }
 
-/// Refuses an `as_of` that is not an RFC 3339 instant of the real calendar.
-fn check_as_of(as_of: &str) -> Result<(), PluginError> {
-    if plugin_contract::time::is_rfc3339(as_of) {
-        return Ok(());
-    }
-    let shown: String = as_of.chars().take(64).collect();
-    Err(PluginError::new(
-        ErrorClass::Config,
-        format!(
-            "as_of must be an RFC 3339 instant of the calendar such as 2026-11-01T00:00:00Z, not {shown:?}."
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::fake_saas_alerts;
-    use plugin_contract::Credentials;
+    use plugin_contract::{Credentials, ErrorClass};
 
     const CUSTOMERS: &str = r#"[
         {"id":"c2","name":"Two","billingUsers":{"count":2}},
@@ -417,25 +394,11 @@ mod tests {
             .answer("/reports/customers", 200, CUSTOMERS)
             .answer("/reports/users?customerId=c1", 200, USERS_C1)
             .answer("/reports/users?customerId=c2", 404, "{}");
-        let usage = fetch_usage(&mut http, &input(Some(&["c1", "c2", "gone"]), None)).unwrap();
-        let mut pairs: Vec<(String, String)> = usage
-            .records
-            .iter()
-            .map(|r| (r.account_id.clone(), r.service_id.clone()))
-            .collect();
-        for failed in &usage.failed_accounts {
-            pairs.extend(
-                failed
-                    .service_ids
-                    .iter()
-                    .map(|s| (failed.account_id.clone(), s.clone())),
-            );
-        }
-        pairs.sort();
-        let before = pairs.len();
-        pairs.dedup();
-        assert_eq!(before, pairs.len(), "a pair is reported twice");
-        assert_eq!(pairs.len(), 3 * services::catalog().len());
+        let accounts = ["c1", "c2", "gone"];
+        let usage = fetch_usage(&mut http, &input(Some(&accounts), None)).unwrap();
+        let services: Vec<String> = services::catalog().into_iter().map(|s| s.id).collect();
+        let coverage = usage.check_coverage(&accounts, &services);
+        assert_eq!(coverage.map(|c| c.pairs), Ok(3 * services.len()));
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //! check catches it (the table in `README.md`). A copy of this plugin deletes them.
 
 use plugin_contract::{
-    Account, AccountList, Authenticated, Credentials, CredentialsInput, Description, ErrorClass,
+    Account, AccountList, Authenticated, Credentials, CredentialsInput, Description,
     FetchUsageInput, PluginError, Service, ServiceList, Usage, Vendor, VendorPlugin,
     INTERFACE_VERSION,
 };
@@ -158,7 +158,7 @@ impl<H: HttpGet> VendorPlugin for PagedBackup<H> {
                     "Paged Backup sent no usable seat count for tenant {}: {problem}.",
                     tenant.id
                 );
-                PluginError::new(ErrorClass::Vendor, message)
+                PluginError::vendor(message)
             })
         });
         #[cfg(feature = "mutant-records-reversed")]
@@ -216,12 +216,12 @@ impl Config {
     pub fn from_credentials(credentials: &Credentials) -> Result<Config, PluginError> {
         let token = credentials.get("api_token").map(str::trim).unwrap_or("");
         if token.is_empty() {
-            return Err(config_error(format!(
+            return Err(PluginError::config(format!(
                 "api_token is missing: create one in {TOKEN_HELP}."
             )));
         }
         if !token.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
-            return Err(config_error(format!(
+            return Err(PluginError::config(format!(
                 "api_token holds a line break or a character an HTTP header cannot carry: paste it again from {TOKEN_HELP}."
             )));
         }
@@ -229,7 +229,7 @@ impl Config {
             Some(api_url) if !api_url.is_empty() => api_url,
             _ => DEFAULT_API_URL,
         };
-        url::check(api_url).map_err(|e| config_error(format!("api_url {e}.")))?;
+        url::check(api_url).map_err(|e| PluginError::config(format!("api_url {e}.")))?;
         Ok(Config {
             api_root: api_url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
@@ -237,13 +237,10 @@ impl Config {
     }
 }
 
-fn config_error(message: String) -> PluginError {
-    PluginError::new(ErrorClass::Config, message)
-}
-
 #[cfg(test)]
 mod tests {
     use plugin_contract::transport::TransportFailureKind;
+    use plugin_contract::ErrorClass;
     use vendor_kit::testing::FakeHttp;
 
     use super::*;
@@ -258,9 +255,7 @@ mod tests {
     }
 
     fn input() -> CredentialsInput {
-        CredentialsInput {
-            credentials: credentials(),
-        }
+        CredentialsInput::new(credentials())
     }
 
     fn usage_input(account_ids: Option<&[&str]>) -> FetchUsageInput {

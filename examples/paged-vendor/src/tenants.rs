@@ -58,10 +58,10 @@ pub fn list<H: HttpGet>(http: &mut H, config: &Config) -> Result<Tenants, Plugin
             // A next page that does not come later would be followed until the host's timeout.
             Some(next) if next > number => number = next,
             Some(next) => {
-                return Err(PluginError::new(
-                    ErrorClass::Vendor,
-                    format!("Paged Backup's answer to {} cannot be read: next_page {next} does not come after page {number}.", what(number)),
-                )
+                return Err(PluginError::vendor(format!(
+                    "Paged Backup's answer to {} cannot be read: next_page {next} does not come after page {number}.",
+                    what(number)
+                ))
                 .with_http_status(200))
             }
         }
@@ -160,7 +160,7 @@ fn get_page<H: HttpGet>(http: &mut H, config: &Config, number: u64) -> Result<Pa
             "Paged Backup's answer to {} cannot be read: {problem}.",
             what(number)
         );
-        PluginError::new(ErrorClass::Vendor, message).with_http_status(200)
+        PluginError::vendor(message).with_http_status(200)
     })
 }
 

@@ -5,7 +5,7 @@
 //! `authenticate`, `spin` loops there until the host's timeout.
 
 use plugin_contract::{
-    Account, AccountList, Authenticated, CredentialsInput, Description, ErrorClass, FailedAccount,
+    Account, AccountList, Authenticated, CredentialsInput, Description, FailedAccount,
     FetchUsageInput, PluginError, Service, ServiceList, Usage, UsageRecord, Vendor, VendorPlugin,
 };
 use serde_json::json;
@@ -52,7 +52,7 @@ impl VendorPlugin for FakeVendor {
             Some(token) if !token.is_empty() => Ok(Authenticated {
                 detail: "The fake vendor accepts any token.".to_owned(),
             }),
-            _ => Err(PluginError::new(ErrorClass::Auth, "The token is empty.")),
+            _ => Err(PluginError::auth("The token is empty.")),
         }
     }
 
@@ -109,10 +109,9 @@ impl VendorPlugin for FakeVendor {
         let failed_accounts = unknown
             .into_iter()
             .filter_map(|account_id| {
-                let error = PluginError::new(
-                    ErrorClass::NotFound,
-                    format!("The fake vendor has no account {account_id:?}."),
-                );
+                let error = PluginError::not_found(format!(
+                    "The fake vendor has no account {account_id:?}."
+                ));
                 FailedAccount::of(&account_id, vec![("seats".to_owned(), error)])
             })
             .collect();

@@ -13,7 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ErrorClass;
+use super::ErrorClass;
+use crate::Version;
 
 /// The status `http_status_code` returns after a request that got no response.
 pub const TRANSPORT_FAILURE_STATUS: u16 = 0;
@@ -21,8 +22,7 @@ pub const TRANSPORT_FAILURE_STATUS: u16 = 0;
 /// Tells whether a plugin of `interface_version` (`major.minor`) reads transport failures as
 /// values: 1.1 and later minors of major 1.
 pub fn read_by(interface_version: &str) -> bool {
-    let mut parts = interface_version.split('.').map(str::parse::<u32>);
-    matches!((parts.next(), parts.next()), (Some(Ok(1)), Some(Ok(minor))) if minor >= 1)
+    matches!(Version::parse(interface_version), Some(Version { major: 1, minor }) if minor >= 1)
 }
 
 /// Why a request got no response: the body of a status-0 answer.
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn plugins_of_1_1_and_later_minors_read_failures_as_values() {
         assert!(read_by("1.1") && read_by("1.7"));
-        assert!(!read_by("1.0") && !read_by("2.1") && !read_by("x"));
+        assert!(!read_by("1.0") && !read_by("2.1") && !read_by("x") && !read_by("1.1.0"));
     }
 
     #[test]
