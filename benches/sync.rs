@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use host_harness::runtime::manifest::{PluginManifest, MAX_MEMORY_PAGES};
-use host_harness::runtime::plugin::{PluginModule, PluginInstance};
-use host_harness::runtime::pool::fetch_usage_sharded;
+use fastrand::Rng;
 use host_harness::checks::replay::{Exchange, Recording, ReplayServer};
+use host_harness::runtime::manifest::{PluginManifest, MAX_MEMORY_PAGES};
+use host_harness::runtime::plugin::{PluginInstance, PluginModule};
+use host_harness::runtime::pool::fetch_usage_sharded;
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin,
 };
@@ -24,7 +25,9 @@ use serde_json::{json, Value};
 use support::json_exchange;
 use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
 
-const SEED: u64 = 0x5aa5_a1e7;
+/// Seeds the `fastrand` generator of the tenants; the data also changes with `fastrand`'s
+/// algorithm, should a new version change it.
+const DATA_SEED: u64 = 0x5aa5_a1e7;
 const KEY: &str = "bench-key";
 const RUNS: usize = 11;
 /// The vendor's latency in the per-platform table.
@@ -403,7 +406,7 @@ fn min_pages(
             .and_then(|compiled| compiled.instantiate());
         match loaded {
             Ok(mut plugin) => call(&mut plugin),
-            Err(e) => Err(PluginError::new(ErrorClass::Internal, e.to_string())),
+            Err(e) => Err(PluginError::internal(e.to_string())),
         }
     };
     let outcome = outcome_with(MAX_MEMORY_PAGES);
@@ -523,10 +526,10 @@ fn measure_maxima(manifest: &PluginManifest) -> Vec<Maximum> {
     let bare = entry(0, 0).len();
     let pad = (max_body - 2) / CUSTOMERS_CAP - 1 - bare;
     for kind in [Kind::Realistic, Kind::Minimal, Kind::AtCap] {
-        let mut rng = Rng(SEED);
+        let mut rng = Rng::with_seed(DATA_SEED);
         let (body, customers) = list_body(max_body, |index| match kind {
             Kind::Realistic => {
-                let billable = rng.next() % 60;
+                let billable = rng.u64(..60);
                 customer_entry(&mut rng, index, billable, 0).to_string()
             }
             Kind::AtCap if index >= CUSTOMERS_CAP => "x".repeat(max_body),
@@ -562,9 +565,7 @@ fn measure_maxima(manifest: &PluginManifest) -> Vec<Maximum> {
             0,
         );
         let usage = usage_input(&server, Some(vec![BILLABLE.into()]));
-        let credentials = CredentialsInput {
-            credentials: server.credentials().clone(),
-        };
+        let credentials = CredentialsInput::new(server.credentials().clone());
         measure(kind, &limit, &input, all_accounts, customers, &|p| {
             p.fetch_usage(&usage).map(drop)
         });
@@ -574,7 +575,7 @@ fn measure_maxima(manifest: &PluginManifest) -> Vec<Maximum> {
     }
 
     // One customer's user list at its largest.
-    let mut rng = Rng(SEED);
+    let mut rng = Rng::with_seed(DATA_SEED);
     let mut flags = Vec::new();
     let (body, users) = list_body(max_body, |n| {
         let (user, billable) = user_entry(&mut rng, 0, n);
@@ -582,7 +583,7 @@ fn measure_maxima(manifest: &PluginManifest) -> Vec<Maximum> {
         user.to_string()
     });
     let billable = flags[..users].iter().filter(|b| **b).count() as u64;
-    let customer = customer_entry(&mut Rng(SEED), 0, billable, users);
+    let customer = customer_entry(&mut Rng::with_seed(DATA_SEED), 0, billable, users);
     let input = format!(
         "one customer's `/reports/users` response of {} B: {} users from the generator",
         thousands(body.len()),
@@ -764,20 +765,9 @@ fn class_name(class: ErrorClass) -> String {
 
 // ---- the tenant generator ----
 
-/// A small xorshift generator: deterministic tenants from a seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
+/// Returns `true` `percent` times in 100, drawn from `rng`.
+fn chance(rng: &mut Rng, percent: u8) -> bool {
+    rng.u8(..100) < percent
 }
 
 fn customer_id(index: usize) -> String {
@@ -787,7 +777,7 @@ fn customer_id(index: usize) -> String {
 /// Generates `customers` customers with `users` users each: about 40% billable, with guests,
 /// shared mailboxes, disabled accounts and several platforms.
 fn tenant(customers: usize, users: usize) -> Recording {
-    let mut rng = Rng(SEED);
+    let mut rng = Rng::with_seed(DATA_SEED);
     let mut list = Vec::with_capacity(customers);
     let mut exchanges = Vec::new();
     for index in 0..customers {
@@ -800,7 +790,7 @@ fn tenant(customers: usize, users: usize) -> Recording {
             people.push(user);
         }
         if users == 0 {
-            billable = rng.next() % 60;
+            billable = rng.u64(..60);
         }
         list.push(customer_entry(&mut rng, index, billable, users));
         if users > 0 {
@@ -817,27 +807,26 @@ fn tenant(customers: usize, users: usize) -> Recording {
         json_exchange("/reports/customers", None, &[], Value::Array(list)),
     );
     Recording {
-        source: format!("generated with seed {SEED:#x}"),
+        source: format!("generated with seed {DATA_SEED:#x}"),
         exchanges,
     }
 }
 
 /// One customer of the generator, with `billable` billing users out of `users` accounts.
 fn customer_entry(rng: &mut Rng, index: usize, billable: u64, users: usize) -> Value {
-    let active = rng.chance(90);
+    let active = chance(rng, 90);
     json!({
         "id": customer_id(index), "name": format!("Customer {index} & Co"), "customerDomain": format!("c{index}.example"),
         "status": if active { "active" } else { "inactive" }, "products": [{"name": "Microsoft"}],
         "billingUsers": {"count": billable}, "totalAccountsAmount": users,
-        "mappedToPSA": if rng.chance(50) { json!([{"product": "autotaskpsa", "mappedTo": format!("{}", 29_000_000 + index)}]) } else { Value::Null }
+        "mappedToPSA": if chance(rng, 50) { json!([{"product": "autotaskpsa", "mappedTo": format!("{}", 29_000_000 + index)}]) } else { Value::Null }
     })
 }
 
 /// User `n` of customer `index` from the generator, and whether it is billable.
 fn user_entry(rng: &mut Rng, index: usize, n: usize) -> (Value, bool) {
-    let platform =
-        ["ms", "google", "slack", "dropbox", "salesforce"][(rng.next() % 100 / 25).min(4) as usize];
-    let kind = rng.next() % 10;
+    let platform = ["ms", "google", "slack", "dropbox", "salesforce"][rng.usize(..4)];
+    let kind = rng.usize(..10);
     let is_billable = kind < 4;
     let role = [
         "user",
@@ -850,7 +839,7 @@ fn user_entry(rng: &mut Rng, index: usize, n: usize) -> (Value, bool) {
         "user",
         "user",
         "user",
-    ][kind as usize];
+    ][kind];
     let user = json!({
         "id": format!("u{index}-{n}"), "name": format!("User {n}"), "email": format!("user{n}@c{index}.example"),
         "role": role, "product": {"type": platform}, "accountEnabled": kind != 7,
@@ -892,7 +881,7 @@ fn text_exchange(path: &str, customer_id: Option<&str>, body: String) -> Exchang
 /// A recording of `exchanges`, made by this benchmark.
 fn recording(exchanges: Vec<Exchange>) -> Recording {
     Recording {
-        source: format!("generated with seed {SEED:#x}"),
+        source: format!("generated with seed {DATA_SEED:#x}"),
         exchanges,
     }
 }

@@ -163,8 +163,17 @@ fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
     let example = root().join(EXAMPLE);
     let unmutated = build_into(None, &example);
     let report = conformance(&example);
-    assert!(report.passed(), "{}", host_harness::render::conformance(&report));
-    assert_eq!(report.checks.len(), 16, "{}", host_harness::render::conformance(&report));
+    assert!(
+        report.passed(),
+        "{}",
+        host_harness::render::conformance(&report)
+    );
+    assert_eq!(
+        report.checks.len(),
+        16,
+        "{}",
+        host_harness::render::conformance(&report)
+    );
     let names: BTreeSet<&str> = report.checks.iter().map(|c| c.name).collect();
 
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutants");

@@ -4,6 +4,8 @@
 //! Shaped like ruff's CLI: one [`Exit`] enum holds every exit code, one [`CliError`] wraps the
 //! library's errors with their causes, and each subcommand is one function.
 
+mod progress;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,9 +21,10 @@ use host_harness::render;
 use host_harness::runtime::manifest::{ManifestError, PluginManifest};
 use host_harness::runtime::plugin::{LoadError, PluginInstance, PluginModule};
 use host_harness::runtime::retry::{RetryPolicy, Retrying};
+use host_harness::seed::approve::{approve as approve_lines, write_approval, ApproveError, Choice};
 use host_harness::seed::mapping::{auto_map, Mapping};
 use host_harness::seed::psa::{PsaError, PsaSnapshot};
-use host_harness::seed::review::{sync, SyncError};
+use host_harness::seed::review::{sync_and_review, Review, SyncError};
 use host_harness::seed::run_seed;
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
@@ -89,6 +92,8 @@ enum CliError {
     Psa(#[from] PsaError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    #[error(transparent)]
+    Approve(#[from] ApproveError),
     #[error("cannot read {what} {}", .path.display())]
     Read {
         what: &'static str,
@@ -139,6 +144,9 @@ struct Cli {
         default_value_t = 0
     )]
     retry_budget: u64,
+    /// Print each vendor request (method, path, status, ms) and the plugin's log lines on stderr.
+    #[arg(long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -194,6 +202,28 @@ enum Command {
         /// Print the review as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Where to write the review as JSON for `approve` [default: review.json beside the mapping file].
+        #[arg(long, value_name = "FILE")]
+        review: Option<PathBuf>,
+    },
+    /// Approve lines of the review `sync` wrote: write the PSA change set, apply it to the PSA
+    /// snapshot and append it to the history (no plugin call; exit 1 on a failed or unknown line).
+    Approve {
+        /// The review written by `sync`.
+        #[arg(long, value_name = "FILE", default_value = "review.json")]
+        review: PathBuf,
+        /// The PSA snapshot (JSON or CSV) the review was made against; rewritten in its format.
+        #[arg(long, value_name = "FILE")]
+        psa: PathBuf,
+        /// Approve every line with a count.
+        #[arg(long, conflicts_with = "lines", required_unless_present = "lines")]
+        all: bool,
+        /// Approve the line with this key, as the review's LINE column shows it (repeatable).
+        #[arg(long = "line", value_name = "LINE")]
+        lines: Vec<String>,
+        /// The folder of changes.json, changes.csv and approvals.jsonl [default: the review's folder].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run the seed flow against the live vendor and write what crossed the wire as fixtures.
     Record {
@@ -280,7 +310,20 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
             psa,
             mapping,
             json,
-        } => sync_review(cli, secrets, &args.as_of(), psa, mapping, *json),
+            review,
+        } => {
+            let review = review
+                .clone()
+                .unwrap_or_else(|| mapping.with_file_name("review.json"));
+            sync_review(cli, secrets, &args.as_of(), psa, mapping, *json, &review)
+        }
+        Command::Approve {
+            review,
+            psa,
+            all,
+            lines,
+            out,
+        } => approve(review, psa, *all, lines, out.as_deref()),
         Command::Record { sync, out } => record(cli, secrets, &sync.as_of(), out),
         Command::Conformance { fixtures } => conformance(cli, secrets, fixtures),
         Command::Transcript { as_of } => transcript_of(cli, secrets, as_of),
@@ -320,11 +363,15 @@ impl Session {
         // Until the plugin says which credentials are secret, every value counts as one.
         *secrets = Secrets::new(credentials.iter().map(|(_, value)| value));
         let manifest = PluginManifest::load(&cli.manifest)?;
-        let module = match &replay {
+        let mut module = match &replay {
             Some(_) => PluginModule::compile(&replay_only(&manifest), &[])?,
             None => PluginModule::compile(&manifest, &cli.allow_hosts)?,
         };
         *secrets = module.secrets(&credentials);
+        // A bar on a terminal, lines with --verbose; stderr only, stdout is unchanged.
+        if let Some(observer) = progress::Progress::observer(cli.verbose, secrets.clone()) {
+            module.set_observer(observer);
+        }
         if let Some(replay) = &replay {
             replay.check_credentials(&credentials, &module.description().credentials_schema)?;
         }
@@ -344,9 +391,7 @@ impl Session {
 
     /// Returns the input of every call but `fetch_usage`.
     fn input(&self) -> CredentialsInput {
-        CredentialsInput {
-            credentials: self.credentials.clone(),
-        }
+        CredentialsInput::new(self.credentials.clone())
     }
 
     /// Ends a replay: every request must have been recorded and, when `all_used`, every
@@ -464,19 +509,21 @@ fn map(cli: &Cli, secrets: &mut Secrets, psa: &Path, mapping: &Path) -> Result<E
     Ok(exit)
 }
 
-/// Syncs usage for the mapping and prints the review, as a table or as JSON.
+/// Syncs usage for the mapping, prints the review, as a table or as JSON, and writes it as JSON
+/// to `review_file` for `approve`.
 fn sync_review(
     cli: &Cli,
     secrets: &mut Secrets,
     as_of: &str,
-    psa: &Path,
+    psa_file: &Path,
     mapping: &Path,
     json: bool,
+    review_file: &Path,
 ) -> Result<Exit, CliError> {
-    let psa = PsaSnapshot::load(psa)?;
+    let psa = PsaSnapshot::load(psa_file)?;
     let mapping = read_json::<Mapping>("the mapping file", mapping)?;
     let session = Session::open(cli, secrets)?;
-    let reviewed = sync(
+    let reviewed = sync_and_review(
         &mut session.retrying()?,
         &session.credentials,
         &mapping,
@@ -484,13 +531,25 @@ fn sync_review(
         as_of,
     );
     let exit = match reviewed {
-        Ok(review) if json => {
-            let json = serde_json::to_string_pretty(&review)?;
-            println!("{}", secrets.redact_json(&json));
-            Exit::Success
-        }
         Ok(review) => {
-            emit(secrets, &render::review(&review));
+            let written = secrets.redact_json(&serde_json::to_string_pretty(&review)?);
+            std::fs::write(review_file, format!("{written}\n")).map_err(|source| {
+                CliError::Write {
+                    path: review_file.to_owned(),
+                    source,
+                }
+            })?;
+            if json {
+                println!("{written}");
+            } else {
+                emit(secrets, &render::review(&review));
+                println!(
+                    "\n   Written to {}: approve it with `host-harness approve --review {} --psa {} --all` (or `--line LINE` for each line).",
+                    review_file.display(),
+                    review_file.display(),
+                    psa_file.display()
+                );
+            }
             Exit::Success
         }
         Err(SyncError::Call { error, .. }) => print_result::<()>(secrets, Err(error))?,
@@ -498,6 +557,29 @@ fn sync_review(
     };
     session.close(false)?;
     Ok(exit)
+}
+
+/// Approves lines of the review in `review_file`: writes the change set into `out` (the
+/// review's folder by default), applies it to the PSA snapshot and appends it to the history.
+fn approve(
+    review_file: &Path,
+    psa_file: &Path,
+    all: bool,
+    lines: &[String],
+    out: Option<&Path>,
+) -> Result<Exit, CliError> {
+    let review = read_json::<Review>("the review", review_file)?;
+    let mut psa = PsaSnapshot::load(psa_file)?;
+    let choice = if all {
+        Choice::All
+    } else {
+        Choice::Lines(lines)
+    };
+    let approval = approve_lines(&review, choice, &mut psa)?;
+    let out = out.unwrap_or_else(|| review_file.parent().unwrap_or(Path::new(".")));
+    let written = write_approval(&approval, &psa, psa_file, out, &now_rfc3339())?;
+    print!("{}", render::approval(&approval, written.as_ref()));
+    Ok(Exit::Success)
 }
 
 /// Runs the seed flow with recording on and writes the scenario folder `out`.

@@ -8,32 +8,28 @@ use plugin_contract::{Account, Usage, Warning};
 use serde_json::Value;
 
 use crate::checks::conformance::Report;
+use crate::seed::approve::{Approval, Written};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;
 use crate::seed::review::{LineKind, Review};
 
-/// Lays out rows under headers in columns, indented by three spaces.
+/// Lays out rows under headers in columns aligned by display width, indented by three spaces.
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let rows: Vec<Vec<String>> = rows.into_iter().collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_header(headers.to_vec())
+        .add_rows(
+            rows.into_iter()
+                .map(|row| row.into_iter().take(headers.len()).collect::<Vec<_>>()),
+        );
+    for (index, column) in table.column_iter_mut().enumerate() {
+        column.set_padding((if index == 0 { 0 } else { 2 }, 0));
     }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
-            .collect();
-        format!("   {}\n", padded.join("  ").trim_end())
-    };
-    let mut out = line(headers.to_vec());
-    for row in &rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    table
+        .lines()
+        .map(|line| format!("   {}\n", line.trim_end()))
+        .collect()
 }
 
 /// Writes a list of warnings, if there are any.
@@ -186,7 +182,7 @@ pub fn mapping(mapping: &Mapping, psa: &PsaSnapshot) -> String {
     out
 }
 
-/// Renders the review for a person.
+/// Renders the review for a person; each line is named by its key (LINE), as `approve` takes it.
 pub fn review(review: &Review) -> String {
     let count = |kind| review.lines.iter().filter(|l| l.kind == kind).count();
     let mut out = format!(
@@ -211,8 +207,8 @@ pub fn review(review: &Review) -> String {
             .filter(|l| l.kind == kind)
             .map(|l| {
                 vec![
-                    format!("{} ({})", l.psa_account_name, l.psa_account_id),
-                    l.psa_product_id.clone(),
+                    l.key(),
+                    l.psa_account_name.clone(),
                     l.psa_quantity.map_or("-".to_owned(), |q| q.to_string()),
                     l.vendor_quantity.to_string(),
                     if l.delta == 0 {
@@ -228,8 +224,8 @@ pub fn review(review: &Review) -> String {
             let _ = writeln!(out, "\n   {title}");
             out.push_str(&table(
                 &[
+                    "LINE",
                     "PSA ACCOUNT",
-                    "PRODUCT",
                     "PSA",
                     "VENDOR",
                     "DELTA",
@@ -285,27 +281,82 @@ pub fn conformance(report: &Report) -> String {
     out
 }
 
+/// Renders an approval for a person: the lines changed, those left as they were, the files.
+pub fn approval(approval: &Approval, written: Option<&Written>) -> String {
+    let set = &approval.change_set;
+    let mut out = format!(
+        "Approved {} changes to the PSA, counted as of {}\n",
+        set.changes.len(),
+        set.as_of
+    );
+    if !set.changes.is_empty() {
+        out.push('\n');
+        out.push_str(&table(
+            &["LINE", "PSA ACCOUNT", "OLD", "NEW", "VENDOR ACCOUNTS"],
+            set.changes.iter().map(|c| {
+                vec![
+                    c.key(),
+                    c.psa_account_name.clone(),
+                    c.old_quantity.map_or("-".to_owned(), |q| q.to_string()),
+                    c.new_quantity.to_string(),
+                    c.vendor_accounts.join(", "),
+                ]
+            }),
+        ));
+    }
+    if !approval.unchanged.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n   No change, left as they are: {}",
+            approval.unchanged.join(", ")
+        );
+    }
+    if !approval.failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n   Not approvable, fed by a failed count (the host keeps their last good values): {}",
+            approval.failed.join(", ")
+        );
+    }
+    match written {
+        Some(written) => {
+            let _ = writeln!(
+                out,
+                "\n   Change set: {}, {}\n   PSA snapshot updated: {} (the next sync shows these lines as no change)\n   History: {} (appended)",
+                written.changes_json.display(),
+                written.changes_csv.display(),
+                written.psa.display(),
+                written.history.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\n   Nothing written: no approved line changes the PSA."
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn failed_accounts_show_each_pairs_own_class() {
-        use plugin_contract::{ErrorClass, FailedAccount, PluginError};
+        use plugin_contract::{FailedAccount, PluginError};
         let failed = FailedAccount::of(
             "c1",
             vec![
                 (
                     "billable-users".into(),
-                    PluginError::new(ErrorClass::Vendor, "count is text"),
+                    PluginError::vendor("count is text"),
                 ),
-                (
-                    "platform.slack".into(),
-                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
-                ),
+                ("platform.slack".into(), PluginError::transient("HTTP 503")),
                 (
                     "platform.dropbox".into(),
-                    PluginError::new(ErrorClass::Transient, "HTTP 503"),
+                    PluginError::transient("HTTP 503"),
                 ),
             ],
         );
@@ -331,5 +382,18 @@ mod tests {
     fn tables_align_columns_by_characters() {
         let text = table(&["A", "B"], [vec!["Café".to_owned(), "1".to_owned()]]);
         assert_eq!(text, "   A     B\n   Café  1\n");
+    }
+
+    #[test]
+    fn tables_align_wide_characters_by_display_width() {
+        let rows = [
+            vec!["東京商事".to_owned(), "1".to_owned(), String::new()],
+            vec!["Acme 🚀".to_owned(), "22".to_owned(), "x".to_owned()],
+        ];
+        let text = table(&["NAME", "N", "NOTE"], rows);
+        assert_eq!(
+            text,
+            "   NAME      N   NOTE\n   東京商事  1\n   Acme 🚀   22  x\n"
+        );
     }
 }

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use host_harness::runtime::manifest::PluginManifest;
-use host_harness::runtime::plugin::{PluginModule, PluginInstance};
 use host_harness::checks::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
+use host_harness::runtime::manifest::PluginManifest;
+use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError};
 use serde::Serialize;
 
@@ -170,9 +170,7 @@ impl Scenario {
 
     /// Returns the call input carrying the scenario's credentials.
     pub fn input(&self) -> CredentialsInput {
-        CredentialsInput {
-            credentials: self.credentials.clone(),
-        }
+        CredentialsInput::new(self.credentials.clone())
     }
 
     /// Returns a `fetch_usage` input as of [`AS_OF`] with optional filters.
@@ -248,9 +246,7 @@ pub fn json_exchange(
 
 /// Returns the input of a call that takes only credentials.
 pub fn credentials_input(credentials: &Credentials) -> CredentialsInput {
-    CredentialsInput {
-        credentials: credentials.clone(),
-    }
+    CredentialsInput::new(credentials.clone())
 }
 
 /// A call's output, or `{"error": ...}`.

@@ -53,10 +53,10 @@ use plugin_contract::{
     exports, AccountList, Authenticated, CallInput, Credentials, CredentialsInput, Description,
     ErrorClass, FetchUsageInput, PluginError, Secrets, ServiceList, Usage, Warning,
 };
-use schemars::JsonSchema;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
+use crate::checks::plan::Plan;
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
 use crate::checks::schemas;
 use crate::runtime::imports::unportable_imports;
@@ -102,27 +102,6 @@ pub const ACCOUNT_COUNT: &str =
     "list_accounts gives every account of the valid scenario, inactive ones included";
 /// The name of the check of the plan's `expect`, made only when the plan has it.
 pub const EXPECTED_CLASSES: &str = "each scenario of expect fails first with its class";
-
-/// `conformance.json`: which scenarios of the fixtures folder to use.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Plan {
-    /// The scenario folder whose credentials work, relative to the fixtures folder: every call
-    /// is made on it.
-    valid: String,
-    /// The scenario folder whose credentials the vendor rejects, relative to the fixtures
-    /// folder: `authenticate` must fail with class `auth`.
-    invalid_credentials: String,
-    /// How many accounts `list_accounts` gives on the valid scenario, inactive ones included;
-    /// unchecked when absent.
-    #[serde(default)]
-    accounts: Option<usize>,
-    /// Scenario folders, relative to the fixtures folder, each with the class its run must fail
-    /// with first: the error of the first of the five calls that fails (in the order a host
-    /// makes them), or when none does, the error of `fetch_usage`'s first failed account.
-    #[serde(default)]
-    expect: BTreeMap<String, ErrorClass>,
-}
 
 /// One check and its outcome.
 #[derive(Debug, Serialize)]
@@ -239,9 +218,7 @@ pub fn run_conformance(
     );
     let ((rejected, rejected_outputs), rejected_replay) =
         run_scenario(compiled, invalid, &secrets, |session| {
-            let input = CredentialsInput {
-                credentials: session.credentials.clone(),
-            };
+            let input = CredentialsInput::new(session.credentials.clone());
             let rejected = session.call::<Authenticated>(exports::AUTHENTICATE, &input);
             (rejected, std::mem::take(&mut session.outputs))
         })?;
@@ -866,18 +843,16 @@ impl Session<'_> {
         export: &'static str,
         input: &(impl Serialize + CallInput),
     ) -> Result<O, PluginError> {
-        let encoded = serde_json::to_vec(input).map_err(|e| {
-            PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
-        })?;
+        let encoded = serde_json::to_vec(input)
+            .map_err(|e| PluginError::internal(format!("input not encodable: {e}")))?;
         match self.plugin.call_raw(export, input.credentials(), &encoded) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 self.keep(export, false, text, None);
                 serde_json::from_slice(&bytes).map_err(|e| {
-                    PluginError::new(
-                        ErrorClass::Internal,
-                        format!("{export} returned output that is not the contract's JSON: {e}"),
-                    )
+                    PluginError::internal(format!(
+                        "{export} returned output that is not the contract's JSON: {e}"
+                    ))
                 })
             }
             Err((error, raw)) => {
@@ -1009,9 +984,7 @@ fn run_scenario_on<T>(
 
 /// Makes the five calls, `describe_credentials` as a host does at load (no credentials).
 fn run_every_call(session: &mut Session) -> Run {
-    let input = CredentialsInput {
-        credentials: session.credentials.clone(),
-    };
+    let input = CredentialsInput::new(session.credentials.clone());
     let _ =
         session.call::<Description>(exports::DESCRIBE_CREDENTIALS, &CredentialsInput::default());
     let _ = session.call::<Authenticated>(exports::AUTHENTICATE, &input);
@@ -1073,46 +1046,22 @@ fn check_ids(name: &'static str, first: &[String], second: &[String]) -> Check {
     }
 }
 
-/// Checks that usage of every pair has every listed (account, service) pair exactly once, as
-/// a record or in `failed_accounts`.
+/// Checks that usage has every listed (account, service) pair exactly once, as a record or in
+/// `failed_accounts` ([`Usage::check_coverage`](plugin_contract::Usage::check_coverage)).
 fn check_usage(run: &Run) -> Check {
     let usage = match &run.usage {
         Ok(usage) => usage,
         Err(error) => return fail(COVERAGE, format!("fetch_usage failed: {error}")),
     };
-    let mut seen = BTreeSet::new();
-    let pairs = usage
-        .records
-        .iter()
-        .map(|r| (r.account_id.clone(), r.service_id.clone()))
-        .chain(usage.failed_accounts.iter().flat_map(|f| {
-            f.service_ids
-                .iter()
-                .map(|s| (f.account_id.clone(), s.clone()))
-        }));
-    for pair in pairs {
-        if !run.account_ids.contains(&pair.0) || !run.service_ids.contains(&pair.1) {
-            return fail(
-                COVERAGE,
-                format!("{pair:?} names an account or service that was not listed"),
-            );
-        }
-        if !seen.insert(pair.clone()) {
-            return fail(COVERAGE, format!("{pair:?} is reported twice"));
-        }
-    }
-    let expected = run.account_ids.len() * run.service_ids.len();
-    if seen.len() == expected {
-        let zeros = usage.records.iter().filter(|r| r.quantity == 0).count();
-        pass(
+    match usage.check_coverage(&run.account_ids, &run.service_ids) {
+        Ok(coverage) => pass(
             COVERAGE,
-            &format!("{expected} pairs, {zeros} explicit zeros"),
-        )
-    } else {
-        fail(
-            COVERAGE,
-            format!("{} of {expected} pairs reported", seen.len()),
-        )
+            &format!(
+                "{} pairs, {} explicit zeros",
+                coverage.pairs, coverage.zeros
+            ),
+        ),
+        Err(broken) => fail(COVERAGE, broken.to_string()),
     }
 }
 
@@ -1446,7 +1395,7 @@ mod tests {
         );
         let check = check_as_of(&[(AS_OF, &exact)]);
         assert!(check.passed, "{}", check.detail);
-        let failed = Err(PluginError::new(ErrorClass::Auth, "no"));
+        let failed = Err(PluginError::auth("no"));
         assert!(!check_as_of(&[(AS_OF, &failed)]).passed);
     }
 
@@ -1661,7 +1610,7 @@ mod tests {
     #[test]
     fn a_failed_call_passes_the_unknown_account_check_only_naming_the_id() {
         let failure = |message: &str| Probe {
-            usage: Err(PluginError::new(ErrorClass::NotFound, message)),
+            usage: Err(PluginError::not_found(message)),
             unanswered: Vec::new(),
         };
         let named = failure("no customer conformance-unknown-account");
@@ -1676,16 +1625,13 @@ mod tests {
 
     #[test]
     fn an_error_echoing_the_canary_is_caught_as_the_plugin_sent_it() {
-        let sent = PluginError::new(
-            ErrorClass::Auth,
-            format!(
-                "the key {} was rejected",
-                plugin_contract::secrets::percent_encode(CANARY)
-            ),
-        );
+        let sent = PluginError::auth(format!(
+            "the key {} was rejected",
+            plugin_contract::secrets::percent_encode(CANARY)
+        ));
         // What the harness typed the failure as carries no secret: the check must read the
         // plugin's own text.
-        let typed = PluginError::new(ErrorClass::Auth, "the key was rejected");
+        let typed = PluginError::auth("the key was rejected");
         let (text, raw) = error_texts(&typed, Some(sent.to_json()));
         assert_eq!((text.as_str(), raw), (sent.to_json().as_str(), None));
         let leaked = Output {
@@ -1706,10 +1652,7 @@ mod tests {
 
     #[test]
     fn a_trap_whose_text_echoes_the_canary_is_caught_beside_its_typed_error() {
-        let typed = PluginError::new(
-            ErrorClass::Internal,
-            "authenticate stopped inside the plugin",
-        );
+        let typed = PluginError::internal("authenticate stopped inside the plugin");
         let trap = format!(
             "panicked at src/lib.rs:1: bad key {}",
             plugin_contract::secrets::base64(CANARY.as_bytes())

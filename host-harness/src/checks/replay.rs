@@ -182,12 +182,13 @@ pub struct ReplayReport {
 pub struct ReplayServer {
     server: Arc<tiny_http::Server>,
     base_url: String,
-    state: Arc<Mutex<State>>,
+    playback: Arc<Mutex<Playback>>,
     credentials: Credentials,
     thread: Option<JoinHandle<()>>,
 }
 
-struct State {
+/// The recording being played back, and what it has served so far.
+struct Playback {
     exchanges: Vec<Exchange>,
     /// Exchange indexes by `METHOD /path?query`, in recorded order.
     by_request: HashMap<String, Vec<usize>>,
@@ -274,11 +275,11 @@ impl ReplayServer {
         let mut by_request: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, exchange) in recording.exchanges.iter().enumerate() {
             by_request
-                .entry(describe(&exchange.request))
+                .entry(lookup_key(&exchange.request))
                 .or_default()
                 .push(index);
         }
-        let state = Arc::new(Mutex::new(State {
+        let playback = Arc::new(Mutex::new(Playback {
             by_request,
             times_served: vec![0; recording.exchanges.len()],
             exchanges: recording.exchanges,
@@ -288,10 +289,10 @@ impl ReplayServer {
         }));
         let server = Arc::new(server);
         let thread = {
-            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+            let (server, playback) = (Arc::clone(&server), Arc::clone(&playback));
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    let (response, delay) = lock(&state).answer(&request);
+                    let (response, delay) = lock(&playback).answer(&request);
                     // The client may have given up (timeout); nothing to do about it here.
                     let send = move || match response {
                         Some(response) => drop(request.respond(response)),
@@ -315,7 +316,7 @@ impl ReplayServer {
         Ok(ReplayServer {
             server,
             base_url,
-            state,
+            playback,
             credentials,
             thread: Some(thread),
         })
@@ -333,12 +334,12 @@ impl ReplayServer {
 
     /// Returns how many exchanges the scenario recorded.
     pub fn exchange_count(&self) -> usize {
-        lock(&self.state).exchanges.len()
+        lock(&self.playback).exchanges.len()
     }
 
     /// Returns the requests served so far, in order.
     pub fn served(&self) -> Vec<ServedRequest> {
-        lock(&self.state).served.clone()
+        lock(&self.playback).served.clone()
     }
 
     /// Refuses credentials that would send the plugin to another host than this server: every
@@ -390,12 +391,12 @@ impl ReplayServer {
 
     /// Fails if a request matched nothing so far.
     pub fn check_unmatched(&self) -> Result<(), ReplayError> {
-        let state = lock(&self.state);
-        if state.unmatched.is_empty() {
+        let playback = lock(&self.playback);
+        if playback.unmatched.is_empty() {
             Ok(())
         } else {
             Err(ReplayError::Mismatch {
-                unmatched: state.unmatched.clone(),
+                unmatched: playback.unmatched.clone(),
                 unused: Vec::new(),
             })
         }
@@ -403,16 +404,16 @@ impl ReplayServer {
 
     /// Returns what was served so far, what matched nothing and what was never requested.
     pub fn report(&self) -> ReplayReport {
-        let state = lock(&self.state);
+        let playback = lock(&self.playback);
         ReplayReport {
-            served: state.served.clone(),
-            unmatched: state.unmatched.clone(),
-            unused: state
+            served: playback.served.clone(),
+            unmatched: playback.unmatched.clone(),
+            unused: playback
                 .exchanges
                 .iter()
-                .zip(&state.times_served)
+                .zip(&playback.times_served)
                 .filter(|(_, times)| **times == 0)
-                .map(|(exchange, _)| describe(&exchange.request))
+                .map(|(exchange, _)| lookup_key(&exchange.request))
                 .collect(),
         }
     }
@@ -447,7 +448,7 @@ type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 /// What a `not_http` exchange answers: no HTTP client can read it as a response.
 const NOT_HTTP: &[u8] = b"this is not HTTP\r\n\r\n";
 
-impl State {
+impl Playback {
     /// Finds the exchange for `request`; returns its response (`None`: answer [`NOT_HTTP`])
     /// and how long to wait first.
     fn answer(&mut self, request: &tiny_http::Request) -> (Option<Answer>, Duration) {
@@ -473,7 +474,7 @@ impl State {
             })
             .collect();
         let shown = format!("{method} {}", request.url());
-        let key = describe(&RecordedRequest {
+        let key = lookup_key(&RecordedRequest {
             method: method.clone(),
             path,
             query,
@@ -613,7 +614,8 @@ fn next_char(text: &str, at: usize) -> usize {
         .map_or(text.len() + 1, |c| at + c.len_utf8())
 }
 
-fn describe(request: &RecordedRequest) -> String {
+/// Returns the key `METHOD /path?query` that exchanges are looked up (and reported) by.
+fn lookup_key(request: &RecordedRequest) -> String {
     let query: Vec<String> = request
         .query
         .iter()
@@ -693,9 +695,9 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayErr
     serde_json::from_str(&text).map_err(|e| scenario_error(e.to_string()))
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+fn lock(playback: &Mutex<Playback>) -> MutexGuard<'_, Playback> {
     // A panic while holding the lock leaves the state as consistent as it was; keep serving.
-    state
+    playback
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -24,7 +24,7 @@ use plugin_contract::{
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
-use crate::checks::conformance::Plan;
+use crate::checks::plan::Plan;
 use crate::checks::replay::Recording;
 use crate::runtime::manifest::PluginManifest;
 

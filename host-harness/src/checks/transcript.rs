@@ -30,9 +30,7 @@ pub fn transcript(
     as_of: &str,
     server_url: Option<&str>,
 ) -> Value {
-    let input = CredentialsInput {
-        credentials: credentials.clone(),
-    };
+    let input = CredentialsInput::new(credentials.clone());
     let usage_input = FetchUsageInput {
         credentials: credentials.clone(),
         as_of: as_of.to_owned(),
@@ -129,18 +127,16 @@ fn without_failure_messages(usage: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plugin_contract::ErrorClass;
 
     #[test]
     fn an_error_keeps_its_class_status_and_wait_but_not_its_words() {
-        let mut error =
-            PluginError::new(ErrorClass::RateLimited, "slow down").with_http_status(429);
+        let mut error = PluginError::rate_limited("slow down").with_http_status(429);
         error.retry_after_s = Some(17);
         assert_eq!(
             normalized_error(&error),
             json!({"class": "rate_limited", "http_status": 429, "retry_after_s": 17})
         );
-        let bare = PluginError::new(ErrorClass::Transient, "connection refused");
+        let bare = PluginError::transient("connection refused");
         assert_eq!(normalized_error(&bare), json!({"class": "transient"}));
     }
 

@@ -2,7 +2,7 @@
 //! the plugin's credentials schema says: which fields are URLs (their hosts must be allowed),
 //! which are secrets (`writeOnly`).
 
-use plugin_contract::{Credentials, ErrorClass, PluginError, Secrets};
+use plugin_contract::{Credentials, PluginError, Secrets};
 use serde_json::Value;
 
 /// Checks credentials before a call and keeps their secrets out of errors.
@@ -52,9 +52,7 @@ impl CredentialGuard {
                 continue; // The plugin validates the URL itself and names what is wrong.
             };
             if !self.allowed_hosts.iter().any(|p| host_matches(p, &host)) {
-                return Err(PluginError::new(
-                    ErrorClass::Config,
-                    format!(
+                return Err(PluginError::config(format!(
                         "{field} points at {host}, which the plugin's manifest does not allow (allowed_hosts: {}). If you trust it, add it to allowed_hosts.",
                         self.allowed_hosts.join(", ")
                     ),
@@ -90,6 +88,7 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plugin_contract::ErrorClass;
 
     #[test]
     fn host_patterns_match_like_globs() {

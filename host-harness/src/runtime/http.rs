@@ -16,7 +16,9 @@
 //! - hands each failure to a plugin speaking interface 1.1 as a value (status 0 and the JSON of
 //!   [`plugin_contract::transport::TransportFailure`]), so the plugin fails only what depended on
 //!   that request; for a 1.0 plugin the call traps and the harness reports the failure it
-//!   recorded as a typed [`TransportFailure`].
+//!   recorded as a typed [`TransportFailure`];
+//! - reports each finished request to the call's observer, if it has one (see
+//!   [`crate::runtime::observe`]).
 //!
 //! The three host functions shadow `extism:host/env::{http_request, http_status_code,
 //! http_headers}`; the PDKs call them as usual. A test in `tests/faults.rs` proves the shadowing
@@ -25,13 +27,14 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE, PTR};
 use plugin_contract::host;
 use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
 use crate::runtime::guard::host_matches;
+use crate::runtime::observe::{CallObserver, RequestOutcome};
 
 /// Why a request got no response; the plugin call traps and the harness reports this instead.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -74,7 +77,8 @@ impl TransportFailure {
     }
 }
 
-/// The HTTP state of one call: the last response's status and headers, or why it failed.
+/// The HTTP state of one call: the last response's status and headers, or why it failed; and
+/// who observes the call.
 #[derive(Debug, Default)]
 pub struct CallHttp {
     status: u16,
@@ -84,19 +88,27 @@ pub struct CallHttp {
     /// The `Retry-After` of the call's last 429 or 503 response, for
     /// [`plugin_contract::host::fill_retry_after`].
     pub retry_after: Option<String>,
-    /// Whether to keep every exchange in `recorded`.
-    pub record: bool,
-    /// The exchanges of the call, when recording.
-    pub recorded: Vec<RawExchange>,
+    /// Whether to keep every exchange in `exchanges`.
+    pub keep_exchanges: bool,
+    /// The exchanges of the call, when `keep_exchanges` is set.
+    pub exchanges: Vec<RawExchange>,
+    /// Who is told of each finished request and each log line, if anyone.
+    pub(crate) observer: Option<CallObserver>,
 }
 
 impl CallHttp {
-    /// Returns the state of a call that keeps its exchanges when `record` is set.
-    pub fn new(record: bool) -> CallHttp {
+    /// Returns the state of a call that keeps its exchanges when `keep_exchanges` is set.
+    pub fn new(keep_exchanges: bool) -> CallHttp {
         CallHttp {
-            record,
+            keep_exchanges,
             ..CallHttp::default()
         }
+    }
+
+    /// Reports the call's requests and log lines to `observer`.
+    pub fn observed_by(mut self, observer: CallObserver) -> CallHttp {
+        self.observer = Some(observer);
+        self
     }
 }
 
@@ -159,11 +171,13 @@ pub fn host_functions(policy: HttpPolicy) -> Vec<Function> {
     .collect()
 }
 
-fn call_state(plugin: &mut CurrentPlugin) -> Result<SharedCallHttp, extism::Error> {
+/// Returns the state of the running call.
+pub(crate) fn call_state(plugin: &mut CurrentPlugin) -> Result<SharedCallHttp, extism::Error> {
     Ok(Arc::clone(plugin.host_context::<SharedCallHttp>()?))
 }
 
-fn lock(state: &SharedCallHttp) -> MutexGuard<'_, CallHttp> {
+/// Locks a call's state, poisoned or not.
+pub(crate) fn lock(state: &SharedCallHttp) -> MutexGuard<'_, CallHttp> {
     state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -190,10 +204,31 @@ fn http_request(
                 left.min(policy.request_timeout)
             }),
     );
+    let observer = lock(&state).observer.clone();
+    let started = Instant::now();
     let request: Result<extism_manifest::HttpRequest, _> =
         serde_json::from_slice(&request).map_err(|e| TransportFailure::BadRequest(e.to_string()));
+    // What the observer is told was sent; `None` when the request could not be read.
+    let sent = observer
+        .as_ref()
+        .and(request.as_ref().ok())
+        .map(|request| (method_of(request), request.url.clone()));
     let exchange =
         request.and_then(|request| send(&request, body, remaining, &policy).map(|r| (request, r)));
+    let elapsed = started.elapsed();
+    if let Some(observer) = observer {
+        let outcome = match &exchange {
+            Ok((_, response)) => RequestOutcome::Status(response.status),
+            Err(failure) => RequestOutcome::Failed(failure.kind()),
+        };
+        let (method, url) = sent.unzip();
+        observer.request(
+            method.as_deref().unwrap_or("?"),
+            url.as_deref(),
+            outcome,
+            elapsed,
+        );
+    }
     let mut call = lock(&state);
     call.status = 0;
     call.headers.clear();
@@ -204,13 +239,9 @@ fn http_request(
             if host::RETRY_AFTER_STATUSES.contains(&response.status) {
                 call.retry_after = response.headers.get("retry-after").cloned();
             }
-            if call.record {
-                call.recorded.push(RawExchange {
-                    method: request
-                        .method
-                        .as_deref()
-                        .unwrap_or("GET")
-                        .to_ascii_uppercase(),
+            if call.keep_exchanges {
+                call.exchanges.push(RawExchange {
+                    method: method_of(&request),
                     url: request.url,
                     request_headers: request.headers,
                     status: response.status,
@@ -237,6 +268,15 @@ fn http_request(
             Err(extism::Error::msg(message))
         }
     }
+}
+
+/// Returns the request's method, uppercase (GET when it names none).
+fn method_of(request: &extism_manifest::HttpRequest) -> String {
+    request
+        .method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase()
 }
 
 fn http_status_code(
@@ -300,14 +340,7 @@ fn send(
         .build()
         .into();
     let mut builder = ureq::http::Request::builder()
-        .method(
-            request
-                .method
-                .as_deref()
-                .unwrap_or("GET")
-                .to_ascii_uppercase()
-                .as_str(),
-        )
+        .method(method_of(request).as_str())
         .uri(url.as_str());
     for (name, value) in &request.headers {
         builder = builder.header(name, value);

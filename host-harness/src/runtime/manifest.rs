@@ -51,6 +51,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
+use plugin_contract::version::is_served;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -536,7 +537,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Accepts `found` when its major equals the harness's and its minor is not newer.
 pub fn check_interface_version(found: &str) -> Result<(), ManifestError> {
     let supported = plugin_contract::INTERFACE_VERSION;
-    if is_compatible(found, supported) {
+    if is_served(found, supported) {
         Ok(())
     } else {
         Err(ManifestError::UnsupportedInterface {
@@ -549,7 +550,7 @@ pub fn check_interface_version(found: &str) -> Result<(), ManifestError> {
 /// Accepts a host profile this harness meets: the same major, a minor not newer.
 pub fn check_host_profile(found: &str) -> Result<(), ManifestError> {
     let met = plugin_contract::host::HOST_PROFILE_VERSION;
-    if is_compatible(found, met) {
+    if is_served(found, met) {
         Ok(())
     } else {
         Err(ManifestError::UnsupportedHostProfile {
@@ -557,18 +558,6 @@ pub fn check_host_profile(found: &str) -> Result<(), ManifestError> {
             met: met.to_owned(),
         })
     }
-}
-
-/// Tells whether `major.minor` version `found` is served by `ours`.
-fn is_compatible(found: &str, ours: &str) -> bool {
-    let parse = |v: &str| -> Option<(u32, u32)> {
-        let (major, minor) = v.trim().split_once('.')?;
-        Some((major.parse().ok()?, minor.parse().ok()?))
-    };
-    matches!(
-        (parse(found), parse(ours)),
-        (Some((major, minor)), Some((our_major, our_minor))) if major == our_major && minor <= our_minor
-    )
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@
 //! Every failure of a call reaches the caller as the contract's [`PluginError`]: the plugin's
 //! own typed error when it set one, otherwise the runtime's failure mapped to a class
 //! (see `trap_failure`), never a wasm backtrace.
+//!
+//! An [`Observer`](crate::runtime::observe::Observer) set on the module (or an instance) is told
+//! of every call, request and plugin log line as it happens.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -19,7 +22,9 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::runtime::guard::CredentialGuard;
 use crate::runtime::http::{host_functions, CallHttp, HttpPolicy, RawExchange, SharedCallHttp};
+use crate::runtime::logs::log_functions;
 use crate::runtime::manifest::{check_interface_version, ManifestError, PluginManifest};
+use crate::runtime::observe::{CallObserver, SharedObserver};
 use crate::runtime::traps::trap_failure;
 
 /// Why a plugin could not be loaded.
@@ -51,6 +56,7 @@ pub struct PluginModule {
     manifest: PluginManifest,
     guard: CredentialGuard,
     description: Description,
+    observer: Option<SharedObserver>,
 }
 
 impl PluginModule {
@@ -75,6 +81,7 @@ impl PluginModule {
         let compiled = PluginBuilder::new(extism_manifest)
             .with_wasi(manifest.wasi)
             .with_functions(host_functions(policy))
+            .with_functions(log_functions())
             .compile()
             .map_err(|e| LoadError::Runtime(format!("{:#}", e.root_cause())))?;
         let timeout_ms = manifest.limits.timeout_ms;
@@ -105,16 +112,24 @@ impl PluginModule {
             compiled,
             manifest: manifest.clone(),
             description,
+            observer: None,
         })
     }
 
-    /// Makes a fresh instance, with its own memory.
+    /// Makes a fresh instance, with its own memory and the module's observer.
     pub fn instantiate(&self) -> Result<PluginInstance, LoadError> {
-        PluginInstance::new(
+        let mut instance = PluginInstance::new(
             &self.compiled,
             self.guard.clone(),
             self.manifest.limits.timeout_ms,
-        )
+        )?;
+        instance.observer = self.observer.clone();
+        Ok(instance)
+    }
+
+    /// Reports the calls of every instance made from now on to `observer`.
+    pub fn set_observer(&mut self, observer: SharedObserver) {
+        self.observer = Some(observer);
     }
 
     /// Returns what the plugin said of itself when it was loaded.
@@ -160,6 +175,10 @@ pub struct PluginInstance {
     recording: Option<Vec<RawExchange>>,
     /// Whether secrets are removed from errors (off only to check the plugin's own discipline).
     redacting: bool,
+    /// Who is told of each call, request and log line.
+    observer: Option<SharedObserver>,
+    /// How many accounts the last successful `list_accounts` returned.
+    listed_accounts: Option<usize>,
 }
 
 impl PluginInstance {
@@ -175,7 +194,14 @@ impl PluginInstance {
             timeout_ms,
             recording: None,
             redacting: true,
+            observer: None,
+            listed_accounts: None,
         })
+    }
+
+    /// Reports this instance's calls to `observer`.
+    pub fn set_observer(&mut self, observer: SharedObserver) {
+        self.observer = Some(observer);
     }
 
     /// Stops removing secrets from the plugin's errors, so that what the plugin itself returns
@@ -195,24 +221,29 @@ impl PluginInstance {
         self.recording.take().unwrap_or_default()
     }
 
+    /// Runs `export` on `input`; `accounts` is how many accounts it counts, when known, for the
+    /// observer.
     fn call<I: Serialize, O: DeserializeOwned>(
         &mut self,
         export: &str,
         credentials: &Credentials,
+        accounts: Option<usize>,
         input: &I,
     ) -> Result<O, PluginError> {
         self.check_credentials(export, credentials)?;
         let input = serde_json::to_vec(input).map_err(|e| {
             PluginError::new(ErrorClass::Internal, format!("input not encodable: {e}"))
         })?;
-        let output = self.invoke(export, &input).and_then(|bytes| {
-            serde_json::from_slice(&bytes).map_err(|e| {
-                PluginError::new(
-                    ErrorClass::Internal,
-                    format!("{export} returned output that is not the contract's JSON: {e}"),
-                )
-            })
-        });
+        let output = self
+            .invoke(export, credentials, accounts, &input)
+            .and_then(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    PluginError::new(
+                        ErrorClass::Internal,
+                        format!("{export} returned output that is not the contract's JSON: {e}"),
+                    )
+                })
+            });
         if !self.redacting {
             return output;
         }
@@ -251,20 +282,52 @@ impl PluginInstance {
     ) -> Result<Vec<u8>, (PluginError, Option<String>)> {
         self.check_credentials(export, credentials)
             .map_err(|e| (e, None))?;
-        self.invoke_raw(export, input)
+        self.invoke_raw(export, credentials, None, input)
             .map_err(|(error, text)| (error, Some(text)))
     }
 
     /// Runs one export; after a trap, replaces the instance so the next call starts clean.
-    fn invoke(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, PluginError> {
-        self.invoke_raw(export, input).map_err(|(error, _)| error)
+    fn invoke(
+        &mut self,
+        export: &str,
+        credentials: &Credentials,
+        accounts: Option<usize>,
+        input: &[u8],
+    ) -> Result<Vec<u8>, PluginError> {
+        self.invoke_raw(export, credentials, accounts, input)
+            .map_err(|(error, _)| error)
     }
 
-    /// Runs one export as [`PluginInstance::invoke`] does; a failure comes with the root cause's
-    /// text.
-    fn invoke_raw(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, (PluginError, String)> {
+    /// Runs one export as [`PluginInstance::invoke`] does, telling the observer of its start
+    /// and end; a failure comes with the root cause's text.
+    fn invoke_raw(
+        &mut self,
+        export: &str,
+        credentials: &Credentials,
+        accounts: Option<usize>,
+        input: &[u8],
+    ) -> Result<Vec<u8>, (PluginError, String)> {
+        let Some(observer) = self.observer.clone() else {
+            return self.run(export, CallHttp::new(self.recording.is_some()), input);
+        };
+        let secrets = self.guard.secrets_in(credentials);
+        let http = CallHttp::new(self.recording.is_some())
+            .observed_by(CallObserver::new(observer.clone(), secrets));
+        observer.call_started(export, accounts);
+        let result = self.run(export, http, input);
+        observer.call_finished(export);
+        result
+    }
+
+    /// Runs one export with `http` as its host context; after a trap, replaces the instance.
+    fn run(
+        &mut self,
+        export: &str,
+        http: CallHttp,
+        input: &[u8],
+    ) -> Result<Vec<u8>, (PluginError, String)> {
         let started = Instant::now();
-        let http: SharedCallHttp = Arc::new(Mutex::new(CallHttp::new(self.recording.is_some())));
+        let http: SharedCallHttp = Arc::new(Mutex::new(http));
         let result = self
             .plugin
             .call_with_host_context::<&[u8], Vec<u8>, SharedCallHttp>(
@@ -274,7 +337,7 @@ impl PluginInstance {
             );
         let mut http = http.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(recording) = &mut self.recording {
-            recording.append(&mut http.recorded);
+            recording.append(&mut http.exchanges);
         }
         let error = match result {
             Ok(output) => return Ok(output),
@@ -309,24 +372,35 @@ impl VendorPlugin for PluginInstance {
         self.call(
             exports::DESCRIBE_CREDENTIALS,
             &Credentials::default(),
+            None,
             input,
         )
     }
 
     fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
-        self.call(exports::AUTHENTICATE, &input.credentials, input)
+        self.call(exports::AUTHENTICATE, &input.credentials, None, input)
     }
 
     fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
-        self.call(exports::LIST_ACCOUNTS, &input.credentials, input)
+        let listed: AccountList =
+            self.call(exports::LIST_ACCOUNTS, &input.credentials, None, input)?;
+        self.listed_accounts = Some(listed.accounts.len());
+        Ok(listed)
     }
 
     fn list_services(&mut self, input: &CredentialsInput) -> Result<ServiceList, PluginError> {
-        self.call(exports::LIST_SERVICES, &input.credentials, input)
+        self.call(exports::LIST_SERVICES, &input.credentials, None, input)
     }
 
+    /// Counts usage; the observer is told how many accounts: `account_ids`, or all the
+    /// accounts this instance last listed.
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
-        self.call(exports::FETCH_USAGE, &input.credentials, input)
+        let accounts = input
+            .account_ids
+            .as_ref()
+            .map(Vec::len)
+            .or(self.listed_accounts);
+        self.call(exports::FETCH_USAGE, &input.credentials, accounts, input)
     }
 }
 

@@ -7,7 +7,7 @@
 //! and gives up with the last error as soon as the next wait would overrun the budget. Every
 //! other class is returned at once.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use plugin_contract::{
     host, AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
@@ -58,6 +58,11 @@ impl RetryPolicy {
         Duration::try_from_secs_f64(exponential.as_secs_f64() * factor)
             .map_or(exponential, |scaled| scaled.min(exponential))
     }
+
+    /// Returns the backoff before attempt `attempt + 1`, with a jitter drawn from `rng`.
+    fn random_backoff(&self, attempt: u32, rng: &mut fastrand::Rng) -> Duration {
+        self.backoff(attempt, rng.f64())
+    }
 }
 
 /// The wait a vendor asks for with `retry_after_s` of 2^64−1 (`Retry-After:
@@ -79,7 +84,7 @@ pub fn with_retries<T>(
     mut call: impl FnMut() -> Result<T, PluginError>,
 ) -> Result<T, PluginError> {
     let started = Instant::now();
-    let mut jitter = Jitter::seeded();
+    let mut rng = fastrand::Rng::new();
     let mut attempt = 0;
     loop {
         let error = match call() {
@@ -88,7 +93,7 @@ pub fn with_retries<T>(
             Err(error) => error,
         };
         let asked = Duration::from_secs(host::wait_asked(&error));
-        let wait = policy.backoff(attempt, jitter.next()).max(asked);
+        let wait = policy.random_backoff(attempt, &mut rng).max(asked);
         if !fits(started.elapsed(), wait, policy.budget) {
             return Err(error);
         }
@@ -132,26 +137,6 @@ impl<P: VendorPlugin> VendorPlugin for Retrying<P> {
 
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
         with_retries(&self.policy, || self.plugin.fetch_usage(input))
-    }
-}
-
-/// A small xorshift generator: jitter needs spread, not quality.
-struct Jitter(u64);
-
-impl Jitter {
-    fn seeded() -> Jitter {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        Jitter(u64::from(nanos) | 1)
-    }
-
-    /// Returns a number in [0, 1).
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -338,10 +323,17 @@ mod tests {
     }
 
     #[test]
-    fn jitter_stays_in_range() {
-        let mut jitter = Jitter::seeded();
-        assert!((0..1000)
-            .map(|_| jitter.next())
-            .all(|x| (0.0..1.0).contains(&x)));
+    fn random_backoffs_spread_over_the_upper_half() {
+        let policy = RetryPolicy::within(Duration::from_secs(60));
+        let mut rng = fastrand::Rng::with_seed(7);
+        let waits: Vec<Duration> = (0..1000)
+            .map(|_| policy.random_backoff(0, &mut rng))
+            .collect();
+        let (low, high) = (Duration::from_millis(250), Duration::from_millis(500));
+        assert!(waits.iter().all(|w| (low..=high).contains(w)), "{waits:?}");
+        let shortest = waits.iter().min().unwrap();
+        let longest = waits.iter().max().unwrap();
+        assert!(*shortest < Duration::from_millis(275), "{shortest:?}");
+        assert!(*longest > Duration::from_millis(475), "{longest:?}");
     }
 }

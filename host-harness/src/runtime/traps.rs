@@ -1,7 +1,7 @@
 //! Types a call that trapped: a plugin that stopped without setting its own error still gives
 //! its host a [`PluginError`] of a class, never a wasm backtrace.
 
-use plugin_contract::{ErrorClass, PluginError};
+use plugin_contract::PluginError;
 
 use crate::runtime::http::TransportFailure;
 
@@ -27,19 +27,16 @@ pub(crate) fn trap_failure(
         return PluginError::new(transport.kind().class(), format!("{export}: {transport}."));
     }
     if elapsed_ms >= timeout_ms {
-        return PluginError::new(
-            ErrorClass::Transient,
-            format!("{export} did not finish within the manifest's timeout_ms ({timeout_ms} ms)."),
-        );
+        return PluginError::transient(format!(
+            "{export} did not finish within the manifest's timeout_ms ({timeout_ms} ms)."
+        ));
     }
     if root_cause == "oom" {
-        return PluginError::new(
-            ErrorClass::Internal,
-            format!("{export} needed more memory than the manifest's memory_max_pages allows."),
-        );
+        return PluginError::internal(format!(
+            "{export} needed more memory than the manifest's memory_max_pages allows."
+        ));
     }
-    PluginError::new(
-        ErrorClass::Internal,
-        format!("{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."),
-    )
+    PluginError::internal(format!(
+        "{export} stopped inside the plugin (a trap: a bug, not a vendor problem): {root_cause}."
+    ))
 }

@@ -10,7 +10,7 @@ use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginErro
 use crate::render;
 use crate::seed::mapping::{auto_map, Mapping};
 use crate::seed::psa::PsaSnapshot;
-use crate::seed::review::{sync, SyncError};
+use crate::seed::review::{sync_and_review, SyncError};
 
 /// What the seed flow printed, and the error that stopped it, if one did.
 pub struct SeedReport {
@@ -48,9 +48,7 @@ fn seed_steps(
     psa: Option<&PsaSnapshot>,
     out: &mut String,
 ) -> Result<(), (&'static str, PluginError)> {
-    let input = CredentialsInput {
-        credentials: credentials.clone(),
-    };
+    let input = CredentialsInput::new(credentials.clone());
     let description = plugin
         .describe_credentials(&CredentialsInput::default())
         .map_err(|e| ("describe_credentials", e))?;
@@ -124,7 +122,7 @@ fn seed_steps(
         );
         let _ = writeln!(out, "\n4. Auto-mapping onto the PSA: exact names and the vendor's own PSA links; suggestions are never applied\n");
         out.push_str(&render::mapping(&mapping, psa));
-        let review = match sync(plugin, credentials, &mapping, psa, as_of) {
+        let review = match sync_and_review(plugin, credentials, &mapping, psa, as_of) {
             Ok(review) => review,
             Err(SyncError::Call { call, error }) => return Err((call, error)),
             Err(not_finished) => {

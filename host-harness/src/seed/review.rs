@@ -10,20 +10,25 @@
 //! No input can panic the review or make it wrap: every sum is checked and every delta exact.
 //! A line whose vendor counts (or PSA agreement lines) add up to more than 2^64−1 shows no
 //! quantity at all: like a line fed by a failed pair, it is left out of `lines` and its vendor
-//! accounts are listed under `failed`, with a reason that names the PSA line (see [`sync`]).
+//! accounts are listed under `failed`, with a reason that names the PSA line (see [`Review::build`]).
+//!
+//! A person names a line by its key, `psa_account_id/psa_product_id` ([`line_key`]), and every
+//! entry of `failed` lists the keys of the PSA lines it leaves without a count, so that
+//! [`approve`](crate::seed::approve) can read the review back and refuse them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use plugin_contract::{
-    Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, VendorPlugin, Warning,
+    Account, Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
+    Warning,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;
 
-/// What a person reviews after a sync.
-#[derive(Debug, Serialize)]
+/// What a person reviews after a sync; the CLI's `sync` writes it as JSON for `approve` to read back.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Review {
     /// The instant counted.
     pub as_of: String,
@@ -39,7 +44,7 @@ pub struct Review {
 }
 
 /// One PSA agreement line (or the line that would be new) and what the vendor counts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ReviewLine {
     /// New revenue, reconcile or no change.
     pub kind: LineKind,
@@ -63,7 +68,7 @@ pub struct ReviewLine {
 }
 
 /// The kind of a review line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// Vendor usage with no PSA line.
@@ -75,7 +80,7 @@ pub enum LineKind {
 }
 
 /// Usage of an unmapped vendor account.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UnmappedUsage {
     /// The vendor account.
     pub vendor_account_id: String,
@@ -90,7 +95,7 @@ pub struct UnmappedUsage {
 /// A mapped account whose count is missing, for one reason; the host keeps its last good value.
 ///
 /// An account whose services failed for different reasons has one entry per reason.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FailedCount {
     /// The vendor account.
     pub vendor_account_id: String,
@@ -100,8 +105,23 @@ pub struct FailedCount {
     pub service_ids: Vec<String>,
     /// Why: the plugin's error for these services (per pair, from
     /// [`plugin_contract::FailedAccount::error_of`]), or the host's when their counts add up to more than
-    /// 2^64−1 (see [`sync`]).
+    /// 2^64−1 (see [`Review::build`]).
     pub error: PluginError,
+    /// The PSA lines (keys, see [`line_key`]) left without a count by it: never approvable.
+    #[serde(default)]
+    pub psa_lines: Vec<String>,
+}
+
+/// Returns the key a person types to name a PSA line: `psa_account_id/psa_product_id`.
+pub fn line_key(psa_account_id: &str, psa_product_id: &str) -> String {
+    format!("{psa_account_id}/{psa_product_id}")
+}
+
+impl ReviewLine {
+    /// Returns the line's key, as the review's LINE column shows it.
+    pub fn key(&self) -> String {
+        line_key(&self.psa_account_id, &self.psa_product_id)
+    }
 }
 
 /// The vendor's side of one (PSA account, PSA product) line.
@@ -126,107 +146,203 @@ pub enum SyncError {
     },
 }
 
-/// Syncs usage as of `as_of` for `mapping` and builds the review against `psa`.
-///
-/// # Counts past 2^64−1
-///
-/// Counts are `u64`, and a plugin may report any of them, 2^64−1 included. A single count is
-/// shown as the vendor gave it, with its exact delta. A sum that does not fit (services mapped
-/// to one PSA product, vendor accounts mapped to one PSA account, or the PSA's own agreement
-/// lines for one product) is never shown as a number, wrapped or capped: an MSP approving an
-/// invoice must not see a quantity nobody counted. The line is left out of `lines`, as a line
-/// fed by a failed pair is, and each vendor account counted into it gets an entry in `failed`
-/// with the services concerned and a reason naming the PSA line: class `vendor` ("the vendor's
-/// counts for … add up to more than 18446744073709551615 (2^64-1) …") when the vendor's counts
-/// overflow, class `config` when the PSA's agreement lines do. The host keeps the line's last
-/// good value, as for any failed count.
-pub fn sync(
+/// Syncs usage as of `as_of` for `mapping` and builds the review against `psa`: a plugin call
+/// ([`fetch_mapped_usage`]), then the host's bookkeeping ([`Review::build`]).
+pub fn sync_and_review(
     plugin: &mut impl VendorPlugin,
     credentials: &Credentials,
     mapping: &Mapping,
     psa: &PsaSnapshot,
     as_of: &str,
 ) -> Result<Review, SyncError> {
+    let synced = fetch_mapped_usage(plugin, credentials, mapping, as_of)?;
+    Ok(Review::build(synced, mapping, psa))
+}
+
+/// What one sync fetched from the plugin.
+pub struct Synced {
+    /// The vendor's accounts now, for their current names.
+    pub accounts: Vec<Account>,
+    /// Usage of the mapped services.
+    pub usage: Usage,
+}
+
+/// Fetches usage of the mapped services as of `as_of` for every account the mapping maps, and
+/// every account the vendor lists now (new ones included, to show usage nobody bills), never
+/// the excluded ones.
+pub fn fetch_mapped_usage(
+    plugin: &mut impl VendorPlugin,
+    credentials: &Credentials,
+    mapping: &Mapping,
+    as_of: &str,
+) -> Result<Synced, SyncError> {
     if !mapping.is_finished() {
         return Err(SyncError::MappingNotFinished);
     }
-    let products: BTreeMap<&str, &str> = mapping
-        .services
-        .iter()
-        .filter(|s| s.state == State::Mapped)
-        .filter_map(|s| Some((s.service_id.as_str(), s.psa_product_id.as_deref()?)))
-        .collect();
-    let input = CredentialsInput {
-        credentials: credentials.clone(),
-    };
     let current = plugin
-        .list_accounts(&input)
+        .list_accounts(&CredentialsInput::new(credentials.clone()))
         .map_err(|error| SyncError::Call {
             call: "list_accounts",
             error,
         })?;
-    // Mapped accounts (even ones the vendor no longer lists, to report them) and every other
-    // account the vendor lists now, new ones included; never the excluded.
     let excluded: BTreeSet<&str> = mapping
         .accounts
         .iter()
         .filter(|a| a.state == State::Excluded)
         .map(|a| a.vendor_account_id.as_str())
         .collect();
-    let wanted_accounts: Vec<String> = mapping
+    let wanted_accounts: BTreeSet<&str> = mapping
         .accounts
         .iter()
         .map(|a| a.vendor_account_id.as_str())
         .chain(current.accounts.iter().map(|a| a.id.as_str()))
         .filter(|id| !excluded.contains(id))
-        .collect::<BTreeSet<&str>>()
-        .into_iter()
-        .map(str::to_owned)
         .collect();
     let usage = plugin
         .fetch_usage(&FetchUsageInput {
             credentials: credentials.clone(),
             as_of: as_of.to_owned(),
-            account_ids: Some(wanted_accounts),
-            service_ids: Some(products.keys().map(|s| s.to_string()).collect()),
+            account_ids: Some(wanted_accounts.into_iter().map(str::to_owned).collect()),
+            service_ids: Some(
+                mapped_products(mapping)
+                    .keys()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
         })
         .map_err(|error| SyncError::Call {
             call: "fetch_usage",
             error,
         })?;
+    Ok(Synced {
+        accounts: current.accounts,
+        usage,
+    })
+}
 
-    let name_of = |vendor_id: &str| {
-        current
-            .accounts
+/// Returns the PSA product of each mapped service.
+fn mapped_products(mapping: &Mapping) -> BTreeMap<&str, &str> {
+    mapping
+        .services
+        .iter()
+        .filter(|s| s.state == State::Mapped)
+        .filter_map(|s| Some((s.service_id.as_str(), s.psa_product_id.as_deref()?)))
+        .collect()
+}
+
+/// Names vendor accounts: as the vendor lists them now, else as the mapping file last saw them.
+struct VendorNames<'a> {
+    current: &'a [Account],
+    mapping: &'a Mapping,
+}
+
+impl VendorNames<'_> {
+    /// Returns the name of vendor account `id`, or the id when nobody named it.
+    fn of(&self, id: &str) -> String {
+        self.current
             .iter()
-            .find(|a| a.id == vendor_id)
+            .find(|a| a.id == id)
             .map(|a| a.name.clone())
             .or_else(|| {
-                let mapped = mapping
+                let mapped = self
+                    .mapping
                     .accounts
                     .iter()
-                    .find(|a| a.vendor_account_id == vendor_id)?;
+                    .find(|a| a.vendor_account_id == id)?;
                 Some(format!(
                     "{} (no longer listed by the vendor)",
                     mapped.vendor_name
                 ))
             })
-            .unwrap_or_else(|| vendor_id.to_owned())
-    };
-    // A PSA line fed by a pair the vendor could not count shows no count at all: a partial sum
-    // would look like a real quantity.
-    let mut failed_groups: BTreeSet<(&str, &str)> = BTreeSet::new();
+            .unwrap_or_else(|| id.to_owned())
+    }
+}
+
+impl Review {
+    /// Builds the review of `synced` for `mapping` against `psa`.
+    ///
+    /// # Counts past 2^64−1
+    ///
+    /// Counts are `u64`, and a plugin may report any of them, 2^64−1 included. A single count is
+    /// shown as the vendor gave it, with its exact delta. A sum that does not fit (services mapped
+    /// to one PSA product, vendor accounts mapped to one PSA account, or the PSA's own agreement
+    /// lines for one product) is never shown as a number, wrapped or capped: an MSP approving an
+    /// invoice must not see a quantity nobody counted. The line is left out of `lines`, as a line
+    /// fed by a failed pair is, and each vendor account counted into it gets an entry in `failed`
+    /// with the services concerned and a reason naming the PSA line: class `vendor` ("the vendor's
+    /// counts for … add up to more than 18446744073709551615 (2^64-1) …") when the vendor's counts
+    /// overflow, class `config` when the PSA's agreement lines do. The host keeps the line's last
+    /// good value, as for any failed count.
+    pub fn build(synced: Synced, mapping: &Mapping, psa: &PsaSnapshot) -> Review {
+        let Synced { accounts, usage } = synced;
+        let products = mapped_products(mapping);
+        let names = VendorNames {
+            current: &accounts,
+            mapping,
+        };
+        let failed_lines = lines_fed_by_failures(&usage, mapping, &products);
+        let (groups, unmapped_with_usage) =
+            group_records(&usage, mapping, &products, &failed_lines, &names);
+        let mut lines: Vec<ReviewLine> = Vec::new();
+        let mut failed: Vec<FailedCount> = Vec::new();
+        for ((psa_account_id, psa_product_id), group) in groups {
+            match review_line(psa_account_id, psa_product_id, group, psa, &names) {
+                Ok(Some(line)) => lines.push(line),
+                Ok(None) => {}
+                Err(overflowed) => failed.extend(overflowed),
+            }
+        }
+        lines.sort_by(|a, b| {
+            (a.kind, &a.psa_account_name, &a.psa_product_id).cmp(&(
+                b.kind,
+                &b.psa_account_name,
+                &b.psa_product_id,
+            ))
+        });
+        failed.extend(failed_counts(&usage, mapping, &products, &names));
+        failed.sort_by(|a, b| {
+            (&a.vendor_account_id, &a.service_ids).cmp(&(&b.vendor_account_id, &b.service_ids))
+        });
+        Review {
+            as_of: usage.as_of,
+            lines,
+            unmapped_with_usage,
+            failed,
+            warnings: usage.warnings,
+        }
+    }
+}
+
+/// Returns the (PSA account, PSA product) lines fed by a pair the vendor could not count: they
+/// show no count at all, since a partial sum would look like a real quantity.
+fn lines_fed_by_failures<'m>(
+    usage: &Usage,
+    mapping: &'m Mapping,
+    products: &BTreeMap<&str, &'m str>,
+) -> BTreeSet<(&'m str, &'m str)> {
+    let mut lines = BTreeSet::new();
     for failed in &usage.failed_accounts {
         let Some(psa_account) = mapping.psa_account_of(&failed.account_id) else {
             continue;
         };
         for service in &failed.service_ids {
             if let Some(product) = products.get(service.as_str()) {
-                failed_groups.insert((psa_account, product));
+                lines.insert((psa_account, *product));
             }
         }
     }
+    lines
+}
 
+/// Adds up the records of mapped accounts per (PSA account, PSA product), leaving out the
+/// lines in `failed_lines`, and lists the usage of unmapped accounts.
+fn group_records(
+    usage: &Usage,
+    mapping: &Mapping,
+    products: &BTreeMap<&str, &str>,
+    failed_lines: &BTreeSet<(&str, &str)>,
+    names: &VendorNames,
+) -> (BTreeMap<(String, String), Group>, Vec<UnmappedUsage>) {
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut unmapped_with_usage = Vec::new();
     for record in &usage.records {
@@ -234,7 +350,7 @@ pub fn sync(
             continue;
         };
         match mapping.psa_account_of(&record.account_id) {
-            Some(psa_account) if failed_groups.contains(&(psa_account, *product)) => {}
+            Some(psa_account) if failed_lines.contains(&(psa_account, *product)) => {}
             Some(psa_account) => {
                 let group = groups
                     .entry((psa_account.to_owned(), product.to_string()))
@@ -253,121 +369,127 @@ pub fn sync(
             }
             None if record.quantity > 0 => unmapped_with_usage.push(UnmappedUsage {
                 vendor_account_id: record.account_id.clone(),
-                vendor_name: name_of(&record.account_id),
+                vendor_name: names.of(&record.account_id),
                 service_id: record.service_id.clone(),
                 quantity: record.quantity,
             }),
             None => {}
         }
     }
-    let mut lines: Vec<ReviewLine> = Vec::new();
-    let mut failed: Vec<FailedCount> = Vec::new();
-    for ((psa_account_id, psa_product_id), group) in groups {
-        let psa_account_name = psa
-            .account(&psa_account_id)
-            .map_or_else(String::new, |a| a.name.clone());
-        let psa_line = if psa_account_name.is_empty() {
-            format!("{psa_product_id} of {psa_account_id}")
-        } else {
-            format!("{psa_product_id} of {psa_account_name} ({psa_account_id})")
-        };
-        let mut billed = psa
-            .agreement_lines
-            .iter()
-            .filter(|l| l.account_id == psa_account_id && l.product_id == psa_product_id)
-            .map(|l| l.quantity)
-            .peekable();
-        let psa_quantity = billed
-            .peek()
-            .is_some()
-            .then(|| billed.try_fold(0u64, u64::checked_add));
-        let (vendor_quantity, psa_quantity) = match (group.total, psa_quantity) {
-            (Some(vendor), None) => (vendor, None),
-            (Some(vendor), Some(Some(billed))) => (vendor, Some(billed)),
-            (total, _) => {
-                let error = if total.is_none() {
-                    PluginError::new(
-                        ErrorClass::Vendor,
-                        format!(
-                            "the vendor's counts for the PSA line {psa_line} add up to more than \
-                             {} (2^64-1), which no real count reaches; check them at the vendor",
-                            u64::MAX
-                        ),
-                    )
-                } else {
-                    PluginError::new(
-                        ErrorClass::Config,
-                        format!(
-                            "the PSA's agreement lines for {psa_line} add up to more than {} \
-                             (2^64-1); fix their quantities in the PSA",
-                            u64::MAX
-                        ),
-                    )
-                };
-                failed.extend(group.accounts.into_iter().map(|(account_id, services)| {
-                    FailedCount {
-                        vendor_name: name_of(&account_id),
-                        vendor_account_id: account_id,
-                        service_ids: services.into_iter().collect(),
-                        error: error.clone(),
-                    }
-                }));
-                continue;
-            }
-        };
-        let kind = match psa_quantity {
-            None if vendor_quantity == 0 => continue,
-            None => LineKind::NewRevenue,
-            Some(billed) if billed == vendor_quantity => LineKind::NoChange,
-            Some(_) => LineKind::Reconcile,
-        };
-        lines.push(ReviewLine {
-            kind,
-            psa_account_name,
-            delta: i128::from(vendor_quantity) - i128::from(psa_quantity.unwrap_or(0)),
-            psa_account_id,
-            psa_product_id,
-            vendor_accounts: group
+    (groups, unmapped_with_usage)
+}
+
+/// Compares one PSA line with the vendor's counts for it: the review line (none for a zero
+/// nobody bills), or, when a sum passes 2^64−1, a failed count for each vendor account in it.
+fn review_line(
+    psa_account_id: String,
+    psa_product_id: String,
+    group: Group,
+    psa: &PsaSnapshot,
+    names: &VendorNames,
+) -> Result<Option<ReviewLine>, Vec<FailedCount>> {
+    let psa_account_name = psa
+        .account(&psa_account_id)
+        .map_or_else(String::new, |a| a.name.clone());
+    let mut billed = psa
+        .agreement_lines
+        .iter()
+        .filter(|l| l.account_id == psa_account_id && l.product_id == psa_product_id)
+        .map(|l| l.quantity)
+        .peekable();
+    let psa_quantity = billed
+        .peek()
+        .is_some()
+        .then(|| billed.try_fold(0u64, u64::checked_add));
+    let (vendor_quantity, psa_quantity) = match (group.total, psa_quantity) {
+        (Some(vendor), None) => (vendor, None),
+        (Some(vendor), Some(Some(billed))) => (vendor, Some(billed)),
+        (total, _) => {
+            let psa_line = if psa_account_name.is_empty() {
+                format!("{psa_product_id} of {psa_account_id}")
+            } else {
+                format!("{psa_product_id} of {psa_account_name} ({psa_account_id})")
+            };
+            let error = if total.is_none() {
+                PluginError::vendor(format!(
+                    "the vendor's counts for the PSA line {psa_line} add up to more than \
+                     {} (2^64-1), which no real count reaches; check them at the vendor",
+                    u64::MAX
+                ))
+            } else {
+                PluginError::config(format!(
+                    "the PSA's agreement lines for {psa_line} add up to more than {} \
+                     (2^64-1); fix their quantities in the PSA",
+                    u64::MAX
+                ))
+            };
+            let key = line_key(&psa_account_id, &psa_product_id);
+            return Err(group
                 .accounts
-                .keys()
-                .map(|id| format!("{} ({id})", name_of(id)))
-                .collect::<BTreeSet<String>>()
                 .into_iter()
-                .collect(),
-            psa_quantity,
-            vendor_quantity,
-        });
-    }
-    lines.sort_by(|a, b| {
-        (a.kind, &a.psa_account_name, &a.psa_product_id).cmp(&(
-            b.kind,
-            &b.psa_account_name,
-            &b.psa_product_id,
-        ))
-    });
-    for account in &usage.failed_accounts {
-        if mapping.psa_account_of(&account.account_id).is_none() {
-            continue;
+                .map(|(account_id, services)| FailedCount {
+                    vendor_name: names.of(&account_id),
+                    vendor_account_id: account_id,
+                    service_ids: services.into_iter().collect(),
+                    error: error.clone(),
+                    psa_lines: vec![key.clone()],
+                })
+                .collect());
         }
+    };
+    let kind = match psa_quantity {
+        None if vendor_quantity == 0 => return Ok(None),
+        None => LineKind::NewRevenue,
+        Some(billed) if billed == vendor_quantity => LineKind::NoChange,
+        Some(_) => LineKind::Reconcile,
+    };
+    Ok(Some(ReviewLine {
+        kind,
+        psa_account_name,
+        delta: i128::from(vendor_quantity) - i128::from(psa_quantity.unwrap_or(0)),
+        psa_account_id,
+        psa_product_id,
+        vendor_accounts: group
+            .accounts
+            .keys()
+            .map(|id| format!("{} ({id})", names.of(id)))
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect(),
+        psa_quantity,
+        vendor_quantity,
+    }))
+}
+
+/// Lists the mapped accounts the vendor could not count, one entry per account and reason,
+/// with the PSA lines each leaves without a count.
+fn failed_counts(
+    usage: &Usage,
+    mapping: &Mapping,
+    products: &BTreeMap<&str, &str>,
+    names: &VendorNames,
+) -> Vec<FailedCount> {
+    let mut failed = Vec::new();
+    for account in &usage.failed_accounts {
+        let Some(psa_account) = mapping.psa_account_of(&account.account_id) else {
+            continue;
+        };
         for (error, service_ids) in account.by_error() {
+            let psa_lines: BTreeSet<String> = service_ids
+                .iter()
+                .filter_map(|service| products.get(service.as_str()))
+                .map(|product| line_key(psa_account, product))
+                .collect();
             failed.push(FailedCount {
                 vendor_account_id: account.account_id.clone(),
-                vendor_name: name_of(&account.account_id),
+                vendor_name: names.of(&account.account_id),
                 service_ids,
                 error: error.clone(),
+                psa_lines: psa_lines.into_iter().collect(),
             });
         }
     }
-    failed.sort_by(|a, b| {
-        (&a.vendor_account_id, &a.service_ids).cmp(&(&b.vendor_account_id, &b.service_ids))
-    });
-    Ok(Review {
-        as_of: usage.as_of,
-        lines,
-        unmapped_with_usage,
-        failed,
-        warnings: usage.warnings,
-    })
+    failed
 }
 
 #[cfg(test)]
@@ -375,6 +497,7 @@ mod tests {
     use super::*;
     use crate::seed::mapping::{AccountMapping, Basis, ServiceMapping};
     use crate::seed::psa::{AgreementLine, PsaAccount};
+    use plugin_contract::ErrorClass;
     use plugin_contract::{
         Account, AccountList, Authenticated, Description, FailedAccount, ServiceList, Usage,
         UsageRecord,
@@ -427,7 +550,7 @@ mod tests {
                     vec![FailedAccount {
                         account_id: "b".into(),
                         service_ids: vec!["s".into()],
-                        error: PluginError::new(ErrorClass::Transient, "down"),
+                        error: PluginError::transient("down"),
                         failures: Vec::new(),
                     }],
                 ),
@@ -521,12 +644,12 @@ mod tests {
             usage: Some((records, failed_accounts)),
             ..Vendor::default()
         };
-        sync(&mut vendor, &Credentials::default(), mapping, psa, "t").unwrap()
+        sync_and_review(&mut vendor, &Credentials::default(), mapping, psa, "t").unwrap()
     }
 
     #[test]
     fn accounts_mapped_to_one_psa_account_add_up_and_new_accounts_show_as_unmapped_usage() {
-        let review = sync(
+        let review = sync_and_review(
             &mut Vendor::default(),
             &Credentials::default(),
             &mapping(),
@@ -553,7 +676,7 @@ mod tests {
 
     #[test]
     fn a_line_fed_by_a_failed_count_shows_no_partial_sum() {
-        let review = sync(
+        let review = sync_and_review(
             &mut Vendor {
                 b_fails: true,
                 ..Vendor::default()
@@ -566,6 +689,7 @@ mod tests {
         .unwrap();
         assert!(review.lines.is_empty(), "{:?}", review.lines);
         assert_eq!(review.failed[0].vendor_account_id, "b");
+        assert_eq!(review.failed[0].psa_lines, ["P/PROD"]);
     }
 
     #[test]
@@ -642,6 +766,7 @@ mod tests {
             "{}",
             failed.error.message
         );
+        assert_eq!(failed.psa_lines, ["P/PROD"]);
         let json = serde_json::to_value(&review).unwrap();
         assert_eq!(json["lines"], serde_json::json!([]));
         assert!(!json.to_string().contains("\"vendor_quantity\""), "{json}");
@@ -723,14 +848,8 @@ mod tests {
         let failed = FailedAccount::of(
             "b",
             vec![
-                (
-                    "s1".into(),
-                    PluginError::new(ErrorClass::Vendor, "count is text"),
-                ),
-                (
-                    "s2".into(),
-                    PluginError::new(ErrorClass::Transient, "HTTP 500"),
-                ),
+                ("s1".into(), PluginError::vendor("count is text")),
+                ("s2".into(), PluginError::transient("HTTP 500")),
             ],
         )
         .unwrap();
