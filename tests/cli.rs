@@ -361,12 +361,19 @@ fn a_wasm_whose_pinned_hash_differs_is_refused() {
 }
 
 #[test]
+fn the_module_a_host_installs_is_at_most_200_kb() {
+    support::build_plugin();
+    let size = std::fs::metadata(support::plugin_wasm())
+        .expect("wasm built")
+        .len();
+    // The target, kept: `cargo bench --bench sync` shows where the bytes go.
+    assert!(size <= 200_000, "the plugin's wasm is {size} bytes");
+}
+
+#[test]
 fn a_wasm_with_the_pinned_hash_loads() {
     support::build_plugin();
-    let wasm = std::fs::read(
-        support::target_dir().join("wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm"),
-    )
-    .expect("wasm built");
+    let wasm = std::fs::read(support::plugin_wasm()).expect("wasm built");
     let manifest = manifest_with("right-hash", |m| {
         m["wasm"]["sha256"] = json!(host_harness::runtime::manifest::sha256_hex(&wasm));
     });

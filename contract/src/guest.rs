@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use extism_pdk::Memory;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{CallInput, PluginError, Secrets, MAX_INPUT_BYTES};
+use crate::{CallInput, Credentials, PluginError, Secrets, MAX_INPUT_BYTES};
 
 thread_local! {
     /// The secrets of the call in progress, for the panic hook.
@@ -95,7 +95,13 @@ pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
     call: impl FnOnce(&I) -> Result<O, PluginError>,
 ) -> i32 {
     let input = extism_pdk::input_bytes();
-    match respond(&input, secret_keys, call) {
+    hand_over(respond(&input, secret_keys, call))
+}
+
+/// Hands a call's outcome to the host: sets the output and returns 0, or sets the error and
+/// returns 1 (-1 when the output cannot be stored, as the PDK does).
+fn hand_over(outcome: Result<Vec<u8>, String>) -> i32 {
+    match outcome {
         Ok(output) => match Memory::from_bytes(output) {
             Ok(memory) => {
                 memory.set_output();
@@ -117,27 +123,41 @@ pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
 /// Answers one call: decodes `input`, runs `call` on it and returns the output JSON, or the JSON
 /// of its [`PluginError`], with the values of the credentials named in `secret_keys` (the
 /// schema's `writeOnly` ones) redacted.
+///
+/// Only decoding, the call and encoding depend on the call's types; the rest is written once
+/// ([`call_secrets`], [`finish`]), so the five exports do not each carry a copy in the wasm.
 fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
     input: &[u8],
     secret_keys: &[&str],
     call: impl FnOnce(&I) -> Result<O, PluginError>,
 ) -> Result<Vec<u8>, String> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
     let decoded = decode::<I>(input);
-    let secrets = match &decoded {
-        Ok(call_input) => Secrets::new(
-            secret_keys
-                .iter()
-                .filter_map(|key| call_input.credentials().get(key)),
-        ),
-        Err(_) => secrets_of(input, secret_keys),
-    };
-    CALL_SECRETS.with(|s| *s.borrow_mut() = secrets.clone());
+    let credentials = decoded.as_ref().ok().map(CallInput::credentials);
+    let secrets = call_secrets(input, credentials, secret_keys);
     let output = decoded.and_then(|input| call(&input)).and_then(|output| {
         serde_json::to_string(&output)
             .map_err(|e| PluginError::internal(format!("output not encodable: {e}")))
     });
+    finish(output, &secrets)
+}
+
+/// Returns the secrets of the call, from its decoded credentials or, when the input did not
+/// decode, from its raw JSON; makes them the panic hook's, installing the hook once.
+fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[&str]) -> Secrets {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
+    let secrets = match credentials {
+        Some(credentials) => {
+            Secrets::new(secret_keys.iter().filter_map(|key| credentials.get(key)))
+        }
+        None => secrets_of(input, secret_keys),
+    };
+    CALL_SECRETS.with(|s| *s.borrow_mut() = secrets.clone());
+    secrets
+}
+
+/// Returns the output JSON, or the error's, with every form of `secrets` redacted.
+fn finish(output: Result<String, PluginError>, secrets: &Secrets) -> Result<Vec<u8>, String> {
     match output {
         Ok(json) if secrets.is_empty() => Ok(json.into_bytes()),
         Ok(json) => Ok(secrets.redact_json(&json).into_bytes()),
@@ -146,12 +166,13 @@ fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
 }
 
 /// Reads the secret credentials straight from the JSON of an input that does not decode as the
-/// call's input, so that they are known anyway (a decoding error may quote one).
+/// call's input, so that they are known anyway (a decoding error may quote one); none when the
+/// credentials themselves do not decode.
 fn secrets_of(input: &[u8], secret_keys: &[&str]) -> Secrets {
     #[derive(serde::Deserialize)]
     struct Raw {
         #[serde(default)]
-        credentials: serde_json::Map<String, serde_json::Value>,
+        credentials: Credentials,
     }
     let Ok(raw) = serde_json::from_slice::<Raw>(input) else {
         return Secrets::default();
@@ -159,7 +180,7 @@ fn secrets_of(input: &[u8], secret_keys: &[&str]) -> Secrets {
     Secrets::new(
         secret_keys
             .iter()
-            .filter_map(|key| raw.credentials.get(*key)?.as_str()),
+            .filter_map(|key| raw.credentials.get(key)),
     )
 }
 

@@ -80,6 +80,7 @@
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
 pub mod host;
+pub mod order;
 pub mod secrets;
 pub mod time;
 pub mod v1;

@@ -25,8 +25,14 @@ pub struct Secrets {
 impl Secrets {
     /// Collects every form of the non-blank `values`.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
+        // One non-generic body, whatever the iterator: a copy per caller would cost wasm size.
+        Secrets::of(&values.into_iter().collect::<Vec<&str>>())
+    }
+
+    /// Collects every form of the non-blank `values`.
+    fn of(values: &[&str]) -> Secrets {
         let mut forms = Vec::new();
-        for value in values {
+        for &value in values {
             for variant in [value, value.trim()] {
                 if variant.trim().is_empty() {
                     continue;
@@ -45,7 +51,9 @@ impl Secrets {
         let escaped: Vec<String> = forms.iter().map(|form| json_escape(form)).collect();
         forms.extend(escaped);
         forms.retain(|form| !form.is_empty());
-        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        crate::order::sort_by(&mut forms, |a, b| {
+            b.len().cmp(&a.len()).then_with(|| a.cmp(b))
+        });
         forms.dedup();
         Secrets { forms }
     }
@@ -108,7 +116,7 @@ impl Secrets {
         if !inside.contains('\\') {
             return self.redact(inside);
         }
-        let Ok(decoded) = serde_json::from_str::<String>(&format!("\"{inside}\"")) else {
+        let Some(decoded) = json_unescape(inside) else {
             return self.redact(inside);
         };
         match self.redact(&decoded) {
@@ -205,6 +213,59 @@ fn percent_encode_with(text: &str, hex: &[u8; 16], plus_for_space: bool) -> Stri
 }
 
 /// Returns `text` as it appears inside a JSON string literal written by serde_json.
+/// Decodes the inside of a JSON string literal (RFC 8259 §7); `None` when an escape is invalid.
+///
+/// Written here rather than borrowed from serde_json: its string deserializer would add some
+/// 4 KB to every plugin's wasm for this one use.
+fn json_unescape(inside: &str) -> Option<String> {
+    let mut out = String::with_capacity(inside.len());
+    let mut chars = inside.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escaped = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let first = hex4(&mut chars)?;
+                let code = if (0xD800..0xDC00).contains(&first) {
+                    if chars.next()? != '\\' || chars.next()? != 'u' {
+                        return None;
+                    }
+                    let second = hex4(&mut chars)?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return None;
+                    }
+                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                } else {
+                    first
+                };
+                char::from_u32(code)?
+            }
+            _ => return None,
+        };
+        out.push(escaped);
+    }
+    Some(out)
+}
+
+/// Reads the four hex digits of a `\\u` escape.
+fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+    let mut code = 0;
+    for _ in 0..4 {
+        code = code * 16 + chars.next()?.to_digit(16)?;
+    }
+    Some(code)
+}
+
 fn json_escape(text: &str) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
     quoted
@@ -276,6 +337,30 @@ mod tests {
                 !parsed["a"].as_str().unwrap().contains(secret),
                 "{secret}: {redacted}"
             );
+        }
+    }
+
+    #[test]
+    fn json_string_escapes_decode_as_serde_json_decodes_them() {
+        for text in ["plain", "a\"b\\c/d", "\u{8}\u{c}\n\r\t\u{1}", "é ü 中 😀"] {
+            let literal = serde_json::to_string(text).unwrap();
+            let inside = &literal[1..literal.len() - 1];
+            assert_eq!(json_unescape(inside).as_deref(), Some(text), "{literal}");
+        }
+        assert_eq!(
+            json_unescape(r"\u00e9\ud83d\ude00\/").as_deref(),
+            Some("é😀/")
+        );
+        for bad in [
+            r"\x",
+            r"\u12",
+            r"\u+123",
+            r"\ud83d",
+            r"\ud83dx",
+            r"\ud83d\u0041",
+            "end\\",
+        ] {
+            assert_eq!(json_unescape(bad), None, "{bad}");
         }
     }
 

@@ -24,7 +24,7 @@ pub fn sort_unique_by_id<T>(
     message: &str,
 ) -> Vec<Warning> {
     // A stable sort: the first listed of an id stays first.
-    items.sort_by(|a, b| id(a).cmp(id(b)));
+    plugin_contract::order::sort_by(items, |a, b| id(a).cmp(id(b)));
     let mut warnings = Vec::new();
     items.dedup_by(|later, first| {
         let repeated = id(later) == id(first);

@@ -52,8 +52,6 @@ impl TransportError {
 
 #[cfg(target_arch = "wasm32")]
 mod host {
-    use std::collections::BTreeMap;
-
     use extism_pdk::{extism, Memory};
     use plugin_contract::transport::{
         TransportFailure, TransportFailureKind, TRANSPORT_FAILURE_STATUS,
@@ -78,8 +76,18 @@ mod host {
     #[derive(serde::Serialize)]
     struct Request<'a> {
         url: &'a str,
-        headers: BTreeMap<&'a str, &'a str>,
+        headers: Headers<'a>,
         method: &'a str,
+    }
+
+    /// Request headers written as the JSON object the PDK's `BTreeMap` gives, straight from the
+    /// caller's slice (a map would cost wasm size and a sort for two headers).
+    struct Headers<'a>(&'a [(&'a str, &'a str)]);
+
+    impl serde::Serialize for Headers<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().copied())
+        }
     }
 
     impl HttpGet for HostHttp {
@@ -90,7 +98,7 @@ mod host {
         ) -> Result<HttpResponse, TransportError> {
             let request = Request {
                 url,
-                headers: headers.iter().copied().collect(),
+                headers: Headers(headers),
                 method: "GET",
             };
             let bad_request = |message: String| {

@@ -89,16 +89,34 @@ fn authority_of(rest: &str) -> &str {
     rest.split('/').next().unwrap_or(rest)
 }
 
-/// Tells whether `authority` (`host[:port]`) names this machine.
+/// Tells whether `authority` (`host[:port]`) names this machine: `localhost`, `[::1]`, or a
+/// dotted-quad IPv4 address of 127.0.0.0/8.
+///
+/// Written out rather than parsed with `std::net::IpAddr`, whose parser would add some 4 KB to
+/// every plugin's wasm for this one check; other spellings of ::1 are not taken as loopback.
 fn is_loopback(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        return bracketed.split(']').next() == Some("::1");
+    }
+    let host = authority.split(':').next().unwrap_or("");
+    host.eq_ignore_ascii_case("localhost") || is_ipv4_loopback(host)
+}
+
+/// Tells whether `host` is four decimal octets of at most 255, without leading zeros, the
+/// first 127.
+fn is_ipv4_loopback(host: &str) -> bool {
+    let mut octets = 0;
+    for octet in host.split('.') {
+        let decimal = (1..=3).contains(&octet.len())
+            && octet.bytes().all(|b| b.is_ascii_digit())
+            && (octet.len() == 1 || !octet.starts_with('0'))
+            && octet.parse::<u8>().is_ok();
+        if !decimal || (octets == 0 && octet != "127") {
+            return false;
+        }
+        octets += 1;
+    }
+    octets == 4
 }
 
 #[cfg(test)]
@@ -131,6 +149,39 @@ mod tests {
             ("http://127.0.0.1.evil.example", UrlError::PlainHttp),
         ] {
             assert_eq!(check(url), Err(error), "{url}");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts_are_localhost_127_slash_8_and_ipv6_one() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "127.255.255.255",
+            "[::1]",
+            "[::1]:9",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "",
+            "127.0.0.01",
+            "0127.0.0.1",
+            "127.0.0",
+            "127.0.0.1.5",
+            "127.256.0.1",
+            "128.0.0.1",
+            "127.0.0.+1",
+            "127..0.1",
+            "1.2.3.4",
+            "[::2]",
+            "[::]",
+            "[fe80::1]",
+            "localhost.evil",
+        ] {
+            assert!(!is_loopback(host), "{host}");
         }
     }
 

@@ -1,15 +1,13 @@
 //! SaaS Alerts customers as contract accounts.
 
-use std::collections::BTreeMap;
-
 use plugin_contract::{sort_warnings, Account, AccountList, PsaRef, Warning};
 
 use crate::model::{Customer, CustomerList};
 
 /// The customers of a tenant by id, with what the MSP should know about the list.
 pub struct Tenant<'a> {
-    /// Customers by id; of two entries with one id, the last is kept.
-    pub by_id: BTreeMap<&'a str, &'a Customer>,
+    /// Customers sorted by id, one per id; of two entries with one id, the last is kept.
+    customers: Vec<&'a Customer>,
     /// Unusable entries and duplicate ids, as warnings.
     pub warnings: Vec<Warning>,
 }
@@ -27,30 +25,50 @@ impl<'a> Tenant<'a> {
                 service_id: None,
             })
             .collect();
-        let mut by_id = BTreeMap::new();
-        for customer in &list.customers {
-            if by_id.insert(customer.id.as_str(), customer).is_some() {
+        let mut customers: Vec<&Customer> = list.customers.iter().collect();
+        // A stable sort keeps entries of one id in list order, so the last is the one kept.
+        plugin_contract::order::sort_by(&mut customers, |a, b| a.id.cmp(&b.id));
+        customers.dedup_by(|later, earlier| {
+            let repeated = later.id == earlier.id;
+            if repeated {
                 warnings.push(warning(
                     "duplicate_customer",
                     format!(
                         "SaaS Alerts lists customer {} more than once; the last entry is used.",
-                        customer.id
+                        later.id
                     ),
-                    &customer.id,
+                    &later.id,
                 ));
+                // Keep the later entry in the place of the earlier one.
+                std::mem::swap(later, earlier);
             }
+            repeated
+        });
+        Tenant {
+            customers,
+            warnings,
         }
-        Tenant { by_id, warnings }
+    }
+
+    /// Returns the customer of id `id`, if the tenant lists it.
+    pub fn get(&self, id: &str) -> Option<&'a Customer> {
+        let found = self.customers.binary_search_by(|c| c.id.as_str().cmp(id));
+        found.ok().map(|at| self.customers[at])
+    }
+
+    /// Lists the customers, sorted by id.
+    pub fn customers(&self) -> &[&'a Customer] {
+        &self.customers
     }
 }
 
 /// Lists the tenant's accounts, sorted by id; inactive customers are kept with their status.
 pub fn account_list(list: &CustomerList) -> AccountList {
     let tenant = Tenant::of(list);
+    let customers = tenant.customers;
     let mut warnings = tenant.warnings;
-    let accounts = tenant
-        .by_id
-        .values()
+    let accounts = customers
+        .iter()
         .map(|customer| {
             let account = account_of(customer);
             if customer.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -85,7 +103,7 @@ fn account_of(customer: &Customer) -> Account {
             id: id.clone(),
         })
         .collect();
-    psa_refs.sort();
+    plugin_contract::order::sort(&mut psa_refs);
     psa_refs.dedup();
     let name = customer.name.as_deref().map(str::trim).unwrap_or("");
     Account {

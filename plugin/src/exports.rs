@@ -7,3 +7,7 @@ use crate::credentials::SECRET_CREDENTIALS;
 use crate::SaasAlerts;
 
 plugin_contract::export_plugin!(SaasAlerts::new(HostHttp), SECRET_CREDENTIALS);
+
+/// Allocates with talc rather than std's dlmalloc: smaller and faster in wasm.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

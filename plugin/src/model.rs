@@ -17,7 +17,9 @@
 //! serde_json does.
 
 use serde::de::IgnoredAny;
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
+#[cfg(test)]
+use serde_json::Value;
 use vendor_kit::entries::{self, Broken, Entry, List};
 
 use crate::services::Platform;
@@ -346,7 +348,7 @@ fn user_of(entry: Entry<'_, '_>) -> User {
             Single { conflict: true, .. } => None,
             Single { first, .. } => first.and_then(flag_of),
         },
-        platform: Platform::of_product(product.and_then(product_of).as_ref()),
+        platform: Platform::of_product(&product.map(product_labels).unwrap_or_default()),
     }
 }
 
@@ -359,21 +361,24 @@ fn flag_of(raw: &[u8]) -> Option<bool> {
 }
 
 /// Reads a user's `product` as far as [`Platform::of_product`] looks: a string, or an object's
-/// `type` and `name` (other members are skipped unparsed, so junk there does not hide them).
-fn product_of(raw: &[u8]) -> Option<Value> {
+/// `type` then `name` (other members are skipped unparsed, so junk there does not hide them; of
+/// a member given twice, the last counts).
+fn product_labels(raw: &[u8]) -> Vec<String> {
     if raw.first() == Some(&b'"') {
-        return text_of(raw).map(Value::String);
+        return text_of(raw).into_iter().collect();
     }
-    let mut labels = Map::new();
-    for member in entries::members(raw)? {
-        let member = member.ok()?;
-        let key = member.key();
-        if let label @ ("type" | "name") = std::str::from_utf8(&key).unwrap_or("") {
-            let text = text_of(member.value).map_or(Value::Null, Value::String);
-            labels.insert(label.to_owned(), text);
+    let (mut kind, mut name) = (None, None);
+    for member in entries::members(raw).into_iter().flatten() {
+        let Ok(member) = member else {
+            return Vec::new();
+        };
+        match &*member.key() {
+            b"type" => kind = Some(text_of(member.value)),
+            b"name" => name = Some(text_of(member.value)),
+            _ => {}
         }
     }
-    Some(Value::Object(labels))
+    [kind, name].into_iter().flatten().flatten().collect()
 }
 
 /// Reads a JSON string; `None` for anything else, or for text that cannot be read.

@@ -10,7 +10,6 @@
 //! The catalog is fixed, not read from the vendor, so ids never change between runs.
 
 use plugin_contract::Service;
-use serde_json::Value;
 
 /// The id of the invoice-driving service.
 pub const BILLABLE_USERS: &str = "billable-users";
@@ -74,22 +73,15 @@ impl Platform {
             .find(|p| p.service_id() == service_id)
     }
 
-    /// Classifies a user's `product` (an object with `type`/`name`, or a string).
+    /// Classifies a user's `product` from its labels: its `type` then its `name` when it is an
+    /// object, itself when it is a string (see `model::product_labels`).
     ///
     /// The shape of `product` on users is not documented; the event index uses
     /// `{id, name, type}` with `type` such as `ms`. Unrecognized values count as `Other`.
-    pub fn of_product(product: Option<&Value>) -> Platform {
-        let labels: Vec<&str> = match product {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Object(fields)) => ["type", "name"]
-                .iter()
-                .filter_map(|k| fields.get(*k).and_then(Value::as_str))
-                .collect(),
-            _ => Vec::new(),
-        };
+    pub fn of_product(labels: &[String]) -> Platform {
         labels
-            .into_iter()
-            .find_map(Platform::of_label)
+            .iter()
+            .find_map(|label| Platform::of_label(label))
             .unwrap_or(Platform::Other)
     }
 
@@ -137,7 +129,7 @@ pub fn catalog() -> Vec<Service> {
             ),
         ));
     }
-    services.sort_by(|a, b| a.id.cmp(&b.id));
+    plugin_contract::order::sort_by(&mut services, |a, b| a.id.cmp(&b.id));
     services
 }
 
@@ -160,7 +152,13 @@ fn service(id: &str, name: &str, description: &str) -> Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    #[test]
+    fn each_platform_is_its_own_index_in_all() {
+        for (index, platform) in Platform::ALL.iter().enumerate() {
+            assert_eq!(*platform as usize, index, "{platform:?}");
+        }
+    }
 
     #[test]
     fn catalog_is_sorted_with_unique_known_ids() {
@@ -175,28 +173,18 @@ mod tests {
 
     #[test]
     fn products_are_classified_by_type_then_name() {
-        let cases = [
-            (
-                json!({"type": "ms", "name": "Microsoft"}),
-                Platform::Microsoft365,
-            ),
-            (json!({"type": "MS"}), Platform::Microsoft365),
-            (
-                json!({"name": "Google Workspace"}),
-                Platform::GoogleWorkspace,
-            ),
-            (
-                json!({"type": "unknown-thing", "name": "Slack"}),
-                Platform::Slack,
-            ),
-            (json!("Dropbox"), Platform::Dropbox),
-            (json!({"type": "box"}), Platform::Other),
-            (json!(null), Platform::Other),
-            (json!(42), Platform::Other),
+        let cases: [(&[&str], Platform); 7] = [
+            (&["ms", "Microsoft"], Platform::Microsoft365),
+            (&["MS"], Platform::Microsoft365),
+            (&["Google Workspace"], Platform::GoogleWorkspace),
+            (&["unknown-thing", "Slack"], Platform::Slack),
+            (&["Dropbox"], Platform::Dropbox),
+            (&["box"], Platform::Other),
+            (&[], Platform::Other),
         ];
-        for (product, platform) in cases {
-            assert_eq!(Platform::of_product(Some(&product)), platform, "{product}");
+        for (labels, platform) in cases {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            assert_eq!(Platform::of_product(&labels), platform, "{labels:?}");
         }
-        assert_eq!(Platform::of_product(None), Platform::Other);
     }
 }

@@ -5,8 +5,6 @@
 //! when one of them is asked for. A count that cannot be read is never reported as 0: its
 //! (account, service) pairs go to `failed_accounts` with the reason.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use plugin_contract::{FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning};
 use vendor_kit::http::HttpGet;
 
@@ -32,22 +30,23 @@ pub fn fetch_usage<H: HttpGet>(
         .customers()
         .map_err(|e| e.into_first_request_error(&config.api_root))?;
 
-    let tenant = Tenant::of(&customers);
+    let mut tenant = Tenant::of(&customers);
     let mut usage = Usage {
         as_of: input.as_of.clone(),
         records: Vec::new(),
-        warnings: tenant.warnings,
+        warnings: std::mem::take(&mut tenant.warnings),
         failed_accounts: Vec::new(),
     };
-    let by_id = tenant.by_id;
-    let account_ids: BTreeSet<&str> = match &input.account_ids {
+    let mut account_ids: Vec<&str> = match &input.account_ids {
         Some(ids) => ids.iter().map(String::as_str).collect(),
-        None => by_id.keys().copied().collect(),
+        None => tenant.customers().iter().map(|c| c.id.as_str()).collect(),
     };
+    plugin_contract::order::sort(&mut account_ids);
+    account_ids.dedup();
 
     for account_id in account_ids {
         let mut counter = AccountCounter::new(account_id, &wanted);
-        match by_id.get(account_id) {
+        match tenant.get(account_id) {
             Some(customer) => counter.count(&mut client, customer)?,
             None => counter.fail_all(PluginError::not_found(format!(
                 "SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."
@@ -93,13 +92,14 @@ impl Wanted {
                 platforms: Platform::ALL.to_vec(),
             });
         };
-        let unknown: BTreeSet<&str> = ids
+        let mut unknown: Vec<&str> = ids
             .iter()
             .map(String::as_str)
             .filter(|id| !services::is_known(id))
             .collect();
+        plugin_contract::order::sort(&mut unknown);
+        unknown.dedup();
         if !unknown.is_empty() {
-            let unknown: Vec<&str> = unknown.into_iter().collect();
             return Err(PluginError::config(format!(
                 "service_ids names services this plugin does not have: {}. list_services gives the valid ids.",
                 unknown.join(", ")
@@ -109,7 +109,7 @@ impl Wanted {
             .iter()
             .filter_map(|id| Platform::from_service_id(id))
             .collect();
-        platforms.sort_by_key(|p| p.service_id());
+        plugin_contract::order::sort_by(&mut platforms, |a, b| a.service_id().cmp(b.service_id()));
         platforms.dedup();
         Ok(Wanted {
             billable_users: ids.iter().any(|id| id == BILLABLE_USERS),
@@ -177,7 +177,7 @@ impl<'w> AccountCounter<'w> {
                 let tally = Tally::of(&users);
                 let wanted = self.wanted;
                 for platform in &wanted.platforms {
-                    let quantity = tally.per_platform.get(platform).copied().unwrap_or(0);
+                    let quantity = tally.per_platform[*platform as usize];
                     self.record(platform.service_id(), quantity);
                 }
                 self.check(&tally, billable.as_ref().ok().copied());
@@ -246,7 +246,8 @@ impl<'w> AccountCounter<'w> {
 /// Billable users of one customer, per platform.
 #[derive(Debug, Default, PartialEq)]
 struct Tally {
-    per_platform: BTreeMap<Platform, u64>,
+    /// Indexed by [`Platform`] (in the order of [`Platform::ALL`]).
+    per_platform: [u64; Platform::ALL.len()],
     billable: u64,
     unflagged: u64,
 }
@@ -257,7 +258,7 @@ impl Tally {
         for user in users {
             match user.is_billable {
                 Some(true) => {
-                    *tally.per_platform.entry(user.platform).or_default() += 1;
+                    tally.per_platform[user.platform as usize] += 1;
                     tally.billable += 1;
                 }
                 Some(false) => {}

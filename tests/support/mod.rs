@@ -32,12 +32,22 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Runs `cargo build` with `args`, failing loudly.
+pub fn cargo_build(args: &[&str]) {
+    let mut command = nested(Command::new(env!("CARGO")));
+    let status = command
+        .arg("build")
+        .args(args)
+        .current_dir(root())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build {args:?} failed");
+}
+
+/// Gives a nested build the environment the outer `cargo test` had.
 ///
 /// Cargo gives a test the variables of its package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …);
-/// build scripts that track them (ring's does) would rebuild half the tree on every run, so
-/// the nested build gets the environment the outer `cargo test` had.
-pub fn cargo_build(args: &[&str]) {
-    let mut command = Command::new(env!("CARGO"));
+/// build scripts that track them (ring's does) would rebuild half the tree on every run.
+fn nested(mut command: Command) -> Command {
     for (name, _) in std::env::vars() {
         let set_by_cargo_for_tests = [
             "CARGO_MANIFEST_",
@@ -54,16 +64,10 @@ pub fn cargo_build(args: &[&str]) {
             command.env_remove(name);
         }
     }
-    let status = command
-        .arg("build")
-        .args(args)
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build {args:?} failed");
+    command
 }
 
-/// The `cargo build` arguments of the plugin's wasm.
+/// The `cargo build` arguments of the plugin's wasm, before `wasm-opt` shrinks it.
 pub const PLUGIN_BUILD: [&str; 6] = [
     "-p",
     "saas-alerts-plugin",
@@ -73,10 +77,23 @@ pub const PLUGIN_BUILD: [&str; 6] = [
     "plugin",
 ];
 
-/// Builds the plugin's wasm (profile `plugin`) once per test binary.
+/// Builds the plugin's wasm as `./dev build` does (cargo, then `wasm-opt`) once per test
+/// binary: the tests run the module the manifest names, the one a host gets.
 pub fn build_plugin() {
     static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| cargo_build(&PLUGIN_BUILD));
+    BUILT.get_or_init(|| {
+        let status = nested(Command::new(root().join("dev")))
+            .arg("build")
+            .current_dir(root())
+            .status()
+            .expect("./dev runs");
+        assert!(status.success(), "./dev build failed");
+    });
+}
+
+/// Returns the plugin's wasm as the manifest names it.
+pub fn plugin_wasm() -> PathBuf {
+    target_dir().join("plugin/saas_alerts_plugin.wasm")
 }
 
 /// Builds the fake vendor plugin of `tests/fake-vendor` once per test binary, and copies its

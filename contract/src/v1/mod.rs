@@ -6,6 +6,7 @@
 //! optional fields and values, in place: 1.1's additions are marked "since 1.1". The crate
 //! root re-exports this module because v1 is the current version.
 
+#[cfg(feature = "schema")]
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -69,20 +70,31 @@ pub trait VendorPlugin {
 /// The values the MSP entered, keyed as in the credentials schema.
 ///
 /// `Debug` prints the keys only, so a stray `{:?}` cannot leak a secret.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-pub struct Credentials(BTreeMap<String, String>);
+#[cfg_attr(feature = "schema", schemars(transparent))]
+pub struct Credentials(
+    // Sorted by key, each key once (of a key given twice in JSON, the last value counts): a
+    // sorted list rather than a `BTreeMap`, whose code would add some 4 KB to every plugin's
+    // wasm for a handful of entries.
+    #[cfg_attr(feature = "schema", schemars(with = "BTreeMap<String, String>"))]
+    Vec<(String, String)>,
+);
 
 impl Credentials {
     /// Returns the value entered for `key`, if any.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        let at = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        Some(self.0[at].1.as_str())
     }
 
     /// Sets `key` to `value`, replacing what was there.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(key.into(), value.into());
+        let (key, value) = (key.into(), value.into());
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (key, value)),
+        }
     }
 
     /// Iterates over the entries, sorted by key.
@@ -93,18 +105,47 @@ impl Credentials {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Credentials {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Credentials(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        let mut credentials = Credentials::default();
+        for (key, value) in iter {
+            credentials.insert(key, value);
+        }
+        credentials
+    }
+}
+
+impl Serialize for Credentials {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Credentials {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Credentials;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Credentials, A::Error> {
+                let mut credentials = Credentials::default();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    credentials.insert(key, value);
+                }
+                Ok(credentials)
+            }
+        }
+        deserializer.deserialize_map(Entries)
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.0.keys().map(|k| (k, "<redacted>")))
+            .entries(self.0.iter().map(|(k, _)| (k, "<redacted>")))
             .finish()
     }
 }
@@ -321,10 +362,11 @@ pub struct Usage {
 impl Usage {
     /// Puts records, warnings and failed accounts in the order the contract requires.
     pub fn sort(&mut self) {
-        self.records.sort();
+        crate::order::sort(&mut self.records);
         sort_warnings(&mut self.warnings);
-        self.failed_accounts
-            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        crate::order::sort_by(&mut self.failed_accounts, |a, b| {
+            a.account_id.cmp(&b.account_id)
+        });
     }
 }
 
@@ -358,7 +400,7 @@ pub struct Warning {
 
 /// Sorts warnings by account, then service, code and message (absent account first).
 pub fn sort_warnings(warnings: &mut [Warning]) {
-    warnings.sort_by(|a, b| {
+    crate::order::sort_by(warnings, |a, b| {
         (&a.account_id, &a.service_id, &a.code, &a.message).cmp(&(
             &b.account_id,
             &b.service_id,
@@ -395,7 +437,7 @@ impl FailedAccount {
     pub fn of(account_id: &str, failed: Vec<(String, PluginError)>) -> Option<FailedAccount> {
         let mut failures: Vec<ServiceFailure> = Vec::new();
         let mut failed = failed;
-        failed.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::order::sort_by(&mut failed, |a, b| a.0.cmp(&b.0));
         failed.dedup_by(|a, b| a.0 == b.0);
         for (service_id, error) in &failed {
             match failures.iter_mut().find(|f| &f.error == error) {
