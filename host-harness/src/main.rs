@@ -346,11 +346,8 @@ impl Session {
     /// Starts the replay (if asked), gathers the credentials and loads the plugin; fills
     /// `secrets` first with every credential value, then with the secret ones only.
     fn open(cli: &Cli, secrets: &mut Secrets) -> Result<Session, CliError> {
-        if cli.replay.is_some() && !cli.allow_hosts.is_empty() {
-            // Scripts written before replays were kept to their own server may still pass it.
-            eprintln!(
-                "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
-            );
+        if cli.replay.is_some() {
+            warn_allow_hosts_ignored(cli);
         }
         let replay = cli.replay.as_deref().map(ReplayServer::start).transpose()?;
         let mut credentials = replay
@@ -403,6 +400,16 @@ impl Session {
             None => {}
         }
         Ok(())
+    }
+}
+
+/// Says on stderr that `--allow-host` is ignored, when it was given to a run that replays:
+/// scripts written before replays were kept to their own server may still pass it.
+fn warn_allow_hosts_ignored(cli: &Cli) {
+    if !cli.allow_hosts.is_empty() {
+        eprintln!(
+            "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
+        );
     }
 }
 
@@ -624,11 +631,7 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
 /// server, with the fixtures' own credentials (secrets set to a canary), and the values given
 /// to the CLI are removed from the report all the same.
 fn conformance(cli: &Cli, secrets: &mut Secrets, fixtures: &Path) -> Result<Exit, CliError> {
-    if !cli.allow_hosts.is_empty() {
-        eprintln!(
-            "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
-        );
-    }
+    warn_allow_hosts_ignored(cli);
     if cli.replay.is_some() {
         eprintln!(
             "host-harness: --replay is ignored: conformance replays the scenarios of --fixtures"

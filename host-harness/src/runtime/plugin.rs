@@ -21,7 +21,9 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::runtime::guard::CredentialGuard;
-use crate::runtime::http::{host_functions, CallHttp, HttpPolicy, RawExchange, SharedCallHttp};
+use crate::runtime::http::{
+    host_functions, lock, CallHttp, HttpPolicy, RawExchange, SharedCallHttp,
+};
 use crate::runtime::logs::log_functions;
 use crate::runtime::manifest::{check_interface_version, ManifestError, PluginManifest};
 use crate::runtime::observe::{CallObserver, SharedObserver};
@@ -335,7 +337,7 @@ impl PluginInstance {
                 input,
                 Arc::clone(&http),
             );
-        let mut http = http.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut http = lock(&http);
         if let Some(recording) = &mut self.recording {
             recording.append(&mut http.exchanges);
         }

@@ -232,29 +232,41 @@ fn mapped_products(mapping: &Mapping) -> BTreeMap<&str, &str> {
 
 /// Names vendor accounts: as the vendor lists them now, else as the mapping file last saw them.
 struct VendorNames<'a> {
-    current: &'a [Account],
-    mapping: &'a Mapping,
+    /// The vendor's current name of each account it lists.
+    current: BTreeMap<&'a str, &'a str>,
+    /// The name the mapping file last saw, for accounts the vendor no longer lists.
+    mapped: BTreeMap<&'a str, &'a str>,
 }
 
-impl VendorNames<'_> {
-    /// Returns the name of vendor account `id`, or the id when nobody named it.
-    fn of(&self, id: &str) -> String {
-        self.current
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| a.name.clone())
-            .or_else(|| {
-                let mapped = self
-                    .mapping
+impl<'a> VendorNames<'a> {
+    /// Indexes the names once: a review names every vendor account it shows.
+    fn new(current: &'a [Account], mapping: &'a Mapping) -> Self {
+        // Of an id listed twice, the first name counts.
+        let first_of = |pairs: &mut dyn Iterator<Item = (&'a str, &'a str)>| {
+            let mut names = BTreeMap::new();
+            for (id, name) in pairs {
+                names.entry(id).or_insert(name);
+            }
+            names
+        };
+        VendorNames {
+            current: first_of(&mut current.iter().map(|a| (a.id.as_str(), a.name.as_str()))),
+            mapped: first_of(
+                &mut mapping
                     .accounts
                     .iter()
-                    .find(|a| a.vendor_account_id == id)?;
-                Some(format!(
-                    "{} (no longer listed by the vendor)",
-                    mapped.vendor_name
-                ))
-            })
-            .unwrap_or_else(|| id.to_owned())
+                    .map(|a| (a.vendor_account_id.as_str(), a.vendor_name.as_str())),
+            ),
+        }
+    }
+
+    /// Returns the name of vendor account `id`, or the id when nobody named it.
+    fn of(&self, id: &str) -> String {
+        match (self.current.get(id), self.mapped.get(id)) {
+            (Some(name), _) => (*name).to_owned(),
+            (None, Some(name)) => format!("{name} (no longer listed by the vendor)"),
+            (None, None) => id.to_owned(),
+        }
     }
 }
 
@@ -276,10 +288,7 @@ impl Review {
     pub fn build(synced: Synced, mapping: &Mapping, psa: &PsaSnapshot) -> Review {
         let Synced { accounts, usage } = synced;
         let products = mapped_products(mapping);
-        let names = VendorNames {
-            current: &accounts,
-            mapping,
-        };
+        let names = VendorNames::new(&accounts, mapping);
         let failed_lines = lines_fed_by_failures(&usage, mapping, &products);
         let (groups, unmapped_with_usage) =
             group_records(&usage, mapping, &products, &failed_lines, &names);
