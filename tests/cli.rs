@@ -83,6 +83,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Copies the fixture scenario `name` into `fixtures/name`.
+fn copy_scenario(name: &str, fixtures: &Path) {
+    let folder = fixtures.join(name);
+    std::fs::create_dir_all(&folder).expect("scenario folder");
+    for file in ["exchanges.json", "credentials.json"] {
+        std::fs::copy(root().join("fixtures").join(name).join(file), folder.join(file))
+            .expect("scenario file copied");
+    }
+}
+
 /// Writes a replay scenario folder with `exchanges` and credentials pointing at the replay.
 fn scenario_folder(name: &str, exchanges: Vec<Value>) -> PathBuf {
     let folder = scratch(name);
@@ -443,8 +453,8 @@ fn the_fake_vendor_plugin_passes_conformance() {
 #[test]
 fn conformance_fails_a_plugin_that_accepts_bad_credentials() {
     let folder = scratch("conformance-accepting");
-    let happy = root().join("fixtures/happy-path");
-    let plan = json!({"valid": happy, "invalid_credentials": happy});
+    copy_scenario("happy-path", &folder);
+    let plan = json!({"valid": "happy-path", "invalid_credentials": "happy-path"});
     std::fs::write(folder.join("conformance.json"), plan.to_string()).expect("written");
     let run = harness(
         &[
@@ -461,6 +471,37 @@ fn conformance_fails_a_plugin_that_accepts_bad_credentials() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn conformance_refuses_scenarios_outside_the_fixtures_folder_naming_the_entry() {
+    let folder = scratch("conformance-outside");
+    let fixtures = folder.join("fixtures");
+    copy_scenario("bad-key-401", &fixtures);
+    copy_scenario("happy-path", &folder);
+    let absolute = root().join("fixtures/happy-path");
+    for (entry, plan) in [
+        ("valid", json!({"valid": "../happy-path", "invalid_credentials": "bad-key-401"})),
+        ("valid", json!({"valid": absolute, "invalid_credentials": "bad-key-401"})),
+        (
+            "expect \"../happy-path\"",
+            json!({"valid": "bad-key-401", "invalid_credentials": "bad-key-401",
+                "expect": {"../happy-path": "auth"}}),
+        ),
+    ] {
+        std::fs::write(fixtures.join("conformance.json"), plan.to_string()).expect("written");
+        let args = ["conformance", "--fixtures", fixtures.to_str().expect("utf-8")];
+        let run = harness(&args, &[]);
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(&format!("conformance.json: {entry} names"))
+                && run.stderr.contains("not a folder inside the fixtures folder"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+    std::fs::remove_dir_all(&folder).expect("removed");
 }
 
 /// Runs `map` on the happy path and returns the mapping file it wrote.
@@ -902,8 +943,8 @@ fn conformance_fixtures(name: &str, change: impl FnOnce(&mut Value, &mut Value))
     change(&mut exchanges, &mut credentials);
     std::fs::write(valid.join("exchanges.json"), exchanges.to_string()).expect("written");
     std::fs::write(valid.join("credentials.json"), credentials.to_string()).expect("written");
-    let plan =
-        json!({"valid": "valid", "invalid_credentials": root().join("fixtures/bad-key-401")});
+    copy_scenario("bad-key-401", &folder);
+    let plan = json!({"valid": "valid", "invalid_credentials": "bad-key-401"});
     std::fs::write(folder.join("conformance.json"), plan.to_string()).expect("written");
     folder
 }

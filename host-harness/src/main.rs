@@ -282,7 +282,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut secrets = Secrets::default();
     let exit = run(&cli, &mut secrets).unwrap_or_else(|error| {
-        eprintln!("host-harness: {}", secrets.redact(&with_causes(&error)));
+        let message = secrets.redact(&with_causes(&error));
+        eprintln!("host-harness: {}", render::for_terminal(&message));
         Exit::Failure
     });
     exit.into()
@@ -547,7 +548,7 @@ fn sync_review(
                 }
             })?;
             if json {
-                println!("{written}");
+                println!("{}", render::terminal_json(&written));
             } else {
                 emit(secrets, &render::review(&review));
                 println!(
@@ -585,7 +586,10 @@ fn approve(
     let approval = approve_lines(&review, choice, &mut psa)?;
     let out = out.unwrap_or_else(|| review_file.parent().unwrap_or(Path::new(".")));
     let written = write_approval(&approval, &psa, psa_file, out, &now_rfc3339())?;
-    print!("{}", render::approval(&approval, written.as_ref()));
+    print!(
+        "{}",
+        render::for_terminal(&render::approval(&approval, written.as_ref()))
+    );
     Ok(Exit::Success)
 }
 
@@ -656,7 +660,7 @@ fn transcript_of(cli: &Cli, secrets: &mut Secrets, as_of: &str) -> Result<Exit, 
     let server = session.replay.as_ref().map(ReplayServer::base_url);
     let calls = transcript(&mut plugin, &session.credentials, as_of, server);
     let json = serde_json::to_string_pretty(&calls)?;
-    println!("{}", secrets.redact_json(&json));
+    println!("{}", render::terminal_json(&secrets.redact_json(&json)));
     session.close(false)?;
     Ok(Exit::Success)
 }
@@ -717,13 +721,14 @@ fn print_result<T: Serialize>(
         Ok(output) => serde_json::to_string_pretty(output)?,
         Err(error) => serde_json::to_string_pretty(&Failure { error })?,
     };
-    println!("{}", secrets.redact_json(&json));
+    println!("{}", render::terminal_json(&secrets.redact_json(&json)));
     Ok(Exit::of(result.err().as_ref()))
 }
 
-/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did.
+/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did,
+/// and no character that could control the terminal.
 fn emit(secrets: &Secrets, text: &str) {
-    print!("{}", secrets.redact(text));
+    print!("{}", render::for_terminal(&secrets.redact(text)));
 }
 
 /// Reads a JSON file of type `T`; `what` names it in errors.

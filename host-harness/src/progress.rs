@@ -46,7 +46,10 @@ impl Progress {
 
     /// Prints `text` as a line of its own on stderr, above the bar if one is drawn.
     fn say(&self, text: &str) {
-        let line = format!("host-harness: {}", self.secrets.redact(text));
+        let line = format!(
+            "host-harness: {}",
+            host_harness::render::shown(&self.secrets.redact(text))
+        );
         match &*self.bar() {
             Some(bar) => bar.suspend(|| eprintln!("{line}")),
             None => eprintln!("{line}"),

@@ -1,7 +1,17 @@
 //! Text for a person: every table, warning list and report the CLI prints is laid out here,
 //! so that the rules in [`seed`](crate::seed) and [`checks`](crate::checks) hold no layout and
 //! every table looks alike.
+//!
+//! Vendor and PSA strings reach a terminal only through here, and may not rewrite it: a name
+//! holding ESC (clear screen, OSC titles and links), BEL, a carriage return over the name, a C1
+//! control or a bidi override would change the review a person approves. Every string that is
+//! not the harness's own is laid out with [`shown`], which replaces each such character (and
+//! line breaks, which would fake a row) by a visible escape such as `\u{1b}`; the CLI then
+//! passes the whole text through [`for_terminal`], which does the same but keeps the layout's
+//! line breaks, so that a string laid out without [`shown`] can still not reach the terminal's
+//! control sequences. JSON on a terminal goes through [`terminal_json`].
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use plugin_contract::{Account, Usage, Warning};
@@ -13,16 +23,83 @@ use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;
 use crate::seed::review::{LineKind, Review};
 
-/// Lays out rows under headers in columns aligned by display width, indented by three spaces.
+/// Tells whether `c` can move, clear, retitle or reorder what a terminal shows: C0 and C1
+/// controls, DEL, the bidi embeddings, overrides, isolates and marks, and the Unicode line and
+/// paragraph separators.
+fn controls_a_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Returns `text` with every character that could control a terminal, line breaks included,
+/// replaced by its visible escape (`\u{1b}`): how any string from a vendor or a PSA is shown.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    escape_where(text, controls_a_terminal)
+}
+
+/// Returns a laid-out `text` for a terminal: as [`shown`], but keeping line breaks.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| c != '\n' && controls_a_terminal(c))
+}
+
+/// Returns JSON `text` with the characters `serde_json` leaves as they are (DEL, C1 controls,
+/// bidi controls, line separators) written as `\uXXXX` escapes: the same JSON value, safe to
+/// print on a terminal. `serde_json` already escapes the C0 controls.
+pub fn terminal_json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(controls_a_terminal_raw_in_json) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if controls_a_terminal_raw_in_json(c) {
+            // Every such character is in the Basic Multilingual Plane: one `\uXXXX`.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Tells whether `c` controls a terminal but is not escaped by `serde_json` (JSON's layout
+/// holds only spaces and line breaks, and strings hold every other C0 control escaped).
+fn controls_a_terminal_raw_in_json(c: char) -> bool {
+    u32::from(c) >= 0x20 && controls_a_terminal(c)
+}
+
+/// Returns `text` with each character for which `escape` holds written as `\u{…}`.
+fn escape_where(text: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escape(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Lays out rows under headers in columns aligned by display width, indented by three spaces;
+/// every cell is [`shown`].
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut table = comfy_table::Table::new();
     table
         .load_style(comfy_table::presets::NOTHING)
         .set_header(headers.to_vec())
-        .add_rows(
-            rows.into_iter()
-                .map(|row| row.into_iter().take(headers.len()).collect::<Vec<_>>()),
-        );
+        .add_rows(rows.into_iter().map(|row| {
+            row.into_iter()
+                .take(headers.len())
+                .map(|cell| shown(&cell).into_owned())
+                .collect::<Vec<_>>()
+        }));
     for (index, column) in table.column_iter_mut().enumerate() {
         column.set_padding((if index == 0 { 0 } else { 2 }, 0));
     }
@@ -38,7 +115,13 @@ pub fn warnings(list: &[Warning], out: &mut String) {
         let _ = writeln!(out, "\n   Warnings");
         for warning in list {
             let account = warning.account_id.as_deref().unwrap_or("-");
-            let _ = writeln!(out, "   - {account} [{}] {}", warning.code, warning.message);
+            let _ = writeln!(
+                out,
+                "   - {} [{}] {}",
+                shown(account),
+                shown(&warning.code),
+                shown(&warning.message)
+            );
         }
     }
 }
@@ -85,7 +168,7 @@ pub fn usage(usage: &Usage, accounts: &[Account], out: &mut String) {
     let _ = writeln!(
         out,
         "\n4. First sync: usage as of {} ({} records, {} warnings, {} failed accounts)",
-        usage.as_of,
+        shown(&usage.as_of),
         usage.records.len(),
         usage.warnings.len(),
         usage.failed_accounts.len()
@@ -113,11 +196,11 @@ pub fn usage(usage: &Usage, accounts: &[Account], out: &mut String) {
                 let _ = writeln!(
                     out,
                     "   - {} ({}) {}: {} [{}]",
-                    failed.account_id,
-                    name_of(&failed.account_id),
+                    shown(&failed.account_id),
+                    shown(&name_of(&failed.account_id)),
                     error.class.as_str(),
-                    error.message,
-                    service_ids.join(", ")
+                    shown(&error.message),
+                    shown(&service_ids.join(", "))
                 );
             }
         }
@@ -187,7 +270,7 @@ pub fn review(review: &Review) -> String {
     let count = |kind| review.lines.iter().filter(|l| l.kind == kind).count();
     let mut out = format!(
         "Review of the sync as of {}: {} new revenue, {} reconcile, {} no change, {} failed\n",
-        review.as_of,
+        shown(&review.as_of),
         count(LineKind::NewRevenue),
         count(LineKind::Reconcile),
         count(LineKind::NoChange),
@@ -257,11 +340,11 @@ pub fn review(review: &Review) -> String {
             let _ = writeln!(
                 out,
                 "   - {} ({}) {}: {} [{}]",
-                failed.vendor_name,
-                failed.vendor_account_id,
+                shown(&failed.vendor_name),
+                shown(&failed.vendor_account_id),
                 failed.error.class.as_str(),
-                failed.error.message,
-                failed.service_ids.join(", ")
+                shown(&failed.error.message),
+                shown(&failed.service_ids.join(", "))
             );
         }
     }
@@ -274,7 +357,7 @@ pub fn conformance(report: &Report) -> String {
     let mut out = String::new();
     for check in &report.checks {
         let mark = if check.passed { "PASS" } else { "FAIL" };
-        let _ = writeln!(out, "{mark}  {}: {}", check.name, check.detail);
+        let _ = writeln!(out, "{mark}  {}: {}", check.name, shown(&check.detail));
     }
     let failed = report.checks.iter().filter(|c| !c.passed).count();
     let _ = writeln!(out, "\n{} checks, {failed} failed", report.checks.len());
@@ -287,7 +370,7 @@ pub fn approval(approval: &Approval, written: Option<&Written>) -> String {
     let mut out = format!(
         "Approved {} changes to the PSA, counted as of {}\n",
         set.changes.len(),
-        set.as_of
+        shown(&set.as_of)
     );
     if !set.changes.is_empty() {
         out.push('\n');
@@ -308,14 +391,14 @@ pub fn approval(approval: &Approval, written: Option<&Written>) -> String {
         let _ = writeln!(
             out,
             "\n   No change, left as they are: {}",
-            approval.unchanged.join(", ")
+            shown(&approval.unchanged.join(", "))
         );
     }
     if !approval.failed.is_empty() {
         let _ = writeln!(
             out,
             "\n   Not approvable, fed by a failed count (the host keeps their last good values): {}",
-            approval.failed.join(", ")
+            shown(&approval.failed.join(", "))
         );
     }
     match written {
@@ -376,6 +459,47 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("1 failed accounts"), "{out}");
+    }
+
+    /// Strings a hostile vendor or PSA names an account with to rewrite a terminal.
+    const PAYLOADS: [&str; 8] = [
+        "\u{1b}[2J\u{1b}[HCleared",
+        "\u{1b}]0;owned\u{7}Title",
+        "\u{1b}]8;;https://evil.example\u{1b}\\Link\u{1b}]8;;\u{1b}\\",
+        "Real name\rFake",
+        "Bell\u{7}",
+        "\u{202e}txt.exe",
+        "\u{9b}2JC1 clear",
+        "Two\nLines\u{2028}and\u{7f}",
+    ];
+
+    #[test]
+    fn vendor_strings_cannot_control_the_terminal() {
+        for payload in PAYLOADS {
+            let escaped = shown(payload);
+            assert!(!escaped.chars().any(controls_a_terminal), "{escaped:?}");
+            assert!(!escaped.contains('\n'), "{escaped:?}");
+            let table = table(&["NAME"], [vec![payload.to_owned()]]);
+            assert_eq!(table.lines().count(), 2, "{table:?}");
+            assert!(!for_terminal(payload).chars().any(|c| c != '\n' && controls_a_terminal(c)));
+        }
+        assert_eq!(shown("Acme\u{1b}[2J"), "Acme\\u{1b}[2J");
+        assert_eq!(shown("Café & Sons 東京"), "Café & Sons 東京");
+        assert_eq!(for_terminal("a\nb\rc"), "a\nb\\u{d}c");
+    }
+
+    #[test]
+    fn json_for_a_terminal_is_the_same_json_value_without_terminal_controls() {
+        for payload in PAYLOADS {
+            let json = serde_json::to_string_pretty(&serde_json::json!({"name": payload})).unwrap();
+            let safe = terminal_json(&json);
+            assert!(
+                !safe.chars().any(|c| c != '\n' && controls_a_terminal(c)),
+                "{safe:?}"
+            );
+            let read: Value = serde_json::from_str(&safe).unwrap();
+            assert_eq!(read["name"], payload);
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
-use crate::checks::plan::Plan;
+use crate::checks::plan::{Plan, PlanError};
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
 use crate::checks::schemas;
 use crate::runtime::imports::unportable_imports;
@@ -131,9 +131,9 @@ impl Report {
 /// Why the checks could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ConformanceError {
-    /// `conformance.json` is missing or malformed.
-    #[error("cannot use {path}: {problem}")]
-    Plan { path: String, problem: String },
+    /// `conformance.json` is missing, malformed, or names a folder outside the fixtures.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     /// The plugin could not be loaded.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -199,14 +199,7 @@ pub fn run_conformance(
     manifest: &PluginManifest,
     fixtures: &Path,
 ) -> Result<Report, ConformanceError> {
-    let plan_path = fixtures.join("conformance.json");
-    let plan: Plan = std::fs::read_to_string(&plan_path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-        .map_err(|problem| ConformanceError::Plan {
-            path: plan_path.display().to_string(),
-            problem,
-        })?;
+    let plan = Plan::read(fixtures)?;
     let schemas = OutputSchemas::compile()?;
     let compiled = PluginModule::compile(&replay_only(manifest), &[])?;
     let compiled = &compiled;
@@ -1291,6 +1284,7 @@ mod tests {
             report: ReplayReport {
                 served: Vec::new(),
                 unmatched: ids(unmatched),
+                unmatched_omitted: 0,
                 unused: ids(unused),
             },
             exchanges: 3,

@@ -1,8 +1,14 @@
 //! `conformance.json`, the plan of a conformance run: which scenarios of a fixtures folder to
 //! replay and what each must give. Its own module, because both the checks and the schemas
 //! read it.
+//!
+//! A scenario is named by its folder relative to the fixtures folder, and must stay inside it:
+//! a name that is absolute, holds `..`, or resolves through a link to a folder outside is
+//! refused, naming the entry, so that a fixtures folder is a whole that conformance runs on,
+//! not a pointer to any folder of the machine.
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use plugin_contract::ErrorClass;
 use schemars::JsonSchema;
@@ -27,4 +33,137 @@ pub struct Plan {
     /// makes them), or when none does, the error of `fetch_usage`'s first failed account.
     #[serde(default)]
     pub expect: BTreeMap<String, ErrorClass>,
+}
+
+/// Why a plan cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// `conformance.json` could not be read.
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `conformance.json` is not a plan.
+    #[error("cannot use {}", .path.display())]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// An entry names a folder outside the fixtures folder.
+    #[error(
+        "conformance.json: {entry} names {scenario:?}, which is not a folder inside the fixtures \
+         folder: name a scenario by its folder relative to the fixtures folder, without `..` \
+         or links that leave it"
+    )]
+    Outside { entry: String, scenario: String },
+}
+
+impl Plan {
+    /// Reads `conformance.json` in `fixtures`, refusing an entry that names a folder outside.
+    pub fn read(fixtures: &Path) -> Result<Plan, PlanError> {
+        let path = fixtures.join("conformance.json");
+        let text = std::fs::read_to_string(&path).map_err(|source| PlanError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let plan: Plan =
+            serde_json::from_str(&text).map_err(|source| PlanError::Parse { path, source })?;
+        for (entry, scenario) in plan.entries() {
+            if !stays_inside(fixtures, scenario) {
+                return Err(PlanError::Outside {
+                    entry,
+                    scenario: scenario.to_owned(),
+                });
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Returns every scenario the plan names, with the entry that names it.
+    fn entries(&self) -> impl Iterator<Item = (String, &str)> {
+        [
+            ("valid".to_owned(), self.valid.as_str()),
+            (
+                "invalid_credentials".to_owned(),
+                self.invalid_credentials.as_str(),
+            ),
+        ]
+        .into_iter()
+        .chain(
+            self.expect
+                .keys()
+                .map(|scenario| (format!("expect {scenario:?}"), scenario.as_str())),
+        )
+    }
+}
+
+/// Tells whether `scenario` names a folder inside `fixtures`: relative, with plain components
+/// only, and, when it exists, still inside once links are resolved.
+fn stays_inside(fixtures: &Path, scenario: &str) -> bool {
+    let relative = Path::new(scenario);
+    let plain = relative.components().next().is_some()
+        && relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)));
+    if !plain {
+        return false;
+    }
+    match (
+        fixtures.canonicalize(),
+        fixtures.join(relative).canonicalize(),
+    ) {
+        (Ok(root), Ok(folder)) => folder.starts_with(&root) && folder != root,
+        // A folder that does not exist is reported by the replay, naming its file.
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes a fixtures folder holding `conformance.json` with `plan` and a scenario `ok`.
+    fn fixtures_with(name: &str, plan: serde_json::Value) -> PathBuf {
+        let folder = std::env::temp_dir().join(format!("plan-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(folder.join("ok")).expect("folder made");
+        std::fs::write(folder.join("conformance.json"), plan.to_string()).expect("written");
+        folder
+    }
+
+    #[test]
+    fn scenario_names_leaving_the_fixtures_folder_are_refused_naming_the_entry() {
+        let outside = std::env::temp_dir().join(format!("plan-outside-{}", std::process::id()));
+        std::fs::create_dir_all(&outside).expect("folder made");
+        let cases = [
+            ("valid", serde_json::json!({"valid": "../outside", "invalid_credentials": "ok"})),
+            ("invalid_credentials", serde_json::json!({"valid": "ok", "invalid_credentials": outside})),
+            ("expect \"ok/../..\"", serde_json::json!({"valid": "ok", "invalid_credentials": "ok", "expect": {"ok/../..": "auth"}})),
+            ("valid", serde_json::json!({"valid": ".", "invalid_credentials": "ok"})),
+            ("valid", serde_json::json!({"valid": "", "invalid_credentials": "ok"})),
+            ("valid", serde_json::json!({"valid": "link", "invalid_credentials": "ok"})),
+        ];
+        for (index, (entry, plan)) in cases.into_iter().enumerate() {
+            let fixtures = fixtures_with(&format!("out{index}"), plan);
+            std::os::unix::fs::symlink(&outside, fixtures.join("link")).expect("link made");
+            let error = Plan::read(&fixtures).expect_err("refused");
+            std::fs::remove_dir_all(&fixtures).expect("removed");
+            assert!(
+                matches!(&error, PlanError::Outside { entry: named, .. } if named == entry),
+                "{index}: {error}"
+            );
+        }
+        std::fs::remove_dir_all(&outside).expect("removed");
+    }
+
+    #[test]
+    fn scenario_folders_inside_the_fixtures_folder_are_read() {
+        let plan = serde_json::json!({"valid": "ok", "invalid_credentials": "nested/bad",
+            "expect": {"missing": "transient"}});
+        let fixtures = fixtures_with("inside", plan);
+        let read = Plan::read(&fixtures);
+        std::fs::remove_dir_all(&fixtures).expect("removed");
+        let plan = read.expect("read");
+        assert_eq!((plan.valid.as_str(), plan.expect.len()), ("ok", 1));
+    }
 }

@@ -134,9 +134,11 @@ pub enum ReplayError {
     #[error("the replay server could not start: {0}")]
     Listen(String),
     /// Requests matched no recorded exchange, or recorded exchanges were never requested.
-    #[error("the replay did not go as recorded:{}", list(unmatched, "no recorded exchange for") + &list(unused, "never requested:"))]
+    #[error("the replay did not go as recorded:{}{}", list(unmatched, "no recorded exchange for") + &list(unused, "never requested:"), omitted(*unmatched_omitted))]
     Mismatch {
         unmatched: Vec<String>,
+        /// Unmatched requests beyond the [`MAX_UNMATCHED_KEPT`] listed.
+        unmatched_omitted: usize,
         unused: Vec<String>,
     },
     /// A URL credential (or the schema's default of one left unset) points at a host other than
@@ -158,6 +160,24 @@ fn list(items: &[String], label: &str) -> String {
     items.iter().map(|i| format!("\n  {label} {i}")).collect()
 }
 
+fn omitted(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        count => format!("\n  and {count} more requests with no recorded exchange"),
+    }
+}
+
+/// How many unmatched requests a replay keeps to report; the rest are only counted, so that a
+/// plugin looping on a wrong request cannot grow the server's memory or its report without end.
+pub const MAX_UNMATCHED_KEPT: usize = 100;
+
+/// How much of a request's `METHOD /path?query` a replay keeps to report; the rest is counted.
+pub const MAX_SHOWN_REQUEST_BYTES: usize = 1024;
+
+/// How many requests a replay server answers at once: a pool of plugin instances syncing in
+/// parallel gets its answers in parallel, as from a real vendor.
+const WORKERS: usize = 16;
+
 /// A request the server received, and the status it answered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ServedRequest {
@@ -172,8 +192,11 @@ pub struct ServedRequest {
 pub struct ReplayReport {
     /// Every request received, in order.
     pub served: Vec<ServedRequest>,
-    /// Requests that matched no recorded exchange (`METHOD /path?query`).
+    /// Requests that matched no recorded exchange (`METHOD /path?query`), the first
+    /// [`MAX_UNMATCHED_KEPT`].
     pub unmatched: Vec<String>,
+    /// How many more requests matched nothing.
+    pub unmatched_omitted: usize,
     /// Recorded exchanges never requested.
     pub unused: Vec<String>,
 }
@@ -184,7 +207,7 @@ pub struct ReplayServer {
     base_url: String,
     playback: Arc<Mutex<Playback>>,
     credentials: Credentials,
-    thread: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 /// The recording being played back, and what it has served so far.
@@ -195,6 +218,7 @@ struct Playback {
     times_served: Vec<usize>,
     served: Vec<ServedRequest>,
     unmatched: Vec<String>,
+    unmatched_omitted: usize,
     /// Suffixes an echoing server appended to the strings it served, removed from requests.
     echoed: Vec<String>,
 }
@@ -285,42 +309,25 @@ impl ReplayServer {
             exchanges: recording.exchanges,
             served: Vec::new(),
             unmatched: Vec::new(),
+            unmatched_omitted: 0,
             echoed,
         }));
         let server = Arc::new(server);
-        let thread = {
-            let (server, playback) = (Arc::clone(&server), Arc::clone(&playback));
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    let (response, delay) = lock(&playback).answer(&request);
-                    // The client may have given up (timeout); nothing to do about it here.
-                    let send = move || match response {
-                        Some(response) => drop(request.respond(response)),
-                        None => {
-                            let mut raw = request.into_writer();
-                            let _ = raw.write_all(NOT_HTTP).and_then(|()| raw.flush());
-                        }
-                    };
-                    if delay.is_zero() {
-                        send();
-                    } else {
-                        // A slow answer must not hold up the others, as on a real server.
-                        std::thread::spawn(move || {
-                            std::thread::sleep(delay);
-                            send();
-                        });
-                    }
-                }
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let (server, playback) = (Arc::clone(&server), Arc::clone(&playback));
+                std::thread::spawn(move || serve_requests(&server, &playback))
             })
-        };
+            .collect();
         Ok(ReplayServer {
             server,
             base_url,
             playback,
             credentials,
-            thread: Some(thread),
+            workers,
         })
     }
+
 
     /// Returns `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> &str {
@@ -392,11 +399,12 @@ impl ReplayServer {
     /// Fails if a request matched nothing so far.
     pub fn check_unmatched(&self) -> Result<(), ReplayError> {
         let playback = lock(&self.playback);
-        if playback.unmatched.is_empty() {
+        if playback.unmatched.is_empty() && playback.unmatched_omitted == 0 {
             Ok(())
         } else {
             Err(ReplayError::Mismatch {
                 unmatched: playback.unmatched.clone(),
+                unmatched_omitted: playback.unmatched_omitted,
                 unused: Vec::new(),
             })
         }
@@ -408,6 +416,7 @@ impl ReplayServer {
         ReplayReport {
             served: playback.served.clone(),
             unmatched: playback.unmatched.clone(),
+            unmatched_omitted: playback.unmatched_omitted,
             unused: playback
                 .exchanges
                 .iter()
@@ -423,21 +432,52 @@ impl ReplayServer {
         let ReplayReport {
             served,
             unmatched,
+            unmatched_omitted,
             unused,
         } = self.report();
-        if unmatched.is_empty() && unused.is_empty() {
+        if unmatched.is_empty() && unmatched_omitted == 0 && unused.is_empty() {
             Ok(served)
         } else {
-            Err(ReplayError::Mismatch { unmatched, unused })
+            Err(ReplayError::Mismatch {
+                unmatched,
+                unmatched_omitted,
+                unused,
+            })
         }
     }
 }
 
 impl Drop for ReplayServer {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Answers requests from `server` until it is unblocked.
+fn serve_requests(server: &tiny_http::Server, playback: &Mutex<Playback>) {
+    while let Ok(request) = server.recv() {
+        let (response, delay) = lock(playback).answer(&request);
+        // The client may have given up (timeout); nothing to do about it here.
+        let send = move || match response {
+            Some(response) => drop(request.respond(response)),
+            None => {
+                let mut raw = request.into_writer();
+                let _ = raw.write_all(NOT_HTTP).and_then(|()| raw.flush());
+            }
+        };
+        if delay.is_zero() {
+            send();
+        } else {
+            // A slow answer must not hold up the others, as on a real server.
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                send();
+            });
         }
     }
 }
@@ -473,7 +513,7 @@ impl Playback {
                 )
             })
             .collect();
-        let shown = format!("{method} {}", request.url());
+        let shown = shown_request(&method, request.url());
         let key = lookup_key(&RecordedRequest {
             method: method.clone(),
             path,
@@ -496,10 +536,14 @@ impl Playback {
             let why = recorded
                 .first()
                 .and_then(|&i| header_mismatch(&self.exchanges[i].request, &headers));
-            self.unmatched.push(match why {
-                Some(why) => format!("{shown} ({why})"),
-                None => shown.clone(),
-            });
+            if self.unmatched.len() < MAX_UNMATCHED_KEPT {
+                self.unmatched.push(match why {
+                    Some(why) => format!("{shown} ({why})"),
+                    None => shown.clone(),
+                });
+            } else {
+                self.unmatched_omitted += 1;
+            }
             self.served.push(ServedRequest {
                 request: shown.clone(),
                 status: 501,
@@ -542,6 +586,18 @@ impl Playback {
         );
         (Some(response), delay)
     }
+}
+
+/// Returns `METHOD url` for a report, cut after [`MAX_SHOWN_REQUEST_BYTES`] bytes of the URL.
+fn shown_request(method: &str, url: &str) -> String {
+    if url.len() <= MAX_SHOWN_REQUEST_BYTES {
+        return format!("{method} {url}");
+    }
+    let mut cut = MAX_SHOWN_REQUEST_BYTES;
+    while !url.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{method} {}…({} more bytes)", &url[..cut], url.len() - cut)
 }
 
 /// Tells whether a header value `sent` matches the `recorded` one: every [`REDACTED`] in

@@ -34,7 +34,7 @@ pub fn run_seed(
             text,
             "\n{step} FAILED ({}): {}",
             error.class.as_str(),
-            error.message
+            render::shown(&error.message)
         );
         let _ = writeln!(text, "Integration status: error");
     }
@@ -55,10 +55,10 @@ fn seed_steps(
     let _ = writeln!(
         out,
         "{} ({}) {}, interface {}\n",
-        description.vendor.name,
-        description.vendor.id,
-        description.plugin_version,
-        description.interface_version
+        render::shown(&description.vendor.name),
+        render::shown(&description.vendor.id),
+        render::shown(&description.plugin_version),
+        render::shown(&description.interface_version)
     );
     let _ = writeln!(out, "1. Credentials the MSP enters");
     out.push_str(&render::table(
@@ -69,7 +69,11 @@ fn seed_steps(
     let authenticated = plugin
         .authenticate(&input)
         .map_err(|e| ("authenticate", e))?;
-    let _ = writeln!(out, "\n2. Authenticate: OK\n   {}", authenticated.detail);
+    let _ = writeln!(
+        out,
+        "\n2. Authenticate: OK\n   {}",
+        render::shown(&authenticated.detail)
+    );
 
     let accounts = plugin
         .list_accounts(&input)
