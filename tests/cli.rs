@@ -88,8 +88,11 @@ fn copy_scenario(name: &str, fixtures: &Path) {
     let folder = fixtures.join(name);
     std::fs::create_dir_all(&folder).expect("scenario folder");
     for file in ["exchanges.json", "credentials.json"] {
-        std::fs::copy(root().join("fixtures").join(name).join(file), folder.join(file))
-            .expect("scenario file copied");
+        std::fs::copy(
+            root().join("fixtures").join(name).join(file),
+            folder.join(file),
+        )
+        .expect("scenario file copied");
     }
 }
 
@@ -481,8 +484,14 @@ fn conformance_refuses_scenarios_outside_the_fixtures_folder_naming_the_entry() 
     copy_scenario("happy-path", &folder);
     let absolute = root().join("fixtures/happy-path");
     for (entry, plan) in [
-        ("valid", json!({"valid": "../happy-path", "invalid_credentials": "bad-key-401"})),
-        ("valid", json!({"valid": absolute, "invalid_credentials": "bad-key-401"})),
+        (
+            "valid",
+            json!({"valid": "../happy-path", "invalid_credentials": "bad-key-401"}),
+        ),
+        (
+            "valid",
+            json!({"valid": absolute, "invalid_credentials": "bad-key-401"}),
+        ),
         (
             "expect \"../happy-path\"",
             json!({"valid": "bad-key-401", "invalid_credentials": "bad-key-401",
@@ -490,12 +499,19 @@ fn conformance_refuses_scenarios_outside_the_fixtures_folder_naming_the_entry() 
         ),
     ] {
         std::fs::write(fixtures.join("conformance.json"), plan.to_string()).expect("written");
-        let args = ["conformance", "--fixtures", fixtures.to_str().expect("utf-8")];
+        let args = [
+            "conformance",
+            "--fixtures",
+            fixtures.to_str().expect("utf-8"),
+        ];
         let run = harness(&args, &[]);
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
         assert!(
-            run.stderr.contains(&format!("conformance.json: {entry} names"))
-                && run.stderr.contains("not a folder inside the fixtures folder"),
+            run.stderr
+                .contains(&format!("conformance.json: {entry} names"))
+                && run
+                    .stderr
+                    .contains("not a folder inside the fixtures folder"),
             "{}",
             run.stderr
         );

@@ -481,7 +481,9 @@ mod tests {
             assert!(!escaped.contains('\n'), "{escaped:?}");
             let table = table(&["NAME"], [vec![payload.to_owned()]]);
             assert_eq!(table.lines().count(), 2, "{table:?}");
-            assert!(!for_terminal(payload).chars().any(|c| c != '\n' && controls_a_terminal(c)));
+            assert!(!for_terminal(payload)
+                .chars()
+                .any(|c| c != '\n' && controls_a_terminal(c)));
         }
         assert_eq!(shown("Acme\u{1b}[2J"), "Acme\\u{1b}[2J");
         assert_eq!(shown("Café & Sons 東京"), "Café & Sons 東京");

@@ -136,12 +136,30 @@ mod tests {
         let outside = std::env::temp_dir().join(format!("plan-outside-{}", std::process::id()));
         std::fs::create_dir_all(&outside).expect("folder made");
         let cases = [
-            ("valid", serde_json::json!({"valid": "../outside", "invalid_credentials": "ok"})),
-            ("invalid_credentials", serde_json::json!({"valid": "ok", "invalid_credentials": outside})),
-            ("expect \"ok/../..\"", serde_json::json!({"valid": "ok", "invalid_credentials": "ok", "expect": {"ok/../..": "auth"}})),
-            ("valid", serde_json::json!({"valid": ".", "invalid_credentials": "ok"})),
-            ("valid", serde_json::json!({"valid": "", "invalid_credentials": "ok"})),
-            ("valid", serde_json::json!({"valid": "link", "invalid_credentials": "ok"})),
+            (
+                "valid",
+                serde_json::json!({"valid": "../outside", "invalid_credentials": "ok"}),
+            ),
+            (
+                "invalid_credentials",
+                serde_json::json!({"valid": "ok", "invalid_credentials": outside}),
+            ),
+            (
+                "expect \"ok/../..\"",
+                serde_json::json!({"valid": "ok", "invalid_credentials": "ok", "expect": {"ok/../..": "auth"}}),
+            ),
+            (
+                "valid",
+                serde_json::json!({"valid": ".", "invalid_credentials": "ok"}),
+            ),
+            (
+                "valid",
+                serde_json::json!({"valid": "", "invalid_credentials": "ok"}),
+            ),
+            (
+                "valid",
+                serde_json::json!({"valid": "link", "invalid_credentials": "ok"}),
+            ),
         ];
         for (index, (entry, plan)) in cases.into_iter().enumerate() {
             let fixtures = fixtures_with(&format!("out{index}"), plan);

