@@ -282,7 +282,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut secrets = Secrets::default();
     let exit = run(&cli, &mut secrets).unwrap_or_else(|error| {
-        let message = secrets.redact(&with_causes(&error));
+        let message = with_causes(&error);
+        let message = secrets.redact(&message);
         eprintln!("host-harness: {}", render::for_terminal(&message));
         Exit::Failure
     });
