@@ -16,9 +16,10 @@ pub struct Version {
 }
 
 impl Version {
-    /// Reads `major.minor` (two runs of ASCII digits), ignoring surrounding white space.
+    /// Reads `major.minor` (two runs of ASCII digits), ignoring surrounding ASCII white space
+    /// (the Python and Node hosts read the same: `contract/vectors/host-profile-version.json`).
     pub fn parse(text: &str) -> Option<Version> {
-        let (major, minor) = text.trim().split_once('.')?;
+        let (major, minor) = text.trim_ascii().split_once('.')?;
         let number = |part: &str| -> Option<u32> {
             let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
             digits.then(|| part.parse().ok()).flatten()
@@ -87,6 +88,38 @@ mod tests {
         let next_major = format!("{}.0", major + 1);
         for unsupported in [&next_major, &newer_minor, "0.9", "1", "one", ""] {
             assert!(!is_served(unsupported, supported), "{unsupported}");
+        }
+    }
+
+    #[test]
+    fn versions_follow_the_vectors_every_host_reads() {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../vectors/host-profile-version.json"))
+                .expect("vector JSON");
+        let cases = vectors["cases"].as_array().expect("cases");
+        assert!(cases.len() > 10);
+        for case in cases {
+            let input = &case["input"];
+            let (found, ours) = (input["found"].as_str(), input["ours"].as_str());
+            let (Some(found), Some(ours)) = (found, ours) else {
+                panic!("{case}")
+            };
+            assert_eq!(
+                Some(is_served(found, ours)),
+                case["expect"].as_bool(),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_ascii_white_space_around_a_version_is_ignored() {
+        assert_eq!(
+            Version::parse(" \t1.0\r\n"),
+            Some(Version { major: 1, minor: 0 })
+        );
+        for other in ["\u{a0}1.0", "1.0\u{2028}", "\u{feff}1.0", "\u{b}1.0"] {
+            assert_eq!(Version::parse(other), None, "{other:?}");
         }
     }
 

@@ -37,6 +37,10 @@
 //! the WebAssembly magic `\0asm` and version 1, and a module whose pinned `sha256` differs.
 //! No error message contains any of the file's bytes.
 //!
+//! `wasm.sha256`, when present and not null, must be 64 hex digits of either case (`load`
+//! refuses anything else), compared without case; the Python and Node hosts read it the same
+//! (`contract/vectors/sha256-pin.json`).
+//!
 //! # WASI
 //!
 //! WASI is off unless the manifest says `"wasi": true`, which a plugin built for
@@ -115,8 +119,10 @@ pub struct WasmSource {
     /// The `.wasm` file, relative to the manifest's folder and inside it (no `..`, not absolute;
     /// symlinks may not lead out of the folder either).
     pub path: PathBuf,
-    /// The lowercase hex SHA-256 the file must have; unchecked when absent.
+    /// The SHA-256 the file must have: 64 hex digits, either case (compared without case);
+    /// unchecked when absent or null.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9a-fA-F]{64}$"))]
     pub sha256: Option<String>,
 }
 
@@ -256,6 +262,9 @@ pub enum ManifestError {
     /// The module imports WASI, but the manifest does not turn WASI on.
     #[error("the plugin module {path} imports {import}, a WASI function, but its manifest does not turn WASI on: set \"wasi\": true in manifest.json (a plugin built for wasm32-wasip1, by TinyGo or from JS needs it)")]
     WasiNotEnabled { path: PathBuf, import: String },
+    /// `wasm.sha256` is not 64 hex digits.
+    #[error("the manifest's wasm.sha256 {found:?} is not a SHA-256: it must be 64 hex digits (either case), or null")]
+    InvalidSha256 { found: String },
     /// The module's hash differs from the pinned one.
     #[error("the plugin module {path} has sha256 {found}, but the manifest pins {expected}: refusing to load it")]
     WasmHashMismatch {
@@ -348,6 +357,9 @@ impl PluginManifest {
             return Err(ManifestError::InvalidVersion(self.version.clone()));
         }
         self.limits.check()?;
+        if let Some(pin) = &self.wasm.sha256 {
+            check_sha256_pin(pin)?;
+        }
         check_relative(&self.wasm.path)
     }
 
@@ -391,7 +403,7 @@ impl PluginManifest {
         let bytes = read_module(&path, MAX_WASM_BYTES)?;
         if let Some(expected) = &self.wasm.sha256 {
             let found = sha256_hex(&bytes);
-            if !found.eq_ignore_ascii_case(expected.trim()) {
+            if !found.eq_ignore_ascii_case(expected) {
                 return Err(ManifestError::WasmHashMismatch {
                     path,
                     expected: expected.clone(),
@@ -432,6 +444,17 @@ impl PluginManifest {
 /// Tells whether `value` is false, so that `"wasi": false` is not written.
 fn is_false(value: &bool) -> bool {
     !value
+}
+
+/// Refuses a `wasm.sha256` that is not 64 hex digits.
+fn check_sha256_pin(pin: &str) -> Result<(), ManifestError> {
+    if pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ManifestError::InvalidSha256 {
+            found: pin.to_owned(),
+        })
+    }
 }
 
 /// Refuses a path that is absolute (or rooted) or has a `..` component.
@@ -1187,6 +1210,50 @@ mod tests {
         let path = scratch.manifest("manifest.json", "plugin.wasm", |m| m["wasi"] = json!(true));
         let manifest = PluginManifest::load(&path).expect("loads");
         assert_eq!(manifest.read_wasm().expect("read"), module);
+    }
+
+    #[test]
+    fn sha256_pins_follow_the_vectors_every_host_reads() {
+        let vectors: Value =
+            serde_json::from_str(include_str!("../../../contract/vectors/sha256-pin.json"))
+                .expect("vector JSON");
+        let module = hex_bytes(vectors["module_hex"].as_str().expect("module_hex"));
+        let cases = vectors["cases"].as_array().expect("cases");
+        let scratch = Scratch::new("sha256-vectors");
+        scratch.write("plugin.wasm", &module);
+        for case in cases {
+            let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
+                m["wasm"] = case["input"].clone()
+            });
+            let read = PluginManifest::load(&path).and_then(|m| m.read_wasm());
+            let outcome = if read.is_ok() { "loaded" } else { "refused" };
+            assert_eq!(Some(outcome), case["expect"].as_str(), "{case}: {read:?}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_sha256_pin_is_refused_at_load_naming_it() {
+        let scratch = Scratch::new("sha256-malformed");
+        let padded = format!(" {}", sha256_hex(EMPTY_MODULE));
+        let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
+            m["wasm"]["sha256"] = json!(padded)
+        });
+        let error = PluginManifest::load(&path).expect_err("refused");
+        assert!(
+            matches!(&error, ManifestError::InvalidSha256 { found } if *found == padded),
+            "{error:?}"
+        );
+        assert!(error
+            .to_string()
+            .contains("must be 64 hex digits (either case), or null"));
+    }
+
+    /// Decodes a hex string of the vectors.
+    fn hex_bytes(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+            .collect()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 // JSON or a typed error from each call.
 import { errorOfFailure, fillRetryAfter, PluginCallError } from './errors.js';
 import { hostFunctions, newCallState } from './http.js';
-import { checkWasi, loadManifest } from './manifest.js';
+import { checkWasi, loadManifest, parseVersion } from './manifest.js';
 
 export { PluginCallError } from './errors.js';
 export { ManifestError } from './manifest.js';
@@ -21,8 +21,8 @@ export async function resolveSdk(sdk) {
 
 /** Tells whether a plugin of `interfaceVersion` reads transport failures as values (1.1 and later 1.x). */
 export function readsFailuresAsValues(interfaceVersion) {
-  const [major, minor] = String(interfaceVersion).split('.').map(Number);
-  return major === 1 && minor >= 1;
+  const version = parseVersion(interfaceVersion);
+  return version?.major === 1 && version.minor >= 1;
 }
 
 /** Holds a loaded vendor plugin; calls run one at a time. */

@@ -1,13 +1,13 @@
 // The cross-host tests: on every fixture scenario, this adapter's transcript (with each Node SDK)
 // equals the Rust harness's, and the replay server saw the requests the Rust harness makes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { transcript } from '../src/transcript.js';
 import { AS_OF, fixturesDir, hostHarness, pluginManifest, scenarios, SDKS } from '../testing/env.js';
 import { runJson, startServer } from '../testing/processes.js';
+import { scratchDir } from '../testing/scratch.js';
 
 /** Runs `host` (a function of serve's first line, `{url, credentials}`) against `host-harness serve` of `scenario`; returns its result and the server's report. */
 async function againstServe(scenario, host) {
@@ -23,9 +23,10 @@ const rust = new Map();
 
 /**
  * Returns what the Rust harness does on `scenario`, once for both SDKs: its transcript
- * (`transcript --replay`) and the report of a `serve` it made the same calls against.
+ * (`transcript --replay`) and the report of a `serve` it made the same calls against. Its
+ * credentials file is in a folder of the test `t`, the first to ask.
  */
-function rustReference(scenario) {
+function rustReference(scenario, t) {
   if (!rust.has(scenario)) {
     const args = ['transcript', '--manifest', pluginManifest(), '--as-of', AS_OF];
     rust.set(
@@ -33,7 +34,7 @@ function rustReference(scenario) {
       (async () => {
         const replayed = await runJson(hostHarness(), [...args, '--replay', path.join(fixturesDir(), scenario)]);
         const { report } = await againstServe(scenario, ({ credentials }) => {
-          const file = path.join(mkdtempSync(path.join(tmpdir(), 'node-host-credentials-')), 'credentials.json');
+          const file = path.join(scratchDir(t, 'credentials-'), 'credentials.json');
           writeFileSync(file, JSON.stringify(credentials));
           return runJson(hostHarness(), [...args, '--credentials', file, '--allow-host', '127.0.0.1']);
         });
@@ -51,11 +52,11 @@ describe('cross-host transcripts', () => {
   for (const sdk of SDKS) {
     describe(`Node SDK ${sdk} against the Rust harness`, () => {
       for (const scenario of names) {
-        it(scenario, async () => {
+        it(scenario, async (t) => {
           const node = await againstServe(scenario, ({ url, credentials }) =>
             transcript({ manifestPath: pluginManifest(), sdk, credentials, asOf: AS_OF, allowHosts: ['127.0.0.1'], serverUrl: url }),
           );
-          const reference = await rustReference(scenario);
+          const reference = await rustReference(scenario, t);
           assert.deepEqual(node.result, reference.transcript);
           // Every scenario records every request the transcript makes: a request that matches
           // nothing is one a compliant host never sends (a followed redirect, say).

@@ -18,6 +18,15 @@ function fakeContext() {
   };
 }
 
+/** Gives the trickle tests' bound, and how much later than it their answer may come (a loaded two-core machine). */
+const TRICKLE_BOUND_MS = 1_000;
+const TRICKLE_MARGIN_MS = 2_000;
+
+/** Asserts that `tookMs` is the trickle bound, give or take the margin. */
+function assertWithinBound(tookMs, what) {
+  assert.ok(tookMs >= TRICKLE_BOUND_MS * 0.9 && tookMs <= TRICKLE_BOUND_MS + TRICKLE_MARGIN_MS, `${what}: ${tookMs} ms`);
+}
+
 /** Asserts that `fn` throws a TransportFailure of `kind`. */
 function assertFailure(fn, kind) {
   assert.throws(fn, (error) => error instanceof TransportFailure && error.kind === kind && error.message.length > 0);
@@ -90,6 +99,14 @@ describe('host profile 1.0 HTTP', () => {
     assertFailure(() => get('/ok', { timeoutMs: 0 }), 'timeout');
   });
 
+  it('times out a vendor trickling one byte every 200 ms at the bound, in headers or body', () => {
+    for (const where of ['headers', 'body']) {
+      const started = Date.now();
+      assertFailure(() => get(`/trickle?in=${where}`, { timeoutMs: TRICKLE_BOUND_MS }), 'timeout');
+      assertWithinBound(Date.now() - started, where);
+    }
+  });
+
   it('fails a refused connection and a body cut short as connection', () => {
     assertFailure(() => sendSync({ url: 'http://127.0.0.1:1/x', headers: {} }, undefined, policy()), 'connection');
     assertFailure(() => get('/cut'), 'connection');
@@ -151,6 +168,18 @@ describe('host profile 1.0 HTTP', () => {
       assert.throws(() => fns.http_request(cp, request, 0n), TransportFailure);
       assert.equal(call.failure.kind, 'host_not_allowed');
       assert.equal(fns.http_status_code(cp), 0);
+    });
+
+    it("times out a trickling vendor at request_timeout_ms or at what is left of the call's timeout_ms", () => {
+      for (const bound of [{ requestTimeoutMs: TRICKLE_BOUND_MS }, { callTimeoutMs: TRICKLE_BOUND_MS }]) {
+        const call = newCallState();
+        const fns = hostFunctions({ ...functionPolicy(true), ...bound }, () => call);
+        const cp = fakeContext();
+        const started = Date.now();
+        const answer = fns.http_request(cp, cp.put(JSON.stringify({ url: `${base}/trickle?in=body`, headers: {} })), 0n);
+        assert.equal(JSON.parse(decoder.decode(cp.blocks[Number(answer)])).kind, 'timeout');
+        assertWithinBound(Date.now() - started, JSON.stringify(bound));
+      }
     });
 
     it("gives no time to a request once the call's timeout_ms is spent", () => {

@@ -1,19 +1,19 @@
 // The plugin's module in both SDKs: stock loading, and calls through the adapter that fail in
 // the transport (1.1 plugin: failures as values; 1.0 plugin: a trap the adapter types).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as stockSdk1 from 'extism-1';
 import { loadPlugin, PluginCallError } from '../src/adapter.js';
 import { loadManifest } from '../src/manifest.js';
 import { pluginManifest, SDKS } from '../testing/env.js';
+import { scratchDir } from '../testing/scratch.js';
 
-/** Copies the plugin's module beside a manifest of `interfaceVersion`; returns the manifest's path. */
-function manifestOfInterface(interfaceVersion) {
+/** Copies the plugin's module beside a manifest of `interfaceVersion`, in a folder of the test `t`; returns the manifest's path. */
+function manifestOfInterface(t, interfaceVersion) {
   const source = loadManifest(pluginManifest());
-  const dir = mkdtempSync(path.join(tmpdir(), `node-host-${interfaceVersion}-`));
+  const dir = scratchDir(t, `interface-${interfaceVersion}-`);
   copyFileSync(source.wasmPath, path.join(dir, 'plugin.wasm'));
   const { wasmBytes, wasmPath, hostProfile, ...manifest } = source;
   manifest.interface_version = interfaceVersion;
@@ -59,8 +59,8 @@ describe('the plugin module', () => {
       });
 
       for (const interfaceVersion of ['1.0', '1.1']) {
-        it(`types transport failures of an interface ${interfaceVersion} plugin, and keeps working after them`, async () => {
-          const plugin = await loadPlugin(manifestOfInterface(interfaceVersion), { sdk, allowHosts: ['127.0.0.1'] });
+        it(`types transport failures of an interface ${interfaceVersion} plugin, and keeps working after them`, async (t) => {
+          const plugin = await loadPlugin(manifestOfInterface(t, interfaceVersion), { sdk, allowHosts: ['127.0.0.1'] });
           try {
             const key = 'node-host-test-key';
             const refused = await errorOf(plugin, 'authenticate', { api_key: key, api_url: 'http://127.0.0.1:1' });

@@ -30,6 +30,17 @@ const server = http.createServer((request, response) => {
         return response.end('x'.repeat(Number(url.searchParams.get('bytes'))));
       case '/slow':
         return setTimeout(() => response.end('late'), 3_000);
+      case '/trickle': {
+        // One byte every 200 ms for a minute: in a header (?in=headers), or in the body.
+        const inHeaders = url.searchParams.get('in') === 'headers';
+        response.socket.write(inHeaders ? 'HTTP/1.1 200 OK\r\nX-Slow: ' : 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n');
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (++sent > 300 || response.socket.destroyed) return clearInterval(timer);
+          response.socket.write('a');
+        }, 200);
+        return response.socket.on('close', () => clearInterval(timer));
+      }
       case '/cut':
         response.writeHead(200, { 'Content-Length': '100' });
         response.write('only ten b');

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +38,23 @@ def required_env(name: str, what: str) -> str:
 def fixtures_dir() -> Path:
     """Returns the fixtures folder: $FIXTURES, or ../../fixtures beside hosts/python."""
     return Path(os.environ.get("FIXTURES") or HERE.parent.parent.parent / "fixtures").resolve()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temp_folder_left_empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Points the run's temp files (this process's and its children's) at one fresh folder, and
+    fails the run when a test leaves anything in it; pytest's own `tmp_path` folders stay apart.
+    """
+    tmp_path_factory.getbasetemp()  # placed before the switch
+    folder = Path(tempfile.mkdtemp(prefix="extism-host-tests-"))
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TMPDIR", str(folder))
+    patch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    patch.undo()
+    left = sorted(entry.name for entry in folder.iterdir())
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not left, f"tests left these in the temp folder: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extism_vendor_host.manifest import ManifestError, load_manifest, wasi_imports
+from extism_vendor_host.manifest import (
+    HOST_PROFILE,
+    INTERFACE_VERSION,
+    MAX_WASM_BYTES,
+    ManifestError,
+    is_served,
+    load_manifest,
+    wasi_imports,
+)
 
 WASM = b"\0asm\x01\0\0\0"
+VECTORS = Path(__file__).resolve().parents[3] / "contract" / "vectors"
+
+
+def vectors(name: str) -> dict[str, Any]:
+    """Reads a shared test vector file of `contract/vectors/`."""
+    return json.loads((VECTORS / name).read_text(encoding="utf-8"))
 
 
 def write(folder: Path, **changes: Any) -> Path:
@@ -62,15 +78,54 @@ def test_a_module_whose_sha256_differs_is_refused(tmp_path: Path) -> None:
         manifest.read_wasm()
 
 
-def test_a_host_profile_of_another_major_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match=r"host_profile 2\.0 is not one this host implements"):
-        load_manifest(write(tmp_path, host_profile="2.0"))
+def test_versions_follow_the_shared_vectors() -> None:
+    for case in vectors("host-profile-version.json")["cases"]:
+        found, ours = case["input"]["found"], case["input"]["ours"]
+        assert is_served(found, ours) is case["expect"], case
 
 
-@pytest.mark.parametrize("version", ["2.0", "0.9", "1", "x"])
-def test_an_interface_of_another_major_is_refused(tmp_path: Path, version: str) -> None:
-    with pytest.raises(ManifestError, match="interface_version"):
+@pytest.mark.parametrize("profile", ["1.9", "1.1", "2.0", "0.9", "1", "x", 1])
+def test_a_host_profile_of_a_newer_minor_or_another_major_is_refused_as_rust_words_it(
+    tmp_path: Path, profile: object
+) -> None:
+    shown = profile if isinstance(profile, str) else json.dumps(profile)
+    message = (
+        f"the plugin needs host profile {shown}, but this host meets {HOST_PROFILE} "
+        "(same major, minor not newer)"
+    )
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(write(tmp_path, host_profile=profile))
+    assert str(raised.value) == message
+
+
+def test_a_null_host_profile_is_1_0(tmp_path: Path) -> None:
+    assert load_manifest(write(tmp_path, host_profile=None)).host_profile == "1.0"
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0", "0.9", "1", "x"])
+def test_an_interface_of_a_newer_minor_or_another_major_is_refused(
+    tmp_path: Path, version: str
+) -> None:
+    with pytest.raises(ManifestError) as raised:
         load_manifest(write(tmp_path, interface_version=version))
+    assert str(raised.value) == (
+        f"the plugin implements interface {version}, but this host speaks {INTERFACE_VERSION} "
+        "(same major, minor not newer)"
+    )
+
+
+def test_a_sha256_pin_is_read_as_the_shared_vectors_say(tmp_path: Path) -> None:
+    document = vectors("sha256-pin.json")
+    module = bytes.fromhex(document["module_hex"])
+    for case in document["cases"]:
+        path = write(tmp_path, wasm=case["input"])
+        (tmp_path / "plugin.wasm").write_bytes(module)
+        try:
+            load_manifest(path).read_wasm()
+            outcome = "loaded"
+        except ManifestError:
+            outcome = "refused"
+        assert outcome == case["expect"], case
 
 
 def test_an_interface_1_0_plugin_reads_failures_as_traps(tmp_path: Path) -> None:
@@ -79,16 +134,85 @@ def test_an_interface_1_0_plugin_reads_failures_as_traps(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("wasm_path", ["/etc/passwd", "../plugin.wasm", "sub/../../x.wasm"])
 def test_a_wasm_path_outside_the_folder_is_refused(tmp_path: Path, wasm_path: str) -> None:
-    with pytest.raises(ManifestError, match="wasm.path"):
+    with pytest.raises(ManifestError, match="wasm.path .* must be relative"):
         load_manifest(write(tmp_path, wasm={"path": wasm_path}))
 
 
 def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     bundle.mkdir()
+    (tmp_path / "elsewhere.wasm").write_bytes(WASM)
     (bundle / "link.wasm").symlink_to(tmp_path / "elsewhere.wasm")
-    with pytest.raises(ManifestError, match="outside"):
-        load_manifest(write(bundle, wasm={"path": "link.wasm"}))
+    (bundle / "lib").symlink_to(tmp_path)
+    (bundle / "zero.wasm").symlink_to("/dev/zero")
+    for wasm_path in ("link.wasm", "lib/elsewhere.wasm", "zero.wasm"):
+        started = time.monotonic()
+        with pytest.raises(
+            ManifestError,
+            match=f"/bundle/{wasm_path} resolves to .*, outside the manifest's folder",
+        ):
+            load_manifest(write(bundle, wasm={"path": wasm_path})).read_wasm()
+        assert time.monotonic() - started < 2
+
+
+def test_symlinks_that_stay_inside_the_folder_are_followed(tmp_path: Path) -> None:
+    (tmp_path / "real" / "build").mkdir(parents=True)
+    (tmp_path / "real" / "link.wasm").symlink_to("build/plugin.wasm")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    for folder in ("real", "linked"):
+        path = write(tmp_path / folder, wasm={"path": "link.wasm"})
+        (tmp_path / "real" / "build" / "plugin.wasm").write_bytes(WASM)
+        assert load_manifest(path).read_wasm() == WASM
+
+
+def test_a_directory_and_a_fifo_are_refused_as_not_regular_files_without_waiting(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "folder.wasm").mkdir()
+    os.mkfifo(tmp_path / "fifo.wasm")
+    for wasm_path in ("folder.wasm", "fifo.wasm", "."):
+        manifest = load_manifest(write(tmp_path, wasm={"path": wasm_path}))
+        with pytest.raises(ManifestError, match="is not a regular file: refusing to read it"):
+            manifest.read_wasm()
+
+
+def test_a_module_over_64_mib_is_refused_without_reading_it_and_one_of_64_mib_is_read(
+    tmp_path: Path,
+) -> None:
+    # wasi: the WASI import scan of 64 MiB of empty sections takes seconds, and is not tested here.
+    manifest = load_manifest(write(tmp_path, wasm={"path": "plugin.wasm"}, wasi=True))
+    # Sparse: nothing is written, and nothing must be read.
+    os.truncate(tmp_path / "plugin.wasm", MAX_WASM_BYTES + 1)
+    with pytest.raises(ManifestError, match=f"is larger than {MAX_WASM_BYTES} bytes"):
+        manifest.read_wasm()
+    os.truncate(tmp_path / "plugin.wasm", MAX_WASM_BYTES)
+    assert len(manifest.read_wasm()) == MAX_WASM_BYTES
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"root:x:0:0:SECRET-PASSWORD-LINE:/root:/bin/bash\n", "is not a WebAssembly module"),
+        (b"", "is not a WebAssembly module"),
+        (b"\0as", "is not a WebAssembly module"),
+        (b"\0asm\x0d\0\x01\0", "is a WebAssembly binary but not a version 1 core module"),
+    ],
+)
+def test_a_file_that_is_not_a_version_1_module_is_refused_without_echoing_its_bytes(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    manifest = load_manifest(write(tmp_path, wasm={"path": "plugin.wasm"}))
+    (tmp_path / "plugin.wasm").write_bytes(content)
+    with pytest.raises(ManifestError, match=message) as raised:
+        manifest.read_wasm()
+    for leaked in ("SECRET", "bash"):
+        assert leaked not in str(raised.value)
+
+
+def test_a_missing_module_is_named(tmp_path: Path) -> None:
+    manifest = load_manifest(write(tmp_path, wasm={"path": "target/plugin.wasm"}))
+    with pytest.raises(ManifestError, match="target/plugin.wasm does not exist: build the plugin"):
+        manifest.read_wasm()
 
 
 @pytest.mark.parametrize(

@@ -42,14 +42,26 @@ def test_a_module_that_does_not_match_its_pin_is_not_loaded(
         VendorPlugin.load(path)
 
 
-def test_a_host_profile_2_manifest_is_refused(manifest_copy: Callable[..., Path]) -> None:
-    with pytest.raises(ManifestError, match="host_profile 2.0"):
-        VendorPlugin.load(manifest_copy(host_profile="2.0"))
+@pytest.mark.parametrize("profile", ["2.0", "1.9"])
+def test_a_host_profile_2_or_1_9_manifest_is_refused(
+    manifest_copy: Callable[..., Path], profile: str
+) -> None:
+    with pytest.raises(ManifestError, match=f"the plugin needs host profile {profile}, but this"):
+        VendorPlugin.load(manifest_copy(host_profile=profile))
 
 
-def test_a_module_that_is_not_wasm_is_a_load_error(manifest_copy: Callable[..., Path]) -> None:
+def test_a_file_that_is_not_wasm_is_refused_before_extism(
+    manifest_copy: Callable[..., Path],
+) -> None:
     path = manifest_copy(wasm={"path": "plugin.wasm"})  # no sha256 pin
     (path.parent / "plugin.wasm").write_bytes(b"not wasm")
+    with pytest.raises(ManifestError, match="is not a WebAssembly module"):
+        VendorPlugin.load(path)
+
+
+def test_a_broken_module_is_a_load_error(manifest_copy: Callable[..., Path]) -> None:
+    path = manifest_copy(wasm={"path": "plugin.wasm"})  # no sha256 pin
+    (path.parent / "plugin.wasm").write_bytes(b"\0asm\x01\0\0\0\xff\xff")
     with pytest.raises(LoadError, match="Extism could not load"):
         VendorPlugin.load(path)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -123,3 +126,72 @@ def test_the_calls_remaining_time_bounds_the_request(server: ScriptedServer) -> 
 def test_a_failure_becomes_the_body_of_a_status_0_answer() -> None:
     body = TransportFailure("connection", "refused").to_body()
     assert json.loads(body) == {"kind": "connection", "message": "refused"}
+
+
+#: How long the trickle tests' bound is, and how much later than it their answer may come (a
+#: loaded two-core machine; without the deadline the answer came after the whole trickle).
+TRICKLE_BOUND_S = 1.0
+TRICKLE_MARGIN_S = 2.0
+
+
+@pytest.fixture
+def trickling() -> Iterator[Callable[[bytes], str]]:
+    """Returns a function starting a 127.0.0.1 server that answers `head`, then one byte every
+    200 ms for a minute; it returns the server's URL. Servers stop when the test ends."""
+    stop = threading.Event()
+    listeners: list[socket.socket] = []
+    threads: list[threading.Thread] = []
+
+    def serve(listener: socket.socket, head: bytes) -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)  # the request
+            try:
+                connection.sendall(head)
+                for _ in range(300):
+                    if stop.wait(0.2):
+                        break
+                    connection.sendall(b"a")
+            except OSError:
+                pass  # the client gave up
+
+    def start(head: bytes) -> str:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listeners.append(listener)
+        thread = threading.Thread(target=serve, args=(listener, head), daemon=True)
+        thread.start()
+        threads.append(thread)
+        return f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    for listener in listeners:
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(b"HTTP/1.1 200 OK\r\nX-Slow: ", id="headers"),
+        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", id="body"),
+        pytest.param(b"", id="status-line"),
+    ],
+)
+@pytest.mark.parametrize("bound", ["request_timeout_ms", "timeout_ms"])
+def test_a_vendor_trickling_one_byte_at_a_time_times_out_at_the_bound(
+    trickling: Callable[[bytes], str], head: bytes, bound: str
+) -> None:
+    url = trickling(head)
+    policy = HttpPolicy(
+        allowed_hosts=("127.0.0.1",),
+        max_response_bytes=4096,
+        request_timeout_s=TRICKLE_BOUND_S if bound == "request_timeout_ms" else 60,
+    )
+    time_left_s = TRICKLE_BOUND_S if bound == "timeout_ms" else None
+    started = time.monotonic()
+    failure = failure_of(url, policy, time_left_s)
+    took = time.monotonic() - started
+    assert failure.kind == "timeout", failure.message
+    assert TRICKLE_BOUND_S * 0.9 <= took <= TRICKLE_BOUND_S + TRICKLE_MARGIN_S, took

@@ -13,21 +13,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 #: The host profile this adapter implements.
 HOST_PROFILE = "1.0"
-#: The largest wasm module read, in bytes.
+#: The newest interface version this adapter speaks.
+INTERFACE_VERSION = "1.1"
+#: The largest wasm module read, in bytes: a vendor plugin is a few hundred KB.
 MAX_WASM_BYTES = 64 * 1024 * 1024
 #: How long one vendor request may take when the manifest does not say.
 DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 #: The import namespace of WASI preview 1.
 WASI_PREVIEW_1 = "wasi_snapshot_preview1"
 
-_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+#: The first four bytes of every WebAssembly binary, then version 1 (a core module).
+_WASM_MAGIC = b"\0asm"
+_WASM_VERSION_1 = b"\x01\0\0\0"
+#: The size of one read of the module.
+_READ_CHUNK_BYTES = 1024 * 1024
+#: A version part is at most this (the contract's u32).
+_MAX_VERSION_PART = 2**32 - 1
+_VERSION = re.compile(r"[ \t\n\f\r]*([0-9]+)\.([0-9]+)[ \t\n\f\r]*")
+_SHA256_PIN = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class ManifestError(ValueError):
@@ -63,19 +75,18 @@ class PluginManifest:
     @property
     def failures_as_values(self) -> bool:
         """Tells whether the plugin reads a failed request as a value (interface 1.1 and later)."""
-        return _major_minor(self.interface_version)[1] >= 1
+        version = parse_version(self.interface_version)
+        return version is not None and version[1] >= 1
 
     def read_wasm(self) -> bytes:
-        """Reads the module, bounded in size, and checks it against the pinned SHA-256.
+        """Reads the module under the Rust harness's rules and checks its pinned SHA-256.
 
-        Refuses a module that imports WASI when the manifest does not say `"wasi": true`.
+        The module must be a regular file (checked on the opened descriptor) of at most
+        MAX_WASM_BYTES, read with that bound, starting with the WebAssembly magic and version 1;
+        a module that imports WASI is refused when the manifest does not say `"wasi": true`. No
+        message holds any of the file's bytes.
         """
-        if not self.wasm_path.is_file():
-            raise ManifestError(f"wasm.path {self.wasm_path} is not a regular file")
-        with self.wasm_path.open("rb") as module:
-            wasm = module.read(MAX_WASM_BYTES + 1)
-        if len(wasm) > MAX_WASM_BYTES:
-            raise ManifestError(f"wasm.path {self.wasm_path} is larger than {MAX_WASM_BYTES} bytes")
+        wasm = _read_module(self.wasm_path)
         if self.wasm_sha256 is not None:
             found = hashlib.sha256(wasm).hexdigest()
             if found != self.wasm_sha256.lower():
@@ -112,16 +123,20 @@ def load_manifest(path: str | Path) -> PluginManifest:
     if not isinstance(document, dict):
         raise ManifestError(f"the manifest {path} is not a JSON object")
 
-    interface_version = _string(document, "interface_version")
-    if _major_minor(interface_version)[0] != 1:
+    interface_version = document.get("interface_version")
+    if not is_served(interface_version, INTERFACE_VERSION):
         raise ManifestError(
-            f"interface_version {interface_version} is not one this host speaks (1.x)"
+            f"the plugin implements interface {_shown(interface_version)}, but this host speaks "
+            f"{INTERFACE_VERSION} (same major, minor not newer)"
         )
-    host_profile = document.get("host_profile", HOST_PROFILE)
-    if not isinstance(host_profile, str) or _major_minor(host_profile, "host_profile")[0] != 1:
+    # Absent or null: 1.0, as in the Rust harness and the Node host.
+    host_profile = document.get("host_profile")
+    if host_profile is None:
+        host_profile = HOST_PROFILE
+    if not is_served(host_profile, HOST_PROFILE):
         raise ManifestError(
-            f"host_profile {host_profile} is not one this host implements "
-            f"(it implements host profile {HOST_PROFILE}: major version 1)"
+            f"the plugin needs host profile {_shown(host_profile)}, but this host meets "
+            f"{HOST_PROFILE} (same major, minor not newer)"
         )
 
     wasm = document.get("wasm")
@@ -129,10 +144,10 @@ def load_manifest(path: str | Path) -> PluginManifest:
         raise ManifestError("wasm must be an object with a path")
     wasm_path = _wasm_path(path.parent, _string(wasm, "path", "wasm.path"))
     sha256 = wasm.get("sha256")
-    if sha256 is not None and not (
-        isinstance(sha256, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha256)
-    ):
-        raise ManifestError("wasm.sha256 must be 64 hex digits")
+    if sha256 is not None and not (isinstance(sha256, str) and _SHA256_PIN.fullmatch(sha256)):
+        raise ManifestError(
+            f"wasm.sha256 must be 64 hex digits (either case) or null, not {json.dumps(sha256)}"
+        )
 
     wasi = document.get("wasi", False)
     if not isinstance(wasi, bool):
@@ -155,6 +170,33 @@ def load_manifest(path: str | Path) -> PluginManifest:
         limits=_limits(document.get("limits")),
         wasi=wasi,
     )
+
+
+def parse_version(text: object) -> tuple[int, int] | None:
+    """Returns (major, minor) of a `major.minor` string, or None: the contract's `Version::parse`.
+
+    Two runs of ASCII digits, each at most 2^32 - 1; ASCII white space around is ignored.
+    """
+    if not isinstance(text, str):
+        return None
+    match = _VERSION.fullmatch(text)
+    if match is None:
+        return None
+    major, minor = int(match[1]), int(match[2])
+    if major > _MAX_VERSION_PART or minor > _MAX_VERSION_PART:
+        return None
+    return major, minor
+
+
+def is_served(found: object, ours: str) -> bool:
+    """Tells whether a party of version `ours` serves one of version `found`.
+
+    The same major, and a minor not newer than ours; false when either is not `major.minor`.
+    """
+    found_version, our_version = parse_version(found), parse_version(ours)
+    if found_version is None or our_version is None:
+        return False
+    return found_version[0] == our_version[0] and found_version[1] <= our_version[1]
 
 
 def wasi_imports(wasm: bytes) -> list[str]:
@@ -232,11 +274,63 @@ def _string(document: dict[str, Any], key: str, name: str | None = None) -> str:
     return value
 
 
-def _major_minor(version: str, name: str = "interface_version") -> tuple[int, int]:
-    match = _VERSION.fullmatch(version)
-    if match is None:
-        raise ManifestError(f"{name} {version!r} is not major.minor")
-    return int(match[1]), int(match[2])
+def _shown(version: object) -> str:
+    """Returns `version` as a message shows it: a string as it is, anything else as JSON."""
+    return version if isinstance(version, str) else json.dumps(version)
+
+
+def _read_module(path: Path) -> bytes:
+    """Reads the regular file at `path`, of at most MAX_WASM_BYTES, that starts like a module."""
+    too_large = ManifestError(
+        f"the plugin module {path} is larger than {MAX_WASM_BYTES} bytes, the most a module may "
+        "have: refusing to read it"
+    )
+    # Non-blocking: opening a FIFO does not wait for a writer. No-follow: the resolved file
+    # cannot have become a link since it was resolved.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError as error:
+        raise ManifestError(
+            f"the plugin module {path} does not exist: build the plugin first and check that "
+            "wasm.path names the file the build writes"
+        ) from error
+    except OSError as error:
+        raise ManifestError(f"cannot read the plugin module {path}: {error.strerror}") from error
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ManifestError(
+                f"the plugin module {path} is not a regular file: refusing to read it"
+            )
+        if status.st_size > MAX_WASM_BYTES:
+            raise too_large
+        # The file may grow under us: never read more than one byte past the bound.
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_WASM_BYTES:
+            chunk = os.read(descriptor, min(_READ_CHUNK_BYTES, MAX_WASM_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise ManifestError(f"cannot read the plugin module {path}: {error.strerror}") from error
+    finally:
+        os.close(descriptor)
+    if size > MAX_WASM_BYTES:
+        raise too_large
+    wasm = b"".join(chunks)
+    if wasm[:4] != _WASM_MAGIC:
+        raise ManifestError(
+            f"the plugin module {path} is not a WebAssembly module (its first bytes are not \\0asm)"
+        )
+    if wasm[4:8] != _WASM_VERSION_1:
+        raise ManifestError(
+            f"the plugin module {path} is a WebAssembly binary but not a version 1 core module "
+            "(a component?), which Extism cannot run"
+        )
+    return wasm
 
 
 def _wasm_path(folder: Path, relative: str) -> Path:
@@ -245,9 +339,14 @@ def _wasm_path(folder: Path, relative: str) -> Path:
         raise ManifestError(
             f"wasm.path {relative} must be relative and stay inside the manifest's folder"
         )
-    resolved = (folder / candidate).resolve()
-    if not resolved.is_relative_to(folder.resolve()):
-        raise ManifestError(f"wasm.path {relative} resolves outside the manifest's folder")
+    real_folder = folder.resolve()
+    joined = real_folder / candidate
+    resolved = joined.resolve()
+    if not resolved.is_relative_to(real_folder):
+        raise ManifestError(
+            f"the plugin module {joined} resolves to {resolved}, outside the manifest's folder "
+            f"{real_folder}: the module must stay inside it, symlinks included"
+        )
     return resolved
 
 

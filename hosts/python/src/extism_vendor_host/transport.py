@@ -6,7 +6,8 @@ vendor's key to whatever host a redirect names) and reports failures only as tex
 - checks the URL's host against `allowed_hosts` before connecting;
 - never follows a redirect: a 3xx reaches the plugin as it is;
 - ignores proxy environment variables;
-- bounds each request by `request_timeout_ms` and what is left of the call's `timeout_ms`;
+- bounds each request by `request_timeout_ms` and what is left of the call's `timeout_ms`, the
+  whole exchange and not each read (`deadline.py`);
 - reads at most `max_http_response_bytes` + 1 bytes of a body;
 - reports every failure as a `TransportFailure` of one of the contract's kinds.
 """
@@ -21,6 +22,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from extism_vendor_host.deadline import DeadlineHTTPHandler, DeadlineHTTPSHandler, DeadlineRequest
 
 HOST_NOT_ALLOWED = "host_not_allowed"
 BAD_REQUEST = "bad_request"
@@ -93,7 +96,9 @@ def send(
         raise _timeout()
     deadline = time.monotonic() + budget_s
     try:
-        outgoing = urllib.request.Request(url, data=body, headers=headers, method=method)
+        outgoing = DeadlineRequest(
+            url, data=body, headers=headers, method=method, deadline=deadline
+        )
         with _OPENER.open(outgoing, timeout=budget_s) as response:
             status = response.status
             received = {name.lower(): value for name, value in response.headers.items()}
@@ -129,8 +134,14 @@ class _EveryStatusAsIs(urllib.request.HTTPErrorProcessor):
     https_response = http_response
 
 
-# ProxyHandler({}) replaces the default one, which reads *_proxy environment variables.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _EveryStatusAsIs())
+# ProxyHandler({}) replaces the default one, which reads *_proxy environment variables; the
+# deadline handlers replace the default HTTP and HTTPS ones.
+_OPENER = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}),
+    _EveryStatusAsIs(),
+    DeadlineHTTPHandler(),
+    DeadlineHTTPSHandler(),
+)
 
 
 def _parse(request: dict[str, object]) -> tuple[str, str, dict[str, str]]:
