@@ -26,6 +26,24 @@ pub const HOST_PROFILE_VERSION: &str = "1.0";
 /// The host profile itself, as a host team reads it (shipped in every release bundle).
 pub const HOST_PROFILE: &str = include_str!("../HOST-PROFILE.md");
 
+/// The shared test vectors of the host profile's rules, `(file name, JSON)`: what every host
+/// decides on `allowed_hosts`, Content-Encoding and `Retry-After` (shipped in every release
+/// bundle under `vectors/`; the Rust, Python and Node hosts' tests read them).
+pub const HOST_VECTORS: [(&str, &str); 3] = [
+    (
+        "allowed-hosts.json",
+        include_str!("../vectors/allowed-hosts.json"),
+    ),
+    (
+        "content-encoding.json",
+        include_str!("../vectors/content-encoding.json"),
+    ),
+    (
+        "retry-after.json",
+        include_str!("../vectors/retry-after.json"),
+    ),
+];
+
 /// Lists the statuses whose `Retry-After` a host remembers for [`fill_retry_after`].
 pub const RETRY_AFTER_STATUSES: [u16; 2] = [429, 503];
 

@@ -44,7 +44,9 @@ pub fn normalized_host(text: &str) -> Option<String> {
         Host::Ipv4(address) => address.to_string(),
         ipv6 @ Host::Ipv6(_) => {
             let text = ipv6.to_string();
-            text.trim_start_matches('[').trim_end_matches(']').to_owned()
+            text.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned()
         }
     };
     Some(host)
@@ -130,7 +132,10 @@ mod tests {
         assert!(wildcard_matches("a*", "a"));
         assert!(wildcard_matches("*a*b*", "xaybz"));
         assert!(!wildcard_matches("a*b*c", "ac"));
-        assert!(!wildcard_matches("ab*ba", "aba"), "the prefix and suffix may not overlap");
+        assert!(
+            !wildcard_matches("ab*ba", "aba"),
+            "the prefix and suffix may not overlap"
+        );
         assert!(wildcard_matches("**", ""));
     }
 }

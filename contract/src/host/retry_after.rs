@@ -33,11 +33,12 @@ pub fn retry_after_seconds(value: &str, now_unix_s: u64) -> Option<u64> {
         return Some(seconds.min(MAX_RETRY_AFTER_S));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    let date_unix_s = date
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Some(date_unix_s.saturating_sub(now_unix_s).min(MAX_RETRY_AFTER_S))
+    let date_unix_s = date.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(
+        date_unix_s
+            .saturating_sub(now_unix_s)
+            .min(MAX_RETRY_AFTER_S),
+    )
 }
 
 #[cfg(test)]

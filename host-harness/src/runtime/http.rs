@@ -470,7 +470,10 @@ mod tests {
         };
         // Port 1 refuses: the request was let through, and went to 127.0.0.1.
         let failure = send(&request("http://2130706433:1/x"), None, None, &policy).err();
-        assert!(matches!(failure, Some(TransportFailure::Connection(_))), "{failure:?}");
+        assert!(
+            matches!(failure, Some(TransportFailure::Connection(_))),
+            "{failure:?}"
+        );
     }
 
     /// What the shared Content-Encoding vectors say (`contract/vectors/content-encoding.json`).
@@ -564,7 +567,11 @@ mod tests {
             let outcome = send(&request(&url), None, None, &policy);
             let head = server.join().unwrap().to_ascii_lowercase();
             let accept = format!("accept-encoding: {}\r\n", vectors.accept_encoding);
-            assert!(head.contains(&accept), "{case:?} asked for {head}", case = case.body);
+            assert!(
+                head.contains(&accept),
+                "{case:?} asked for {head}",
+                case = case.body
+            );
             let what = format!("{:?} {:?}", case.content_encoding, case.body);
             match (case.expect.as_str(), outcome) {
                 ("json", Ok(response)) => {
@@ -586,7 +593,10 @@ mod tests {
                     assert_eq!(got, kind, "{what}: {failure}");
                 }
                 (expected, Ok(response)) => {
-                    panic!("{what}: expected {expected}, got status {}", response.status)
+                    panic!(
+                        "{what}: expected {expected}, got status {}",
+                        response.status
+                    )
                 }
             }
         }
