@@ -33,6 +33,8 @@ def normalized_host(text: str) -> str | None:
     host = holder.hostname
     if host.startswith("["):
         return host[1:-1]
+    if not _punycode_labels_decode(host):
+        return None
     return host[:-1] if host.endswith(".") else host
 
 
@@ -50,9 +52,27 @@ def host_allowed(allowed_hosts: Iterable[str], host: str) -> bool:
 def parsed_url(url: str) -> ada_url.URL | None:
     """Parses `url` as the WHATWG URL parser does (as Node and the Rust harness do); None if bad."""
     try:
-        return ada_url.URL(url)
+        parsed = ada_url.URL(url)
     except ValueError:
         return None
+    return parsed if _punycode_labels_decode(parsed.hostname) else None
+
+
+def _punycode_labels_decode(host: str) -> bool:
+    """Tells whether every `xn--` label of `host` is the punycode of a valid label.
+
+    The WHATWG parser refuses a host whose `xn--` label does not decode (Node and the Rust `url`
+    crate do); ada-url 4.0.0 lets it through, so the check is made here.
+    """
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            try:
+                decoded = label[4:].encode("ascii").decode("punycode")
+            except UnicodeError:
+                return False
+            if ada_url.idna_to_ascii(decoded) != label.encode():
+                return False
+    return True
 
 
 def _wildcard(pattern: str, text: str) -> bool:
