@@ -44,7 +44,7 @@ pub const HOST_VECTORS: [(&str, &str); 3] = [
     ),
 ];
 
-/// Lists the statuses whose `Retry-After` a host remembers for [`fill_retry_after`].
+/// Lists the statuses whose `Retry-After` a host remembers for `fill_retry_after` (feature `host`).
 pub const RETRY_AFTER_STATUSES: [u16; 2] = [429, 503];
 
 /// Lists the `extism:host/env` imports every stock Extism SDK provides, the oldest included.
