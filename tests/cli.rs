@@ -739,7 +739,11 @@ fn a_retry_after_of_u64_max_ends_the_retries_without_a_panic() {
         &[],
     );
     assert_eq!(run.code, 14, "{}{}", run.stdout, run.stderr);
-    assert_eq!(run.json()["error"]["retry_after_s"], json!(u64::MAX));
+    // Past 2^53−1 the host fills in 2^53−1, the largest integer every JSON reader holds exactly.
+    assert_eq!(
+        run.json()["error"]["retry_after_s"],
+        json!(plugin_contract::host::MAX_RETRY_AFTER_S)
+    );
 }
 
 #[test]
@@ -851,6 +855,9 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
         .collect();
     assert_eq!(schemas, expected);
     assert!(bundle.join("HOST-PROFILE.md").is_file());
+    for (name, _) in plugin_contract::host::HOST_VECTORS {
+        assert!(bundle.join("vectors").join(name).is_file(), "{name}");
+    }
 
     let transcript = |manifest: &str| {
         let args = [

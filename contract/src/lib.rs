@@ -70,6 +70,9 @@
 //! in place. Whether one party serves another is one rule, for the interface and the host
 //! profile alike: the same major, and a minor not newer ([`Version::serves`]).
 //!
+//! With the `host` feature, [`host`] also holds the host's rules that need more than serde:
+//! `allowed_hosts` matching (`url`) and `Retry-After` read as a wait (`httpdate`).
+//!
 //! With the `schema` feature, every type here derives a JSON Schema; the generated schemas are
 //! committed in `contract/schemas/` for hosts in other languages.
 //!

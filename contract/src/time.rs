@@ -72,15 +72,6 @@ pub(crate) fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
-/// Returns the days from 1970-01-01 to a date of 1970 or later (month 1–12, a valid day).
-pub(crate) fn days_since_epoch(year: u32, month: u32, day: u32) -> u64 {
-    let days_before_year: u64 = (1970..year)
-        .map(|y| if days_in_month(y, 2) == 29 { 366 } else { 365 })
-        .sum();
-    let days_before_month: u64 = (1..month).map(|m| u64::from(days_in_month(year, m))).sum();
-    days_before_year + days_before_month + u64::from(day) - 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

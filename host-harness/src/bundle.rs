@@ -7,13 +7,14 @@
 //! - `manifest.json`, the plugin's manifest with `wasm.path` set to `plugin.wasm`, its
 //!   `sha256` pinned and the `host_profile` it needs;
 //! - `schemas/`, the JSON Schemas of every boundary ([`crate::checks::schemas`]);
-//! - `HOST-PROFILE.md`, the host's half of the contract.
+//! - `HOST-PROFILE.md`, the host's half of the contract, and `vectors/`, its shared test vectors
+//!   ([`plugin_contract::host::HOST_VECTORS`]).
 //!
 //! The folder is replaced as a whole, so a bundle never mixes two builds.
 
 use std::path::{Path, PathBuf};
 
-use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION};
+use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
 
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 
@@ -47,11 +48,15 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     }
     let schemas = folder.join("schemas");
     std::fs::create_dir_all(&schemas).map_err(io(&schemas))?;
+    let vectors = folder.join("vectors");
+    std::fs::create_dir_all(&vectors).map_err(io(&vectors))?;
     let mut pinned = manifest.clone();
     pinned.wasm.path = PathBuf::from(BUNDLE_WASM);
     pinned.wasm.sha256 = Some(sha256_hex(&wasm));
     pinned.host_profile = Some(HOST_PROFILE_VERSION.to_owned());
     let text = serde_json::to_string_pretty(&pinned).unwrap_or_default() + "\n";
+    let vector_files =
+        HOST_VECTORS.map(|(name, json)| (vectors.join(name), json.as_bytes().to_vec()));
     let files = [
         (folder.join(BUNDLE_WASM), wasm),
         (folder.join("manifest.json"), text.into_bytes()),
@@ -59,7 +64,9 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
             folder.join("HOST-PROFILE.md"),
             HOST_PROFILE.as_bytes().to_vec(),
         ),
-    ];
+    ]
+    .into_iter()
+    .chain(vector_files);
     for (path, bytes) in files {
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }

@@ -30,10 +30,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE, PTR};
-use plugin_contract::host;
+use plugin_contract::host::{self, host_allowed};
 use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
-use crate::runtime::guard::host_matches;
 use crate::runtime::observe::{CallObserver, RequestOutcome};
 
 /// Why a request got no response; the plugin call traps and the harness reports this instead.
@@ -326,7 +325,7 @@ fn send(
     let url = url::Url::parse(&request.url)
         .map_err(|e| TransportFailure::BadRequest(format!("invalid URL: {e}")))?;
     let host = url.host_str().unwrap_or_default().to_owned();
-    if !policy.allowed_hosts.iter().any(|p| host_matches(p, &host)) {
+    if !host_allowed(&policy.allowed_hosts, &host) {
         return Err(TransportFailure::HostNotAllowed { host });
     }
     if remaining == Some(Duration::ZERO) {
@@ -350,21 +349,31 @@ fn send(
         .map_err(|e| TransportFailure::BadRequest(e.to_string()))?;
     let response = agent.run(built).map_err(failure_of)?;
     let status = response.status().as_u16();
-    let headers = response
+    let mut headers: BTreeMap<String, String> = response
         .headers()
         .iter()
         .filter_map(|(name, value)| {
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
         })
         .collect();
+    // ureq decodes `Content-Encoding: gzip` itself and drops the header; any other spelling of
+    // gzip (`GZIP`, `x-gzip`) is decoded here, so that every host decodes the same bodies.
+    let reader = response.into_body().into_reader();
+    let decoding = is_gzip(headers.get("content-encoding"));
+    let reader: Box<dyn Read> = if decoding {
+        headers.remove("content-encoding");
+        headers.remove("content-length");
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
     let mut body = Vec::new();
-    response
-        .into_body()
-        .into_reader()
+    reader
         .take(policy.max_response_bytes.saturating_add(1))
         .read_to_end(&mut body)
         .map_err(|e| match e.downcast::<ureq::Error>() {
             Ok(error) => failure_of(error),
+            Err(io) if decoding => not_gzip(io),
             Err(io) => {
                 TransportFailure::Connection(format!("the response body could not be read: {io}"))
             }
@@ -381,9 +390,26 @@ fn send(
     })
 }
 
+/// Tells whether a `Content-Encoding` value names gzip alone (`gzip` or `x-gzip`, any case):
+/// the one coding every host decodes (host profile H5b).
+fn is_gzip(content_encoding: Option<&String>) -> bool {
+    content_encoding.is_some_and(|value| {
+        let value = value.trim();
+        value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip")
+    })
+}
+
+/// Reports a body that says it is gzip but does not decode (host profile H5b).
+fn not_gzip(error: impl std::fmt::Display) -> TransportFailure {
+    TransportFailure::Connection(format!(
+        "the response body is not the gzip its Content-Encoding says: {error}"
+    ))
+}
+
 fn failure_of(error: ureq::Error) -> TransportFailure {
     match error {
         ureq::Error::Timeout(_) => TransportFailure::Timeout,
+        ureq::Error::Decompress(_, error) => not_gzip(error),
         ureq::Error::BodyExceedsLimit(limit) => TransportFailure::TooLarge { limit },
         ureq::Error::BadUri(uri) => TransportFailure::BadRequest(format!("invalid URL {uri}")),
         other => TransportFailure::Connection(other.to_string()),
@@ -434,5 +460,145 @@ mod tests {
         )
         .err();
         assert_eq!(failure, Some(TransportFailure::Timeout));
+    }
+
+    #[test]
+    fn a_legacy_ipv4_url_is_checked_as_the_address_it_reaches() {
+        let policy = HttpPolicy {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            ..policy()
+        };
+        // Port 1 refuses: the request was let through, and went to 127.0.0.1.
+        let failure = send(&request("http://2130706433:1/x"), None, None, &policy).err();
+        assert!(
+            matches!(failure, Some(TransportFailure::Connection(_))),
+            "{failure:?}"
+        );
+    }
+
+    /// What the shared Content-Encoding vectors say (`contract/vectors/content-encoding.json`).
+    #[derive(serde::Deserialize)]
+    struct EncodingVectors {
+        max_http_response_bytes: u64,
+        json: String,
+        accept_encoding: String,
+        cases: Vec<EncodingCase>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct EncodingCase {
+        content_encoding: Option<String>,
+        body: String,
+        expect: String,
+    }
+
+    /// Returns the bytes a vector's `body` names.
+    fn body_named(name: &str, json: &str) -> Vec<u8> {
+        use std::io::Write;
+        let gzip = |bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(bytes).unwrap();
+            encoder.finish().unwrap()
+        };
+        let (first, second) = json.as_bytes().split_at(json.len() / 2);
+        match name {
+            "json" => json.as_bytes().to_vec(),
+            "gzip" => gzip(json.as_bytes()),
+            "gzip-members" => [gzip(first), gzip(second)].concat(),
+            "gzip-cut" => {
+                let whole = gzip(json.as_bytes());
+                whole[..whole.len() / 2].to_vec()
+            }
+            "gzip-bomb" => gzip(&vec![0; 1 << 20]),
+            "deflate" => {
+                let mut encoder =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(json.as_bytes()).unwrap();
+                encoder.finish().unwrap()
+            }
+            "empty" => Vec::new(),
+            other => panic!("no body named {other}"),
+        }
+    }
+
+    /// Answers one request on 127.0.0.1 with `body` under `content_encoding`; returns the URL
+    /// and a handle that yields the request's head.
+    fn serve_once(
+        content_encoding: Option<&str>,
+        body: Vec<u8>,
+    ) -> (String, std::thread::JoinHandle<String>) {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        let encoding = content_encoding.map(|value| format!("Content-Encoding: {value}\r\n"));
+        let handle = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(stream);
+            let mut head = String::new();
+            while reader.read_line(&mut head).unwrap() > 2 && !head.ends_with("\r\n\r\n") {}
+            let mut stream = reader.into_inner();
+            let start = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+                body.len(),
+                encoding.unwrap_or_default()
+            );
+            stream.write_all(start.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+            head
+        });
+        (url, handle)
+    }
+
+    #[test]
+    fn every_host_decodes_content_encoding_as_the_shared_vectors_say() {
+        let vectors: EncodingVectors = serde_json::from_str(include_str!(
+            "../../../contract/vectors/content-encoding.json"
+        ))
+        .unwrap();
+        let policy = HttpPolicy {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            max_response_bytes: vectors.max_http_response_bytes,
+            ..policy()
+        };
+        for case in &vectors.cases {
+            let sent = body_named(&case.body, &vectors.json);
+            let (url, server) = serve_once(case.content_encoding.as_deref(), sent.clone());
+            let outcome = send(&request(&url), None, None, &policy);
+            let head = server.join().unwrap().to_ascii_lowercase();
+            let accept = format!("accept-encoding: {}\r\n", vectors.accept_encoding);
+            assert!(
+                head.contains(&accept),
+                "{case:?} asked for {head}",
+                case = case.body
+            );
+            let what = format!("{:?} {:?}", case.content_encoding, case.body);
+            match (case.expect.as_str(), outcome) {
+                ("json", Ok(response)) => {
+                    assert_eq!(response.body, vectors.json.as_bytes(), "{what}");
+                    assert!(!response.headers.contains_key("content-encoding"), "{what}");
+                    assert!(!response.headers.contains_key("content-length"), "{what}");
+                }
+                ("as_sent", Ok(response)) => {
+                    assert_eq!(response.body, sent, "{what}");
+                    assert_eq!(
+                        response.headers.get("content-encoding"),
+                        case.content_encoding.as_ref(),
+                        "{what}"
+                    );
+                }
+                ("empty", Ok(response)) => assert!(response.body.is_empty(), "{what}"),
+                (kind, Err(failure)) => {
+                    let got = serde_json::to_value(failure.kind()).unwrap();
+                    assert_eq!(got, kind, "{what}: {failure}");
+                }
+                (expected, Ok(response)) => {
+                    panic!(
+                        "{what}: expected {expected}, got status {}",
+                        response.status
+                    )
+                }
+            }
+        }
     }
 }

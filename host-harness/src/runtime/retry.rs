@@ -65,8 +65,8 @@ impl RetryPolicy {
     }
 }
 
-/// The wait a vendor asks for with `retry_after_s` of 2^64−1 (`Retry-After:
-/// 18446744073709551615`): longer than any budget, even one of 2^64−1 seconds.
+/// The wait a plugin asks for with its own `retry_after_s` of 2^64−1 (a host fills in at most
+/// 2^53−1 from `Retry-After`): longer than any budget, even one of 2^64−1 seconds.
 const FOREVER: Duration = Duration::from_secs(u64::MAX);
 
 /// Tells whether waiting `wait` more, after `elapsed` already spent, stays within `budget`.

@@ -1,4 +1,5 @@
 // Turns what an SDK throws into the contract's error `{class, message, http_status?, retry_after_s?}`.
+import { retryAfterSeconds } from './retry-after.js';
 
 /** Lists the contract's error classes. */
 export const ERROR_CLASSES = ['config', 'auth', 'permission', 'not_found', 'rate_limited', 'transient', 'vendor', 'internal'];
@@ -14,9 +15,6 @@ export const CLASS_OF_TRANSPORT_KIND = {
   too_large: 'vendor',
   connection: 'transient',
 };
-
-const U64_MAX = 2n ** 64n - 1n;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Reports a failed call: `error` is the contract's error object. */
 export class PluginCallError extends Error {
@@ -68,30 +66,6 @@ export function errorOfFailure(exportName, thrown, { failure, elapsedMs, timeout
     error = { class: 'internal', message: `${exportName} stopped inside the plugin (a trap: a bug, not a vendor problem): ${text || thrown?.name || 'no message'}.` };
   }
   return { error, trapped: true };
-}
-
-/** Reads an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as milliseconds since 1970, or null. */
-function httpDateMs(value) {
-  const match = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(value);
-  if (!match) return null;
-  const [day, year, hour, minute, second] = [match[1], match[3], match[4], match[5], match[6]].map(Number);
-  const month = MONTHS.indexOf(match[2]);
-  const daysInMonth = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  if (month < 0 || year < 1970 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) return null;
-  return Date.UTC(year, month, day, hour, minute, 0) + second * 1000;
-}
-
-/**
- * Reads a `Retry-After` value as the seconds to wait: non-negative integer text as is (past
- * 2^64-1 it is 2^64-1, as in the Rust harness; a JS number rounds it like JSON.parse does), an
- * HTTP-date as max(0, ceil(date - now)); anything else undefined.
- */
-export function retryAfterSeconds(value, nowMs = Date.now()) {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(BigInt(text) > U64_MAX ? U64_MAX : BigInt(text));
-  const dateMs = httpDateMs(text);
-  return dateMs === null ? undefined : Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
 }
 
 /** Sets a `rate_limited` error's `retry_after_s` from the vendor's `Retry-After`, when it has none. */

@@ -2,10 +2,12 @@
 //
 // Reads `{url, method, headers, body_base64, timeout_ms, max_bytes}` as JSON on stdin and writes
 // one line of JSON, `{"status", "headers"}` or `{"failure": {"kind", "message"}}`, followed (after
-// a response) by the raw body bytes. `node:http` never follows redirects and reads no proxy
-// variables, which is what host profile 1.0 asks for.
+// a response) by the body bytes, gzip decoded (`encoding.js`). `node:http` never follows
+// redirects and reads no proxy variables, which is what host profile 1.0 asks for.
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
+import { acceptingGzip, isGzip } from './encoding.js';
 
 /** Reads all of stdin as text. */
 async function readStdin() {
@@ -58,7 +60,7 @@ try {
   const client = url.protocol === 'https:' ? https : http;
   request = client.request(url, {
     method: job.method,
-    headers: job.headers,
+    headers: acceptingGzip(job.headers),
     agent: false,
   });
 } catch (error) {
@@ -67,9 +69,16 @@ try {
 
 request?.on('error', once((error) => fail('connection', error.message)));
 request?.on('response', (response) => {
+  const headers = headersOf(response);
+  const gzip = isGzip(headers['content-encoding']);
+  if (gzip) {
+    delete headers['content-encoding'];
+    delete headers['content-length'];
+  }
+  const body = gzip ? response.pipe(zlib.createGunzip()) : response;
   const chunks = [];
   let size = 0;
-  response.on('data', (chunk) => {
+  body.on('data', (chunk) => {
     size += chunk.length;
     if (size > job.max_bytes) {
       once(fail)('too_large', `the response body is larger than max_http_response_bytes (${job.max_bytes} bytes)`);
@@ -81,9 +90,10 @@ request?.on('response', (response) => {
   const cutShort = once(() => fail('connection', 'the response body could not be read: the connection ended before the whole body arrived'));
   response.on('aborted', cutShort);
   response.on('error', cutShort);
-  response.on('end', () => {
+  if (gzip) body.on('error', once((error) => fail('connection', `the response body is not the gzip its Content-Encoding says: ${error.message}`)));
+  body.on('end', () => {
     if (!response.complete) return cutShort();
-    once(answer)({ status: response.statusCode, headers: headersOf(response) }, Buffer.concat(chunks));
+    once(answer)({ status: response.statusCode, headers }, Buffer.concat(chunks));
   });
 });
 request?.end(job.body_base64 ? Buffer.from(job.body_base64, 'base64') : undefined);

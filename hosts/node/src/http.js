@@ -6,6 +6,7 @@
 // is sent, and kills the child if it outlives the request's time.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { hostAllowed } from './allowed-hosts.js';
 
 const CHILD = fileURLToPath(new URL('./fetch-child.js', import.meta.url));
 /** Gives the child this long beyond the request's own bound to report its timeout itself. */
@@ -32,15 +33,6 @@ export class TransportFailure extends Error {
   }
 }
 
-/** Tells whether `host` matches an `allowed_hosts` pattern: case-insensitive, `*` is any run of characters. */
-export function hostMatches(pattern, host) {
-  const glob = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${glob}$`, 'is').test(host);
-}
-
 /** Copies bytes into a buffer of their own, as both SDKs' `store` need. */
 function ownBytes(bytes) {
   return Uint8Array.prototype.slice.call(bytes);
@@ -61,7 +53,7 @@ export function sendSync(request, body, policy) {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TransportFailure('bad_request', `the plugin sent a request that cannot be made: unsupported scheme ${url.protocol}`);
   }
-  if (!policy.allowedHosts.some((pattern) => hostMatches(pattern, url.hostname))) {
+  if (!hostAllowed(policy.allowedHosts, url.hostname)) {
     throw new TransportFailure('host_not_allowed', `the request to ${url.hostname} was refused: the host is not in the manifest's allowed_hosts`);
   }
   if (!(policy.timeoutMs > 0)) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOfFailure, fillRetryAfter, pluginErrorOf, retryAfterSeconds } from '../src/errors.js';
+import { errorOfFailure, fillRetryAfter, pluginErrorOf } from '../src/errors.js';
 import { TransportFailure } from '../src/http.js';
 
 const NOW = Date.UTC(2026, 9, 26); // 2026-10-26T00:00:00Z
@@ -56,25 +56,6 @@ describe('trap typing', () => {
 });
 
 describe('Retry-After', () => {
-  it('reads whole seconds', () => {
-    assert.equal(retryAfterSeconds('17', NOW), 17);
-    assert.equal(retryAfterSeconds(' 0 ', NOW), 0);
-    assert.equal(retryAfterSeconds('99999999999999999999999', NOW), JSON.parse('18446744073709551615'), 'capped at 2^64-1, as Rust prints it');
-  });
-
-  it('reads an HTTP-date as the seconds left until it, never negative', () => {
-    assert.equal(retryAfterSeconds('Mon, 26 Oct 2026 00:01:30 GMT', NOW), 90);
-    assert.equal(retryAfterSeconds('Mon, 26 Oct 2026 00:01:30 GMT', NOW + 500), 90, 'a part of a second rounds up');
-    assert.equal(retryAfterSeconds('Thu, 01 Jan 1970 00:00:00 GMT', NOW), 0);
-    assert.equal(retryAfterSeconds('Sun, 29 Feb 2032 12:00:00 GMT', 0), 1_961_668_800);
-  });
-
-  it('gives nothing for anything else', () => {
-    for (const value of ['', '-5', '1.5', 'soon', 'Mon, 26 Oct 2026 00:01:30 UTC', 'Monday, 26-Oct-26 00:01:30 GMT', 'Mon, 31 Sep 2026 00:00:00 GMT', 'Mon, 26 Oct 2026 24:00:00 GMT', undefined]) {
-      assert.equal(retryAfterSeconds(value, NOW), undefined, String(value));
-    }
-  });
-
   it('fills only a rate_limited error without a wait', () => {
     const limited = { class: 'rate_limited', message: 'slow down' };
     assert.deepEqual(fillRetryAfter(limited, '17', NOW), { ...limited, retry_after_s: 17 });

@@ -7,9 +7,10 @@ prefix), and a trap gives no such JSON at all: then the host types the failure i
 
 from __future__ import annotations
 
-import calendar
 import json
 from typing import Any
+
+from .retry_after import retry_after_seconds
 
 #: The classes of the contract's errors.
 ERROR_CLASSES = frozenset(
@@ -27,9 +28,6 @@ CLASS_OF_TRANSPORT_KIND = {
 }
 #: The statuses whose Retry-After the host remembers.
 RETRY_AFTER_STATUSES = frozenset({429, 503})
-
-_U64_MAX = 2**64 - 1
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class PluginError(Exception):
@@ -73,21 +71,6 @@ def parse_error_text(text: str) -> dict[str, Any] | None:
     return error
 
 
-def retry_after_seconds(value: str, now_unix_s: float) -> int | None:
-    """Reads a Retry-After value as seconds to wait: whole seconds, or an IMF-fixdate from now.
-
-    A number too large for a u64 is 2**64 - 1 (as the Rust host gives); a date in the past is
-    0; anything else (another date format, a negative or fractional number) is None.
-    """
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return min(int(value), _U64_MAX)
-    date = _imf_fixdate_unix_s(value)
-    if date is None:
-        return None
-    return max(0, date - int(now_unix_s))
-
-
 def fill_retry_after(
     error: dict[str, Any], retry_after: str | None, now_unix_s: float
 ) -> dict[str, Any]:
@@ -102,26 +85,3 @@ def fill_retry_after(
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _imf_fixdate_unix_s(value: str) -> int | None:
-    """Reads `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's IMF-fixdate) as seconds since 1970."""
-    parts = value.split(" ")
-    if len(parts) != 6 or parts[5] != "GMT" or parts[2] not in _MONTHS:
-        return None
-    _weekday, day, month, year, clock, _zone = parts
-    fields = clock.split(":")
-    numbers = [day, year, *fields]
-    widths = [2, 4, 2, 2, 2]
-    if len(fields) != 3 or not all(
-        len(text) == width and text.isascii() and text.isdigit()
-        for text, width in zip(numbers, widths, strict=True)
-    ):
-        return None
-    d, y, hour, minute, second = (int(text) for text in numbers)
-    m = _MONTHS.index(month) + 1
-    if y < 1970 or not 1 <= d <= calendar.monthrange(y, m)[1]:
-        return None
-    if hour > 23 or minute > 59 or second > 60:
-        return None
-    return calendar.timegm((y, m, d, hour, minute, second, 0, 0, 0))

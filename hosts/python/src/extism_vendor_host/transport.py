@@ -3,12 +3,14 @@
 Extism's built-in HTTP follows redirects without re-checking `allowed_hosts` (forwarding the
 vendor's key to whatever host a redirect names) and reports failures only as text. This one:
 
-- checks the URL's host against `allowed_hosts` before connecting;
+- checks the URL's host against `allowed_hosts` before connecting (`allowed_hosts.py`), and
+  sends the request to the URL as the WHATWG parser normalized it;
 - never follows a redirect: a 3xx reaches the plugin as it is;
 - ignores proxy environment variables;
 - bounds each request by `request_timeout_ms` and what is left of the call's `timeout_ms`, the
   whole exchange and not each read (`deadline.py`);
-- reads at most `max_http_response_bytes` + 1 bytes of a body;
+- asks for gzip and decodes it (`encoding.py`);
+- reads at most `max_http_response_bytes` + 1 bytes of a body (decoded);
 - reports every failure as a `TransportFailure` of one of the contract's kinds.
 """
 
@@ -16,14 +18,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from extism_vendor_host.deadline import DeadlineHTTPHandler, DeadlineHTTPSHandler, DeadlineRequest
+from .allowed_hosts import host_allowed, parsed_url
+from .deadline import DeadlineHTTPHandler, DeadlineHTTPSHandler, DeadlineRequest
+from .encoding import GzipBody, NotGzipError, accepting_gzip, is_gzip
 
 HOST_NOT_ALLOWED = "host_not_allowed"
 BAD_REQUEST = "bad_request"
@@ -65,12 +68,6 @@ class Response:
     body: bytes = b""
 
 
-def host_matches(pattern: str, host: str) -> bool:
-    """Tells whether `host` matches an allowed_hosts pattern: case-insensitive, `*` any run."""
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, host, re.IGNORECASE | re.DOTALL) is not None
-
-
 def send(
     request: dict[str, object],
     body: bytes | None,
@@ -84,7 +81,7 @@ def send(
     """
     url, method, headers = _parse(request)
     host = urlsplit(url).hostname or ""
-    if not any(host_matches(pattern, host) for pattern in policy.allowed_hosts):
+    if not host_allowed(policy.allowed_hosts, host):
         raise TransportFailure(
             HOST_NOT_ALLOWED,
             f"the request to {host} was refused: the host is not in the manifest's allowed_hosts",
@@ -97,14 +94,21 @@ def send(
     deadline = time.monotonic() + budget_s
     try:
         outgoing = DeadlineRequest(
-            url, data=body, headers=headers, method=method, deadline=deadline
+            url, data=body, headers=accepting_gzip(headers), method=method, deadline=deadline
         )
         with _OPENER.open(outgoing, timeout=budget_s) as response:
             status = response.status
             received = {name.lower(): value for name, value in response.headers.items()}
-            content = _read_body(response, policy.max_response_bytes, deadline)
+            reader = response
+            if is_gzip(received.get("content-encoding")):
+                reader = GzipBody(response)
+                received.pop("content-encoding")
+                received.pop("content-length", None)
+            content = _read_body(reader, policy.max_response_bytes, deadline)
     except TransportFailure:
         raise
+    except NotGzipError as error:
+        raise TransportFailure(CONNECTION, str(error)) from error
     except TimeoutError as error:
         raise _timeout() from error
     except urllib.error.URLError as error:
@@ -161,10 +165,13 @@ def _parse(request: dict[str, object]) -> tuple[str, str, dict[str, str]]:
         raise TransportFailure(BAD_REQUEST, "the request's method or headers are malformed")
     if not all(isinstance(value, str) for value in headers.values()):
         raise TransportFailure(BAD_REQUEST, "a request header's value is not a string")
-    return url, method.upper(), headers
+    normalized = parsed_url(url)
+    if normalized is None:
+        raise TransportFailure(BAD_REQUEST, "invalid URL: the WHATWG URL parser refuses it")
+    return normalized.href, method.upper(), headers
 
 
-def _read_body(response: http.client.HTTPResponse, limit: int, deadline: float) -> bytes:
+def _read_body(response: http.client.HTTPResponse | GzipBody, limit: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
