@@ -9,7 +9,8 @@
 //! - `schemas/`, the JSON Schemas of every boundary ([`crate::checks::schemas`]);
 //! - `HOST-PROFILE.md`, the host's half of the contract.
 //!
-//! The folder is replaced as a whole, so a bundle never mixes two builds.
+//! The folder is built whole beside the old one and renamed into place, so a bundle never mixes
+//! two builds and is never half written.
 
 use std::path::{Path, PathBuf};
 
@@ -37,15 +38,19 @@ pub enum BundleError {
 /// Writes the bundle of the plugin `manifest` describes under `out`; returns its folder.
 pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, BundleError> {
     let wasm = manifest.read_wasm()?;
-    let folder = out.join(format!("{}-{}", manifest.id, manifest.version));
+    let name = format!("{}-{}", manifest.id, manifest.version);
+    let folder = out.join(&name);
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| BundleError::Write { path, source }
     };
-    if folder.exists() {
-        std::fs::remove_dir_all(&folder).map_err(io(&folder))?;
-    }
-    let schemas = folder.join("schemas");
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    // Built whole in a folder of its own beside the bundle, then renamed into place.
+    let building = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .tempdir_in(out)
+        .map_err(io(out))?;
+    let schemas = building.path().join("schemas");
     std::fs::create_dir_all(&schemas).map_err(io(&schemas))?;
     let mut pinned = manifest.clone();
     pinned.wasm.path = PathBuf::from(BUNDLE_WASM);
@@ -53,16 +58,24 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     pinned.host_profile = Some(HOST_PROFILE_VERSION.to_owned());
     let text = serde_json::to_string_pretty(&pinned).unwrap_or_default() + "\n";
     let files = [
-        (folder.join(BUNDLE_WASM), wasm),
-        (folder.join("manifest.json"), text.into_bytes()),
-        (
-            folder.join("HOST-PROFILE.md"),
-            HOST_PROFILE.as_bytes().to_vec(),
-        ),
+        (BUNDLE_WASM, wasm),
+        ("manifest.json", text.into_bytes()),
+        ("HOST-PROFILE.md", HOST_PROFILE.as_bytes().to_vec()),
     ];
-    for (path, bytes) in files {
-        std::fs::write(&path, bytes).map_err(io(&path))?;
+    for (file, bytes) in files {
+        let path = building.path().join(file);
+        crate::files::write(&path, &bytes).map_err(io(&path))?;
     }
     crate::checks::schemas::write(&schemas).map_err(io(&schemas))?;
+    // The old bundle is moved aside first: a folder cannot be renamed over a full one.
+    let old = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old."))
+        .tempdir_in(out)
+        .map_err(io(out))?;
+    if folder.exists() {
+        std::fs::rename(&folder, old.path().join(&name)).map_err(io(&folder))?;
+    }
+    std::fs::rename(building.keep(), &folder).map_err(io(&folder))?;
+    drop(old);
     Ok(folder)
 }
