@@ -46,10 +46,7 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
     // Built whole in a folder of its own beside the bundle, then renamed into place.
-    let building = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .tempdir_in(out)
-        .map_err(io(out))?;
+    let building = crate::files::temporary_folder(out, &format!(".{name}.")).map_err(io(out))?;
     let schemas = building.path().join("schemas");
     std::fs::create_dir_all(&schemas).map_err(io(&schemas))?;
     let mut pinned = manifest.clone();
@@ -68,10 +65,7 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     }
     crate::checks::schemas::write(&schemas).map_err(io(&schemas))?;
     // The old bundle is moved aside first: a folder cannot be renamed over a full one.
-    let old = tempfile::Builder::new()
-        .prefix(&format!(".{name}.old."))
-        .tempdir_in(out)
-        .map_err(io(out))?;
+    let old = crate::files::temporary_folder(out, &format!(".{name}.old.")).map_err(io(out))?;
     if folder.exists() {
         std::fs::rename(&folder, old.path().join(&name)).map_err(io(&folder))?;
     }

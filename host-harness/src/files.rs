@@ -43,8 +43,7 @@ pub fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+    let mut temp = temporary(&format!(".{name}."), 0o666)
         .suffix(".tmp")
         .tempfile_in(folder_of(&path))?;
     temp.write_all(bytes)?;
@@ -67,6 +66,28 @@ impl Staged {
         temp.persist(&path).map_err(|e| e.error)?;
         sync_folder(folder_of(&path))
     }
+}
+
+/// Creates a folder named `prefix…` in `dir`, removed when dropped, with the permissions
+/// `fs::create_dir` gives (0777 less the umask): a folder being built to be renamed into place.
+pub fn temporary_folder(dir: &Path, prefix: &str) -> io::Result<tempfile::TempDir> {
+    temporary(prefix, 0o777).tempdir_in(dir)
+}
+
+/// Returns a builder of temporary files or folders named `prefix…` created with `mode` less the
+/// umask (as `fs::write` and `fs::create_dir` create them), not tempfile's private 0600 and
+/// 0700: they become the harness's files.
+fn temporary(prefix: &str, mode: u32) -> tempfile::Builder<'_, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
 }
 
 /// Returns the folder a file of `path` is in (`.` for a bare name).
@@ -212,6 +233,21 @@ mod tests {
         }
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_gets_the_permissions_fs_write_gives_not_tempfiles_private_ones() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = scratch();
+        let (ours, std) = (dir.path().join("ours"), dir.path().join("std"));
+        write(&ours, b"x").unwrap();
+        fs::write(&std, b"x").unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&std));
+        let folder = temporary_folder(dir.path(), ".f.").unwrap();
+        fs::create_dir(dir.path().join("d")).unwrap();
+        assert_eq!(mode(folder.path()), mode(&dir.path().join("d")));
     }
 
     #[test]
