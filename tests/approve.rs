@@ -390,9 +390,12 @@ fn a_review_made_from_another_psa_or_mapping_is_refused() {
     assert!(tenant.history().is_empty());
 }
 
+/// An edit of a review that `sync` would never write.
+type Spoil = fn(&mut Value);
+
 #[test]
 fn a_review_sync_did_not_write_is_refused_and_writes_nothing() {
-    let spoils: [(&str, fn(&mut Value)); 4] = [
+    let spoils: [(&str, Spoil); 4] = [
         ("a count of 2^64-1", |r| {
             r["lines"][0]["vendor_quantity"] = u64::MAX.into();
             r["lines"][0]["delta"] = (u64::MAX - 1).into();
