@@ -311,6 +311,22 @@ mod tests {
     }
 
     #[test]
+    fn formula_names_are_written_defused_and_read_back_as_they_were() {
+        let csv = "account_id,account_name,product_id,product_name,quantity\n\
+                   1,=HYPERLINK(\"x\"),P1,+SUM(1+1),3\n\
+                   -2,@me,,,\n";
+        let snapshot = PsaSnapshot::from_csv(csv).unwrap();
+        let written = snapshot.to_csv().unwrap();
+        assert_eq!(
+            written,
+            "account_id,account_name,product_id,product_name,quantity\n\
+             1,\"'=HYPERLINK(\"\"x\"\")\",P1,'+SUM(1+1),3\n\
+             '-2,'@me,,,\n"
+        );
+        assert_eq!(PsaSnapshot::from_csv(&written).unwrap(), snapshot);
+    }
+
+    #[test]
     fn csv_written_back_reads_as_the_same_snapshot() {
         let csv = "account_id,account_name,product_id,product_name,quantity\n\
                    1,\"Acme & Sons, Inc.\",P1,Monitoring,3\n\
