@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use host_harness::checks::replay::{Recording, ReplayServer};
+use host_harness::seed::psa::sha256_hex;
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};
@@ -1255,6 +1256,7 @@ fn approve_all_writes_the_change_set_and_the_next_sync_shows_every_line_as_no_ch
     let mapping = map_happy_path("approve-all");
     let folder = mapping.parent().expect("folder").to_owned();
     let psa = psa_copy(&folder, false);
+    let psa_before = sha256_hex(read(&psa).as_bytes());
 
     // The MSP syncs and reads the review; each line shows the key `approve` takes.
     let first = sync_with("happy-path", support::AS_OF, &psa, &mapping, false);
@@ -1298,10 +1300,21 @@ fn approve_all_writes_the_change_set_and_the_next_sync_shows_every_line_as_no_ch
     );
     let changes: Value = serde_json::from_str(&read(&folder.join("changes.json"))).expect("JSON");
     assert_eq!(entry["changes"], changes["changes"]);
+    // The entry names the snapshot it changed, before and after, by SHA-256.
+    assert_eq!(entry["psa_sha256_before"], json!(psa_before));
+    assert_eq!(
+        entry["psa_sha256_after"],
+        json!(sha256_hex(read(&psa).as_bytes()))
+    );
     insta::assert_json_snapshot!(
         "approve_all_history",
         entry,
-        {".approved_at" => "[approved_at]", ".changes" => "[the changes of changes.json]"}
+        {
+            ".approved_at" => "[approved_at]",
+            ".changes" => "[the changes of changes.json]",
+            ".psa_sha256_before" => "[sha256 of the PSA snapshot synced]",
+            ".psa_sha256_after" => "[sha256 of the PSA snapshot approved]",
+        }
     );
 
     // Approving the same review again is refused: the PSA no longer bills what it showed.

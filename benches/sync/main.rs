@@ -6,10 +6,12 @@
 //!
 //! `BENCH_QUICK=1` leaves out the slow sections (per-platform pools, memory) and writes
 //! `target/bench/BENCHMARKS.quick.md` instead, for work on the benchmark itself.
+//! `BENCH_ONLY=approve` runs only the approval section (no plugin) and prints it.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
+mod approval;
 mod hosts;
 mod measure;
 mod memory;
@@ -54,6 +56,13 @@ fn main() {
     let run_started = Instant::now();
     let load_before = load();
     let quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0");
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("approve") {
+        let (mut out, mut not_met) = (String::new(), Vec::new());
+        approval::write(&mut out, if quick { 1 } else { 3 }, &mut not_met);
+        print!("{out}");
+        not_met.iter().for_each(|note| println!("\n- {note}"));
+        return;
+    }
     support::build_plugin();
     let root = support::root();
     let manifest = PluginManifest::load(&root.join("manifest.json")).expect("manifest loads");
@@ -142,6 +151,9 @@ fn main() {
     // ---- every host on one tenant ----
     let rows = hosts::measure(&bundle.join("manifest.json"), HOSTS_CUSTOMERS, RUNS);
     hosts::write(&mut out, &rows, HOSTS_CUSTOMERS, RUNS);
+
+    // ---- the host's approval of a large review ----
+    approval::write(&mut out, if quick { 1 } else { 3 }, &mut not_met);
 
     if !quick {
         per_platform(&mut out, &compiled);

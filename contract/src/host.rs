@@ -27,9 +27,10 @@ pub const HOST_PROFILE_VERSION: &str = "1.0";
 pub const HOST_PROFILE: &str = include_str!("../HOST-PROFILE.md");
 
 /// The shared test vectors of the host profile's rules, `(file name, JSON)`: what every host
-/// decides on `allowed_hosts`, Content-Encoding and `Retry-After` (shipped in every release
-/// bundle under `vectors/`; the Rust, Python and Node hosts' tests read them).
-pub const HOST_VECTORS: [(&str, &str); 3] = [
+/// decides on `allowed_hosts`, Content-Encoding, `Retry-After`, versions and `sha256` pins
+/// (shipped in every release bundle under `vectors/`; the Rust, Python and Node hosts' tests
+/// read them).
+pub const HOST_VECTORS: [(&str, &str); 5] = [
     (
         "allowed-hosts.json",
         include_str!("../vectors/allowed-hosts.json"),
@@ -39,9 +40,14 @@ pub const HOST_VECTORS: [(&str, &str); 3] = [
         include_str!("../vectors/content-encoding.json"),
     ),
     (
+        "host-profile-version.json",
+        include_str!("../vectors/host-profile-version.json"),
+    ),
+    (
         "retry-after.json",
         include_str!("../vectors/retry-after.json"),
     ),
+    ("sha256-pin.json", include_str!("../vectors/sha256-pin.json")),
 ];
 
 /// Lists the statuses whose `Retry-After` a host remembers for `fill_retry_after` (feature `host`).
@@ -94,6 +100,18 @@ pub fn wait_asked(error: &PluginError) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_vector_file_of_the_contract_ships_in_the_bundle() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+            .expect("contract/vectors")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let shipped: Vec<&str> = HOST_VECTORS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(on_disk, shipped);
+    }
 
     #[test]
     fn the_document_is_the_version_the_code_names() {

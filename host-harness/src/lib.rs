@@ -16,11 +16,13 @@
 //! - [`seed`]: the host's side of the seed: a PSA snapshot, mapping, the review of a sync and
 //!   its approval.
 //!
-//! Beside them, [`render`] lays out every text for a person and [`bundle`] writes the release
-//! bundle a host installs. The CLI (`src/main.rs`) only parses arguments and calls these.
+//! Beside them, [`render`] lays out every text for a person, [`bundle`] writes the release
+//! bundle a host installs, and [`files`] writes every file whole or not at all (any folder may
+//! use it; it uses none). The CLI (`src/main.rs`) only parses arguments and calls these.
 
 pub mod bundle;
 pub mod checks;
+pub mod files;
 pub mod render;
 pub mod runtime;
 pub mod seed;

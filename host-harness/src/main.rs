@@ -17,14 +17,16 @@ use host_harness::checks::conformance::{run_conformance, ConformanceError};
 use host_harness::checks::recorder::fixtures_of;
 use host_harness::checks::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
 use host_harness::checks::transcript::transcript;
+use host_harness::files;
 use host_harness::render;
 use host_harness::runtime::manifest::{ManifestError, PluginManifest};
 use host_harness::runtime::plugin::{LoadError, PluginInstance, PluginModule};
 use host_harness::runtime::retry::{RetryPolicy, Retrying};
-use host_harness::seed::approve::{approve as approve_lines, write_approval, ApproveError, Choice};
+use host_harness::seed::approve::{approve as approve_lines, ApproveError, Choice};
+use host_harness::seed::history::{self, Step};
 use host_harness::seed::mapping::{auto_map, Mapping};
 use host_harness::seed::psa::{PsaError, PsaSnapshot};
-use host_harness::seed::review::{sync_and_review, Review, SyncError};
+use host_harness::seed::review::{sync_and_review, MadeFrom, Review, SyncError};
 use host_harness::seed::run_seed;
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
@@ -207,7 +209,9 @@ enum Command {
         review: Option<PathBuf>,
     },
     /// Approve lines of the review `sync` wrote: write the PSA change set, apply it to the PSA
-    /// snapshot and append it to the history (no plugin call; exit 1 on a failed or unknown line).
+    /// snapshot and append it to the history (no plugin call; exit 1 on a failed or unknown
+    /// line, or a review that is not the one sync made from this PSA snapshot and mapping).
+    /// Another approve of the same PSA snapshot waits for this one.
     Approve {
         /// The review written by `sync`.
         #[arg(long, value_name = "FILE", default_value = "review.json")]
@@ -215,6 +219,9 @@ enum Command {
         /// The PSA snapshot (JSON or CSV) the review was made against; rewritten in its format.
         #[arg(long, value_name = "FILE")]
         psa: PathBuf,
+        /// The mapping file the review was made with [default: mapping.json beside the review].
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
         /// Approve every line with a count.
         #[arg(long, conflicts_with = "lines", required_unless_present = "lines")]
         all: bool,
@@ -322,10 +329,16 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
         Command::Approve {
             review,
             psa,
+            mapping,
             all,
             lines,
             out,
-        } => approve(review, psa, *all, lines, out.as_deref()),
+        } => {
+            let mapping = mapping
+                .clone()
+                .unwrap_or_else(|| review.with_file_name("mapping.json"));
+            approve(review, psa, &mapping, *all, lines, out.as_deref())
+        }
         Command::Record { sync, out } => record(cli, secrets, &sync.as_of(), out),
         Command::Conformance { fixtures } => conformance(cli, secrets, fixtures),
         Command::Transcript { as_of } => transcript_of(cli, secrets, as_of),
@@ -529,8 +542,12 @@ fn sync_review(
     json: bool,
     review_file: &Path,
 ) -> Result<Exit, CliError> {
-    let psa = PsaSnapshot::load(psa_file)?;
-    let mapping = read_json::<Mapping>("the mapping file", mapping)?;
+    let (psa, psa_sha256) = PsaSnapshot::load_hashed(psa_file)?;
+    let (mapping, mapping_sha256) = read_json_hashed::<Mapping>("the mapping file", mapping)?;
+    let made_from = MadeFrom {
+        psa_sha256,
+        mapping_sha256,
+    };
     let session = Session::open(cli, secrets)?;
     let reviewed = sync_and_review(
         &mut session.retrying()?,
@@ -540,9 +557,10 @@ fn sync_review(
         as_of,
     );
     let exit = match reviewed {
-        Ok(review) => {
+        Ok(mut review) => {
+            review.made_from = Some(made_from);
             let written = secrets.redact_json(&serde_json::to_string_pretty(&review)?);
-            std::fs::write(review_file, format!("{written}\n")).map_err(|source| {
+            files::write(review_file, format!("{written}\n").as_bytes()).map_err(|source| {
                 CliError::Write {
                     path: review_file.to_owned(),
                     source,
@@ -568,25 +586,70 @@ fn sync_review(
     Ok(exit)
 }
 
-/// Approves lines of the review in `review_file`: writes the change set into `out` (the
-/// review's folder by default), applies it to the PSA snapshot and appends it to the history.
+/// The variable that makes `approve` stop itself (abort, as a kill would) at a [`Step`], named
+/// by [`Step::as_str`]: the tests' way to kill it between its steps.
+const STOP_AT_ENV: &str = "HOST_HARNESS_TEST_STOP_AT";
+
+/// Approves lines of the review in `review_file`, made from `psa_file` and `mapping_file`:
+/// writes the change set into `out` (the review's folder by default), applies it to the PSA
+/// snapshot and adds it to the history, all under the PSA snapshot's lock. An approval an
+/// earlier run left unfinished is finished first.
 fn approve(
     review_file: &Path,
     psa_file: &Path,
+    mapping_file: &Path,
     all: bool,
     lines: &[String],
     out: Option<&Path>,
 ) -> Result<Exit, CliError> {
+    let out = out.unwrap_or_else(|| review_file.parent().unwrap_or(Path::new(".")));
+    let out = if out.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        out
+    };
+    let _lock = files::lock_beside(psa_file, |lock| {
+        eprintln!(
+            "host-harness: another approve of {} holds {}; waiting for it to finish",
+            psa_file.display(),
+            lock.display()
+        );
+    })
+    .map_err(|source| CliError::Write {
+        path: psa_file.to_owned(),
+        source,
+    })?;
+    if let Some(approved_at) = history::finish_interrupted(psa_file, out)? {
+        eprintln!(
+            "host-harness: finished the approval of {approved_at}, which was stopped before {} was written",
+            psa_file.display()
+        );
+    }
     let review = read_json::<Review>("the review", review_file)?;
-    let mut psa = PsaSnapshot::load(psa_file)?;
+    let (mapping, mapping_sha256) = read_json_hashed::<Mapping>("the mapping file", mapping_file)?;
+    let (mut psa, psa_sha256) = PsaSnapshot::load_hashed(psa_file)?;
+    history::check_made_from(&review, &psa_sha256, &mapping_sha256, &history::read(out)?)?;
     let choice = if all {
         Choice::All
     } else {
         Choice::Lines(lines)
     };
-    let approval = approve_lines(&review, choice, &mut psa)?;
-    let out = out.unwrap_or_else(|| review_file.parent().unwrap_or(Path::new(".")));
-    let written = write_approval(&approval, &psa, psa_file, out, &now_rfc3339())?;
+    let approval = approve_lines(&review, &mapping, choice, &mut psa)?;
+    let stop_at = std::env::var(STOP_AT_ENV).ok();
+    let stop = |step: Step| {
+        if stop_at.as_deref() == Some(step.as_str()) {
+            std::process::abort();
+        }
+    };
+    let written = history::write_approval(
+        &approval,
+        &psa,
+        psa_file,
+        &psa_sha256,
+        out,
+        &now_rfc3339(),
+        &stop,
+    )?;
     print!(
         "{}",
         render::for_terminal(&render::approval(&approval, written.as_ref()))
@@ -737,22 +800,32 @@ fn read_json<T: serde::de::DeserializeOwned>(
     what: &'static str,
     path: &Path,
 ) -> Result<T, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+    read_json_hashed(what, path).map(|(value, _)| value)
+}
+
+/// Reads a JSON file of type `T`, with the SHA-256 (hex) of the bytes read; `what` names it in
+/// errors.
+fn read_json_hashed<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    path: &Path,
+) -> Result<(T, String), CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         what,
         path: path.to_owned(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| CliError::Invalid {
+    let value = serde_json::from_slice(&bytes).map_err(|source| CliError::Invalid {
         what,
         path: path.to_owned(),
         source,
-    })
+    })?;
+    Ok((value, host_harness::seed::psa::sha256_hex(&bytes)))
 }
 
 /// Writes `value` as pretty JSON and a final newline.
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliError> {
     let json = serde_json::to_string_pretty(value)?;
-    std::fs::write(path, json + "\n").map_err(|source| CliError::Write {
+    files::write(path, (json + "\n").as_bytes()).map_err(|source| CliError::Write {
         path: path.to_owned(),
         source,
     })

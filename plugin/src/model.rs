@@ -30,8 +30,9 @@ use crate::services::Platform;
 /// have a few hundred thousand users), and small enough that sums over thousands of customers
 /// cannot overflow: even 100,000 customers at the bound add up to 10^12, far below `u64::MAX`
 /// and below 2^53, where hosts that read JSON numbers as doubles start losing units. A count
-/// above it is a vendor failure of that customer's pair, never a figure on an invoice.
-pub const MAX_PLAUSIBLE_USERS: u64 = 10_000_000;
+/// above it is a vendor failure of that customer's pair, never a figure on an invoice. It is the
+/// contract's bound, which hosts check too.
+pub const MAX_PLAUSIBLE_USERS: u64 = plugin_contract::MAX_PLAUSIBLE_QUANTITY;
 
 /// The most customers read from one response.
 ///

@@ -27,6 +27,15 @@ pub const INTERFACE_VERSION: &str = "1.1";
 /// The largest call input a plugin accepts (100,000 account ids fit in a quarter of it).
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
+/// The largest quantity one usage record may carry: a count above it is the vendor's failure of
+/// that pair, never a figure on an invoice.
+///
+/// Larger than any single account's count could be (the largest Microsoft 365 tenants have a few
+/// hundred thousand users), and small enough that sums over 100,000 accounts stay far below
+/// 2^53, where hosts that read JSON numbers as doubles start losing units. A host's approval
+/// refuses a reviewed line above this bound times the pairs counted into it.
+pub const MAX_PLAUSIBLE_QUANTITY: u64 = 10_000_000;
+
 /// Names of the functions every plugin exports.
 pub mod exports {
     /// Describes the vendor and the credentials the MSP must enter.

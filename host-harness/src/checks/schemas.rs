@@ -65,7 +65,7 @@ pub fn all() -> Vec<(&'static str, Value)> {
 pub fn write(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     for (file, schema) in all() {
-        fs::write(dir.join(file), render(&schema))?;
+        crate::files::write(&dir.join(file), render(&schema).as_bytes())?;
     }
     for file in extra_json_files(dir) {
         let path = dir.join(&file);

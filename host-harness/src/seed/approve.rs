@@ -1,31 +1,43 @@
 //! The seed's last step: the review lines a person approves become the PSA's change set, which
-//! is applied to the PSA snapshot and kept in a history of approvals.
+//! is applied to the PSA snapshot and kept in a history of approvals ([`crate::seed::history`]
+//! writes the files).
 //!
 //! A person approves what they reviewed, not a fresh count: `sync` writes the review it printed
 //! (`review.json`) and approval reads it back, with no plugin call. Lines are named by their key,
-//! `psa_account_id/psa_product_id` (the review's LINE column). Only new revenue and reconcile
-//! lines change anything; an approved no-change line is accepted and left out of the change set.
-//! A key naming a PSA line fed by a failed count (listed under the review's `failed`), or no line
-//! at all, refuses the whole approval, and so does a PSA snapshot that no longer bills what the
-//! review showed (approved already, or edited since): a change set whose old quantity is wrong
-//! would mislead whoever applies it. Nothing is written then.
+//! `psa_account_id/psa_product_id` (the review's LINE column, [`line_key`]). Only new revenue and
+//! reconcile lines change anything; an approved no-change line is accepted and left out of the
+//! change set. A key naming a PSA line fed by a failed count (listed under the review's
+//! `failed`), or no line at all, refuses the whole approval, and so does a PSA snapshot that no
+//! longer bills what the review showed (approved already, or edited since): a change set whose
+//! old quantity is wrong would mislead whoever applies it. Nothing is written then.
 //!
-//! The files stand in for the host's storage and are kept small: `changes.json` and
-//! `changes.csv` (the change set, sorted by PSA account and product), the PSA snapshot rewritten
-//! in its own format, and `approvals.jsonl`, only ever appended to, one JSON line per approval.
+//! # A review is checked as plugin output is
+//!
+//! A review is a file anyone can edit, so it is checked before anything is approved, the whole
+//! review and not only the chosen lines ([`ApproveError`] names each case): its `as_of` is an
+//! instant of the calendar (the contract's rule); every line names a PSA account and a product
+//! the snapshot has, that the mapping feeds (vendor accounts mapped to that account, services to
+//! that product), with vendor accounts the mapping maps there; its count is at most
+//! [`MAX_PLAUSIBLE_QUANTITY`] for each (vendor account, service) pair the mapping counts into it;
+//! its kind and delta agree with its quantities; and no two lines share a key. A PSA account's
+//! name in the change set is the snapshot's, never the review's. Which PSA snapshot and mapping
+//! the review was made from is checked by [`crate::seed::history::check_made_from`].
+//!
 //! The review compares the vendor's count with the sum of a product's agreement lines, so an
 //! approval changes that sum: an increase goes onto the first of those lines (in the snapshot's
 //! order), a decrease comes off them in that order, none going below zero, and a new-revenue
-//! line is added after the account's last line, named as the PSA names the product elsewhere
-//! (or by its id). The next sync then shows every approved line as no change.
+//! line is added after the account's last line, named as the PSA names the product elsewhere.
+//! The next sync then shows every approved line as no change. The snapshot is indexed once, so
+//! approving 100,000 lines costs about as much as reading them.
 
-use std::collections::BTreeSet;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
+use plugin_contract::MAX_PLAUSIBLE_QUANTITY;
 use serde::{Deserialize, Serialize};
 
-use crate::seed::psa::{AgreementLine, PsaSnapshot};
+use crate::seed::mapping::{Mapping, State};
+use crate::seed::psa::{AgreementLine, PsaError, PsaIndex, PsaSnapshot};
 use crate::seed::review::{line_key, LineKind, Review, ReviewLine};
 
 /// Which review lines a person approves.
@@ -100,7 +112,8 @@ pub enum ApproveError {
     /// The key names no line of the review.
     #[error(
         "the review has no line {key}: name lines as its LINE column shows them \
-         (PSA account id/PSA product id); nothing was approved"
+         (PSA account id/PSA product id, a / or % in an id written %2F or %25); nothing was \
+         approved"
     )]
     NoSuchLine { key: String },
     /// The key names a PSA line fed by a failed count.
@@ -119,22 +132,137 @@ pub enum ApproveError {
         reviewed: String,
         now: String,
     },
-    /// A file could not be written.
-    #[error("cannot write {}", .path.display())]
-    Write {
-        path: PathBuf,
+    /// The review's `as_of` is not an instant of the calendar.
+    #[error(
+        "the review's as_of {as_of:?} is not an RFC 3339 instant of the calendar: it was not \
+         written by sync; nothing was approved"
+    )]
+    NotAnInstant { as_of: String },
+    /// Two lines of the review share a key.
+    #[error(
+        "the review lists the line {key} twice: it was not written by sync; nothing was approved"
+    )]
+    DuplicateLine { key: String },
+    /// A line names a PSA account the snapshot does not have.
+    #[error(
+        "the review's line {key} names the PSA account {account:?}, which the PSA snapshot does \
+         not have; nothing was approved"
+    )]
+    UnknownAccount { key: String, account: String },
+    /// A line names a product no agreement line of the snapshot bills.
+    #[error(
+        "the review's line {key} names the PSA product {product:?}, which the PSA snapshot does \
+         not bill anywhere; nothing was approved"
+    )]
+    UnknownProduct { key: String, product: String },
+    /// A line the mapping feeds no count into.
+    #[error(
+        "the review's line {key} is not fed by the mapping: no vendor account is mapped to its \
+         PSA account, or no service to its product; nothing was approved"
+    )]
+    NotMapped { key: String },
+    /// A line names a vendor account the mapping does not map to its PSA account.
+    #[error(
+        "the review's line {key} counts the vendor account {vendor_account:?}, which the mapping \
+         does not map to that PSA account; nothing was approved"
+    )]
+    UnknownVendorAccount { key: String, vendor_account: String },
+    /// A line counts more than the pairs counted into it can.
+    #[error(
+        "the review's line {key} counts {quantity}, more than its {pairs} (vendor account, \
+         service) pairs can: each counts at most {max} (the contract's bound); nothing was \
+         approved",
+        max = MAX_PLAUSIBLE_QUANTITY
+    )]
+    Implausible {
+        key: String,
+        quantity: u64,
+        pairs: u64,
+    },
+    /// A line's kind or delta disagrees with its quantities.
+    #[error(
+        "the review's line {key} does not add up: its kind or delta disagrees with its \
+         quantities; it was not written by sync; nothing was approved"
+    )]
+    Inconsistent { key: String },
+    /// The review does not say which PSA snapshot and mapping it was made from.
+    #[error(
+        "the review does not say which PSA snapshot and mapping it was made from: sync again \
+         and review; nothing was approved"
+    )]
+    Unbound,
+    /// The review was made from another PSA snapshot.
+    #[error(
+        "the review was made from another PSA snapshot (sha256 {reviewed}), not this one \
+         (sha256 {now}) nor this one as its approvals left it: sync against this snapshot and \
+         review; nothing was approved"
+    )]
+    OtherPsa { reviewed: String, now: String },
+    /// The review was made from another mapping file.
+    #[error(
+        "the review was made from another mapping file (sha256 {reviewed}), not this one \
+         (sha256 {now}): approve with the mapping it was made from, or sync again; nothing was \
+         approved"
+    )]
+    OtherMapping { reviewed: String, now: String },
+    /// The PSA snapshot could not be read.
+    #[error(transparent)]
+    Psa(#[from] PsaError),
+    /// The history could not be read.
+    #[error("cannot read the history {}: line {line} is not an approval", .path.display())]
+    History {
+        path: std::path::PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+    /// A file could not be read.
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
         source: std::io::Error,
+    },
+    /// A file could not be written; nothing was approved.
+    #[error("cannot write {}; nothing was approved", .path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The approval is in the history, but a file of it could not be put in place.
+    #[error(
+        "the approval is in the history, but {} could not be put in place; the next approve \
+         finishes it",
+        .path.display()
+    )]
+    Unfinished {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The last approval of the history, applied to the PSA snapshot it started from, does not
+    /// give the snapshot it recorded.
+    #[error(
+        "the last approval of {} was interrupted, and applying it again to {} does not give the \
+         snapshot it recorded (sha256 {after}); restore the PSA snapshot from a backup",
+        .history.display(),
+        .psa.display()
+    )]
+    CannotFinish {
+        history: std::path::PathBuf,
+        psa: std::path::PathBuf,
+        after: String,
     },
 }
 
-/// Approves the lines of `review` that `choice` names and applies them to `psa`; on error,
-/// `psa` is left as it was.
+/// Approves the lines of `review`, made with `mapping`, that `choice` names and applies them to
+/// `psa`, after checking the whole review against both; on error, `psa` is left as it was.
 pub fn approve(
     review: &Review,
+    mapping: &Mapping,
     choice: Choice<'_>,
     psa: &mut PsaSnapshot,
 ) -> Result<Approval, ApproveError> {
-    let failed: BTreeSet<&str> = review
+    let index = psa.index();
+    let lines = checked_lines(review, mapping, &index)?;
+    let failed: HashSet<&str> = review
         .failed
         .iter()
         .flat_map(|f| f.psa_lines.iter().map(String::as_str))
@@ -142,13 +270,14 @@ pub fn approve(
     let chosen: Vec<&ReviewLine> = match choice {
         Choice::All => review.lines.iter().collect(),
         Choice::Lines(keys) => {
-            let mut chosen: Vec<&ReviewLine> = Vec::new();
+            let mut seen = HashSet::new();
+            let mut chosen = Vec::new();
             for key in keys {
-                if chosen.iter().any(|c| c.key() == *key) {
+                if !seen.insert(key.as_str()) {
                     continue;
                 }
-                match review.lines.iter().find(|l| l.key() == *key) {
-                    Some(line) => chosen.push(line),
+                match lines.get(key.as_str()) {
+                    Some(line) => chosen.push(*line),
                     None if failed.contains(key.as_str()) => {
                         return Err(ApproveError::FailedLine {
                             key: key.clone(),
@@ -168,7 +297,9 @@ pub fn approve(
         .into_iter()
         .map(|l| Change {
             psa_account_id: l.psa_account_id.clone(),
-            psa_account_name: l.psa_account_name.clone(),
+            psa_account_name: index
+                .account(&l.psa_account_id)
+                .map_or_else(String::new, |a| a.name.clone()),
             psa_product_id: l.psa_product_id.clone(),
             old_quantity: l.psa_quantity,
             new_quantity: l.vendor_quantity,
@@ -179,7 +310,7 @@ pub fn approve(
         (&a.psa_account_id, &a.psa_product_id).cmp(&(&b.psa_account_id, &b.psa_product_id))
     });
     for change in &changes {
-        let now = billed(psa, change);
+        let now = index.billed(&change.psa_account_id, &change.psa_product_id);
         if now != change.old_quantity.map(Some) {
             return Err(ApproveError::PsaChanged {
                 key: change.key(),
@@ -188,19 +319,131 @@ pub fn approve(
             });
         }
     }
-    for change in &changes {
-        apply(psa, change);
-    }
+    apply(psa, &changes);
     let mut unchanged: Vec<String> = unchanged.iter().map(|l| l.key()).collect();
     unchanged.sort();
+    let mut failed: Vec<String> = failed.into_iter().map(str::to_owned).collect();
+    failed.sort();
     Ok(Approval {
         change_set: ChangeSet {
             as_of: review.as_of.clone(),
             changes,
         },
         unchanged,
-        failed: failed.into_iter().map(str::to_owned).collect(),
+        failed,
     })
+}
+
+/// What the mapping counts into PSA lines: the vendor accounts mapped to each PSA account, and
+/// how many services are mapped to each PSA product.
+struct Fed<'m> {
+    accounts: HashMap<&'m str, Vec<&'m str>>,
+    services: HashMap<&'m str, u64>,
+}
+
+impl<'m> Fed<'m> {
+    fn of(mapping: &'m Mapping) -> Self {
+        let mut accounts: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (vendor, psa) in mapping.psa_accounts() {
+            accounts.entry(psa).or_default().push(vendor);
+        }
+        let mut services: HashMap<&str, u64> = HashMap::new();
+        for service in mapping.services.iter().filter(|s| s.state == State::Mapped) {
+            if let Some(product) = service.psa_product_id.as_deref() {
+                *services.entry(product).or_default() += 1;
+            }
+        }
+        Fed { accounts, services }
+    }
+}
+
+/// Checks every line of `review` against `mapping` and the snapshot (see the module's
+/// documentation); returns the lines by key.
+fn checked_lines<'r>(
+    review: &'r Review,
+    mapping: &Mapping,
+    psa: &PsaIndex,
+) -> Result<HashMap<String, &'r ReviewLine>, ApproveError> {
+    if !plugin_contract::time::is_rfc3339(&review.as_of) {
+        return Err(ApproveError::NotAnInstant {
+            as_of: review.as_of.clone(),
+        });
+    }
+    let fed = Fed::of(mapping);
+    let mut lines = HashMap::with_capacity(review.lines.len());
+    for line in &review.lines {
+        let key = line.key();
+        check_line(line, &key, &fed, psa)?;
+        if lines.insert(key.clone(), line).is_some() {
+            return Err(ApproveError::DuplicateLine { key });
+        }
+    }
+    Ok(lines)
+}
+
+/// Checks one review line named `key`.
+fn check_line(line: &ReviewLine, key: &str, fed: &Fed, psa: &PsaIndex) -> Result<(), ApproveError> {
+    let key = || key.to_owned();
+    if psa.account(&line.psa_account_id).is_none() {
+        return Err(ApproveError::UnknownAccount {
+            key: key(),
+            account: line.psa_account_id.clone(),
+        });
+    }
+    if psa.product_name(&line.psa_product_id).is_none() {
+        return Err(ApproveError::UnknownProduct {
+            key: key(),
+            product: line.psa_product_id.clone(),
+        });
+    }
+    let vendors = fed
+        .accounts
+        .get(line.psa_account_id.as_str())
+        .map_or(&[][..], Vec::as_slice);
+    let services = fed
+        .services
+        .get(line.psa_product_id.as_str())
+        .copied()
+        .unwrap_or(0);
+    let pairs = (vendors.len() as u64).saturating_mul(services);
+    if pairs == 0 {
+        return Err(ApproveError::NotMapped { key: key() });
+    }
+    if let Some(unknown) = line
+        .vendor_accounts
+        .iter()
+        .find(|named| !vendors.iter().any(|id| names_account(named, id)))
+    {
+        return Err(ApproveError::UnknownVendorAccount {
+            key: key(),
+            vendor_account: unknown.clone(),
+        });
+    }
+    if line.vendor_quantity > MAX_PLAUSIBLE_QUANTITY.saturating_mul(pairs) {
+        return Err(ApproveError::Implausible {
+            key: key(),
+            quantity: line.vendor_quantity,
+            pairs,
+        });
+    }
+    let kind = match line.psa_quantity {
+        None => LineKind::NewRevenue,
+        Some(billed) if billed == line.vendor_quantity => LineKind::NoChange,
+        Some(_) => LineKind::Reconcile,
+    };
+    let delta = i128::from(line.vendor_quantity) - i128::from(line.psa_quantity.unwrap_or(0));
+    if kind != line.kind || delta != line.delta {
+        return Err(ApproveError::Inconsistent { key: key() });
+    }
+    Ok(())
+}
+
+/// Tells whether `named`, a review's `Name (id)`, names the vendor account `id`.
+fn names_account(named: &str, id: &str) -> bool {
+    named
+        .strip_suffix(')')
+        .and_then(|rest| rest.strip_suffix(id))
+        .is_some_and(|rest| rest.ends_with(" ("))
 }
 
 /// Returns why the failed PSA line `key` has no count, from the review's failed entries.
@@ -222,19 +465,6 @@ fn failure_of(review: &Review, key: &str) -> String {
     reasons.join("; ")
 }
 
-/// Returns what `psa` bills on the line of `change`: `None` without a line, `Some(None)` when
-/// its agreement lines add up to more than 2^64−1.
-fn billed(psa: &PsaSnapshot, change: &Change) -> Option<Option<u64>> {
-    let mut lines = psa
-        .agreement_lines
-        .iter()
-        .filter(|l| is_line_of(l, change))
-        .map(|l| l.quantity)
-        .peekable();
-    lines.peek()?;
-    Some(lines.try_fold(0u64, u64::checked_add))
-}
-
 /// Describes a billed quantity for a person.
 fn describe(billed: Option<Option<u64>>) -> String {
     match billed {
@@ -244,144 +474,78 @@ fn describe(billed: Option<Option<u64>>) -> String {
     }
 }
 
-/// Tells whether `line` is one of the agreement lines `change` is about.
-fn is_line_of(line: &AgreementLine, change: &Change) -> bool {
-    line.account_id == change.psa_account_id && line.product_id == change.psa_product_id
-}
-
-/// Makes `psa` bill `change.new_quantity` on the line of `change`, whose agreement lines add up
-/// to `change.old_quantity` (checked by [`approve`]), as the module's documentation says.
-fn apply(psa: &mut PsaSnapshot, change: &Change) {
-    let new = change.new_quantity;
-    let Some(old) = change.old_quantity else {
-        let product_name = psa
-            .agreement_lines
-            .iter()
-            .find(|l| l.product_id == change.psa_product_id)
-            .map_or_else(|| change.psa_product_id.clone(), |l| l.product_name.clone());
-        let after = psa
-            .agreement_lines
-            .iter()
-            .rposition(|l| l.account_id == change.psa_account_id)
-            .map_or(psa.agreement_lines.len(), |i| i + 1);
-        psa.agreement_lines.insert(
-            after,
-            AgreementLine {
-                account_id: change.psa_account_id.clone(),
-                product_id: change.psa_product_id.clone(),
-                product_name,
-                quantity: new,
-            },
-        );
+/// Makes `psa` bill each change's `new_quantity` on its line, whose agreement lines add up to
+/// its `old_quantity` (checked by [`approve`]), as the module's documentation says: every line
+/// is found through one index, and new lines are put in place in one pass.
+pub fn apply(psa: &mut PsaSnapshot, changes: &[Change]) {
+    let mut updates: Vec<(Vec<usize>, &Change)> = Vec::new();
+    let mut added: Vec<(usize, AgreementLine)> = Vec::new();
+    {
+        let index = psa.index();
+        for change in changes {
+            if change.old_quantity.is_some() {
+                let lines = index.lines_of(&change.psa_account_id, &change.psa_product_id);
+                updates.push((lines.to_vec(), change));
+                continue;
+            }
+            let product_name = index
+                .product_name(&change.psa_product_id)
+                .unwrap_or(&change.psa_product_id);
+            let after = index
+                .last_line_of(&change.psa_account_id)
+                .map_or(psa.agreement_lines.len(), |at| at + 1);
+            added.push((
+                after,
+                AgreementLine {
+                    account_id: change.psa_account_id.clone(),
+                    product_id: change.psa_product_id.clone(),
+                    product_name: product_name.to_owned(),
+                    quantity: change.new_quantity,
+                },
+            ));
+        }
+    }
+    for (lines, change) in updates {
+        let (old, new) = (change.old_quantity.unwrap_or(0), change.new_quantity);
+        if new >= old {
+            // The lines add up to `old`, so the first plus the increase is at most `new`.
+            if let Some(&first) = lines.first() {
+                psa.agreement_lines[first].quantity += new - old;
+            }
+        } else {
+            let mut decrease = old - new;
+            for at in lines {
+                let line = &mut psa.agreement_lines[at];
+                let taken = decrease.min(line.quantity);
+                line.quantity -= taken;
+                decrease -= taken;
+            }
+        }
+    }
+    if added.is_empty() {
         return;
-    };
-    let mut lines = psa
-        .agreement_lines
-        .iter_mut()
-        .filter(|l| is_line_of(l, change));
-    if new >= old {
-        // The lines add up to `old`, so the first plus the increase is at most `new`.
-        if let Some(first) = lines.next() {
-            first.quantity += new - old;
-        }
-    } else {
-        let mut decrease = old - new;
-        for line in lines {
-            let taken = decrease.min(line.quantity);
-            line.quantity -= taken;
-            decrease -= taken;
+    }
+    // Stable: the new lines of one place keep the changes' order.
+    added.sort_by_key(|(after, _)| *after);
+    let old = std::mem::take(&mut psa.agreement_lines);
+    let mut added = added.into_iter().peekable();
+    let mut merged = Vec::with_capacity(old.len() + added.len());
+    for (at, line) in std::iter::once(None)
+        .chain(old.into_iter().map(Some))
+        .enumerate()
+    {
+        merged.extend(line);
+        while let Some((_, new)) = added.next_if(|(after, _)| *after == at) {
+            merged.push(new);
         }
     }
-}
-
-/// One line of the history: what was approved, and when.
-#[derive(Serialize)]
-struct HistoryEntry<'a> {
-    approved_at: &'a str,
-    as_of: &'a str,
-    changes: &'a [Change],
-}
-
-/// Writes `approval`: `changes.json` and `changes.csv` into `out`, `psa` over `psa_path`, and a
-/// line stamped `approved_at` appended to `out/approvals.jsonl`; writes nothing, and returns
-/// `None`, when no approved line changes the PSA.
-pub fn write_approval(
-    approval: &Approval,
-    psa: &PsaSnapshot,
-    psa_path: &Path,
-    out: &Path,
-    approved_at: &str,
-) -> Result<Option<Written>, ApproveError> {
-    let set = &approval.change_set;
-    if set.changes.is_empty() {
-        return Ok(None);
-    }
-    let written = Written {
-        changes_json: out.join("changes.json"),
-        changes_csv: out.join("changes.csv"),
-        psa: psa_path.to_owned(),
-        history: out.join("approvals.jsonl"),
-    };
-    let at = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ApproveError::Write { path, source }
-    };
-    std::fs::create_dir_all(out).map_err(at(out))?;
-    let json = serde_json::to_string_pretty(set).map_err(std::io::Error::from);
-    std::fs::write(&written.changes_json, json.map_err(at(out))? + "\n")
-        .map_err(at(&written.changes_json))?;
-    let csv = change_set_csv(set).map_err(at(&written.changes_csv))?;
-    std::fs::write(&written.changes_csv, csv).map_err(at(&written.changes_csv))?;
-    psa.save(psa_path).map_err(at(psa_path))?;
-    let entry = serde_json::to_string(&HistoryEntry {
-        approved_at,
-        as_of: &set.as_of,
-        changes: &set.changes,
-    })
-    .map_err(std::io::Error::from)
-    .map_err(at(&written.history))?;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&written.history)
-        .and_then(|mut history| history.write_all(format!("{entry}\n").as_bytes()))
-        .map_err(at(&written.history))?;
-    Ok(Some(written))
-}
-
-/// Returns the change set as CSV, one row per change; vendor accounts are joined by `; ` and a
-/// new-revenue line's old quantity is empty.
-fn change_set_csv(set: &ChangeSet) -> std::io::Result<String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "psa_account_id",
-        "psa_account_name",
-        "psa_product_id",
-        "old_quantity",
-        "new_quantity",
-        "vendor_accounts",
-        "as_of",
-    ])?;
-    for change in &set.changes {
-        out.write_record([
-            change.psa_account_id.clone(),
-            change.psa_account_name.clone(),
-            change.psa_product_id.clone(),
-            change
-                .old_quantity
-                .map_or_else(String::new, |q| q.to_string()),
-            change.new_quantity.to_string(),
-            change.vendor_accounts.join("; "),
-            set.as_of.clone(),
-        ])?;
-    }
-    let bytes = out.into_inner().map_err(|e| e.into_error())?;
-    String::from_utf8(bytes).map_err(std::io::Error::other)
+    psa.agreement_lines = merged;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::mapping::{AccountMapping, Basis, ServiceMapping};
     use crate::seed::psa::PsaAccount;
     use crate::seed::review::FailedCount;
     use plugin_contract::PluginError;
@@ -402,7 +566,8 @@ mod tests {
     /// New revenue on N, reconcile on R (3 → 5), no change on S, a failed count on F.
     fn review() -> Review {
         Review {
-            as_of: "t".into(),
+            as_of: "2026-11-01T00:00:00Z".into(),
+            made_from: None,
             lines: vec![
                 line(LineKind::NewRevenue, "N", None, 4),
                 line(LineKind::Reconcile, "R", Some(3), 5),
@@ -444,6 +609,38 @@ mod tests {
         }
     }
 
+    /// Vendor accounts vN, vR, vS and vF mapped to N, R, S and F, service s to PROD.
+    fn mapping() -> Mapping {
+        let account = |id: &str| AccountMapping {
+            vendor_account_id: format!("v{id}"),
+            vendor_name: format!("V{id}"),
+            state: State::Mapped,
+            psa_account_id: Some(id.into()),
+            basis: Basis::MappingFile,
+            reason: String::new(),
+            suggestions: Vec::new(),
+        };
+        Mapping {
+            accounts: ["N", "R", "S", "F"].map(account).to_vec(),
+            services: vec![ServiceMapping {
+                service_id: "s".into(),
+                service_name: "S".into(),
+                state: State::Mapped,
+                psa_product_id: Some("PROD".into()),
+                reason: String::new(),
+            }],
+        }
+    }
+
+    /// Approves `choice` of `review` on `psa` with the test's mapping.
+    fn approved(
+        review: &Review,
+        choice: Choice<'_>,
+        psa: &mut PsaSnapshot,
+    ) -> Result<Approval, ApproveError> {
+        approve(review, &mapping(), choice, psa)
+    }
+
     fn quantities(psa: &PsaSnapshot) -> Vec<(String, String, u64)> {
         psa.agreement_lines
             .iter()
@@ -454,7 +651,7 @@ mod tests {
     #[test]
     fn all_approves_new_revenue_and_reconcile_and_skips_no_change_and_failed() {
         let mut psa = psa();
-        let approval = approve(&review(), Choice::All, &mut psa).unwrap();
+        let approval = approved(&review(), Choice::All, &mut psa).unwrap();
         let keys: Vec<String> = approval
             .change_set
             .changes
@@ -491,7 +688,7 @@ mod tests {
     fn chosen_lines_change_only_those() {
         let mut psa = psa();
         let keys = ["R/PROD".to_owned(), "R/PROD".to_owned()];
-        let approval = approve(&review(), Choice::Lines(&keys), &mut psa).unwrap();
+        let approval = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap();
         assert_eq!(approval.change_set.changes.len(), 1);
         assert!(approval.unchanged.is_empty());
         assert_eq!(psa.agreement_lines.len(), 4);
@@ -502,7 +699,7 @@ mod tests {
     fn a_failed_line_is_refused_naming_why_and_nothing_changes() {
         let mut psa = psa();
         let keys = ["R/PROD".to_owned(), "F/PROD".to_owned()];
-        let error = approve(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
+        let error = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
         assert!(matches!(error, ApproveError::FailedLine { .. }), "{error}");
         assert!(
             error.to_string().contains(
@@ -517,7 +714,7 @@ mod tests {
     fn a_key_naming_no_line_is_refused() {
         let mut psa = psa();
         let keys = ["R/PROD".to_owned(), "R".to_owned()];
-        let error = approve(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
+        let error = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
         assert!(
             matches!(&error, ApproveError::NoSuchLine { key } if key == "R"),
             "{error}"
@@ -528,26 +725,35 @@ mod tests {
     #[test]
     fn a_psa_changed_since_the_review_is_refused_so_approving_twice_is_too() {
         let mut psa = psa();
-        approve(&review(), Choice::All, &mut psa).unwrap();
-        let approved = psa.clone();
-        let error = approve(&review(), Choice::All, &mut psa).unwrap_err();
+        approved(&review(), Choice::All, &mut psa).unwrap();
+        let after = psa.clone();
+        let error = approved(&review(), Choice::All, &mut psa).unwrap_err();
         assert_eq!(
             error.to_string(),
             "the PSA snapshot bills 4 on N/PROD but the review showed no line: it changed since \
              the review (approved already?); sync again and review; nothing was approved"
         );
-        assert_eq!(psa, approved);
+        assert_eq!(psa, after);
     }
 
     #[test]
     fn an_approved_no_change_line_changes_nothing() {
         let mut psa = psa();
         let keys = ["S/PROD".to_owned()];
-        let approval = approve(&review(), Choice::Lines(&keys), &mut psa).unwrap();
+        let approval = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap();
         assert!(approval.change_set.changes.is_empty());
         assert_eq!(approval.unchanged, ["S/PROD"]);
-        let out = std::env::temp_dir().join("approve-no-change-writes-nothing");
-        let written = write_approval(&approval, &psa, &out.join("psa.json"), &out, "now");
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join("out");
+        let written = crate::seed::history::write_approval(
+            &approval,
+            &psa,
+            &out.join("psa.json"),
+            "",
+            &out,
+            "now",
+            &|_| {},
+        );
         assert!(written.unwrap().is_none());
         assert!(!out.exists());
     }
@@ -569,11 +775,11 @@ mod tests {
         };
         let approved_to = |new: u64, lines: &[u64]| {
             let mut review = review();
-            review.lines[1].psa_quantity = Some(lines.iter().sum());
-            review.lines[1].vendor_quantity = new;
+            let old: u64 = lines.iter().sum();
+            review.lines[1] = line(LineKind::Reconcile, "R", Some(old), new);
             let mut psa = split(lines);
             let keys = ["R/PROD".to_owned()];
-            approve(&review, Choice::Lines(&keys), &mut psa).unwrap();
+            approved(&review, Choice::Lines(&keys), &mut psa).unwrap();
             psa.agreement_lines
                 .iter()
                 .filter(|l| l.account_id == "R")
@@ -584,32 +790,198 @@ mod tests {
         assert_eq!(approved_to(9, &[1, 2]), [7, 2]);
         assert_eq!(approved_to(2, &[1, 2]), [0, 2]);
         assert_eq!(approved_to(0, &[1, 2]), [0, 0]);
-        assert_eq!(approved_to(u64::MAX, &[0, 1]), [u64::MAX - 1, 1]);
+        let max = MAX_PLAUSIBLE_QUANTITY;
+        assert_eq!(approved_to(max, &[0, 1]), [max - 1, 1]);
     }
 
     #[test]
-    fn new_revenue_for_a_product_the_psa_never_named_is_named_by_its_id() {
+    fn new_revenue_for_a_product_the_psa_never_bills_is_refused() {
         let mut psa = psa();
         psa.agreement_lines.retain(|l| l.product_id != "PROD");
         let mut review = review();
         review.lines.truncate(1);
-        approve(&review, Choice::All, &mut psa).unwrap();
-        let added = &psa.agreement_lines[1];
+        let error = approved(&review, Choice::All, &mut psa).unwrap_err();
+        assert!(
+            matches!(&error, ApproveError::UnknownProduct { key, .. } if key == "N/PROD"),
+            "{error}"
+        );
+    }
+
+    /// Returns the error of approving all of `review()` changed by `spoil`, checking that the
+    /// PSA snapshot is left as it was.
+    fn refusal(spoil: impl FnOnce(&mut Review)) -> ApproveError {
+        let mut review = review();
+        spoil(&mut review);
+        let mut psa = psa();
+        let error = approved(&review, Choice::All, &mut psa).unwrap_err();
+        assert_eq!(psa, self::psa());
+        error
+    }
+
+    #[test]
+    fn a_spoofed_review_is_refused_naming_what_is_wrong() {
+        let error = refusal(|r| r.as_of = "not-a-time".into());
+        assert!(
+            matches!(error, ApproveError::NotAnInstant { .. }),
+            "{error}"
+        );
+        let error = refusal(|r| r.as_of = "2026-02-30T00:00:00Z".into());
+        assert!(
+            matches!(error, ApproveError::NotAnInstant { .. }),
+            "{error}"
+        );
+        let error = refusal(|r| r.lines[0].psa_account_id = "NOPE".into());
+        assert!(
+            matches!(&error, ApproveError::UnknownAccount { account, .. } if account == "NOPE"),
+            "{error}"
+        );
+        let error = refusal(|r| {
+            r.lines[1].vendor_quantity = u64::MAX;
+            r.lines[1].delta = i128::from(u64::MAX) - 3;
+        });
         assert_eq!(
-            (added.account_id.as_str(), added.product_name.as_str()),
-            ("N", "PROD")
+            error.to_string(),
+            "the review's line R/PROD counts 18446744073709551615, more than its 1 (vendor \
+             account, service) pairs can: each counts at most 10000000 (the contract's bound); \
+             nothing was approved"
+        );
+        let error = refusal(|r| {
+            r.lines[1].vendor_quantity = MAX_PLAUSIBLE_QUANTITY + 1;
+            r.lines[1].delta = i128::from(MAX_PLAUSIBLE_QUANTITY + 1) - 3;
+        });
+        assert!(matches!(error, ApproveError::Implausible { .. }), "{error}");
+        let error = refusal(|r| r.lines[1].delta = 7);
+        assert!(
+            matches!(error, ApproveError::Inconsistent { .. }),
+            "{error}"
+        );
+        let error = refusal(|r| r.lines[2].kind = LineKind::Reconcile);
+        assert!(
+            matches!(error, ApproveError::Inconsistent { .. }),
+            "{error}"
+        );
+        let error = refusal(|r| r.lines[1].vendor_accounts = vec!["Evil (vEvil)".into()]);
+        assert!(
+            matches!(error, ApproveError::UnknownVendorAccount { .. }),
+            "{error}"
+        );
+        let error = refusal(|r| r.lines[1].psa_product_id = "OTHER".into());
+        assert!(matches!(error, ApproveError::NotMapped { .. }), "{error}");
+        let error = refusal(|r| r.lines.push(line(LineKind::Reconcile, "R", Some(3), 5)));
+        assert!(
+            matches!(&error, ApproveError::DuplicateLine { key } if key == "R/PROD"),
+            "{error}"
         );
     }
 
     #[test]
-    fn the_change_set_as_csv_leaves_new_revenues_old_quantity_empty() {
+    fn the_change_set_names_psa_accounts_as_the_snapshot_does_not_as_the_review() {
+        let mut review = review();
+        review.lines[1].psa_account_name = "=HYPERLINK(\"https://evil.example\")".into();
         let mut psa = psa();
-        let approval = approve(&review(), Choice::All, &mut psa).unwrap();
+        let approval = approved(&review, Choice::All, &mut psa).unwrap();
+        assert_eq!(approval.change_set.changes[1].psa_account_name, "R Co");
+    }
+
+    #[test]
+    fn ids_with_a_slash_are_approved_by_their_own_key_only() {
+        // (A, B/C) and (A/B, C) would both be A/B/C unescaped.
+        let mut psa = psa();
+        psa.accounts.extend(["A", "A/B"].map(|id| PsaAccount {
+            id: id.into(),
+            name: format!("{id} Co"),
+        }));
+        for (account, product) in [("A", "B/C"), ("A/B", "C")] {
+            psa.agreement_lines.push(AgreementLine {
+                account_id: account.into(),
+                product_id: product.into(),
+                product_name: product.into(),
+                quantity: 1,
+            });
+        }
+        let mut mapping = mapping();
+        let mut vendor = mapping.accounts[0].clone();
+        for id in ["A", "A/B"] {
+            vendor.vendor_account_id = format!("v{id}");
+            vendor.psa_account_id = Some(id.into());
+            mapping.accounts.push(vendor.clone());
+        }
+        let mut service = mapping.services[0].clone();
+        for product in ["B/C", "C"] {
+            service.service_id = product.into();
+            service.psa_product_id = Some(product.into());
+            mapping.services.push(service.clone());
+        }
+        let mut review = review();
+        for (account, product) in [("A", "B/C"), ("A/B", "C")] {
+            let mut line = line(LineKind::Reconcile, account, Some(1), 2);
+            line.psa_product_id = product.into();
+            review.lines.push(line);
+        }
+        let keys: Vec<String> = review.lines[3..].iter().map(ReviewLine::key).collect();
+        assert_eq!(keys, ["A/B%2FC", "A%2FB/C"]);
+        let ambiguous = ["A/B/C".to_owned()];
+        let refused = approve(
+            &review,
+            &mapping,
+            Choice::Lines(&ambiguous),
+            &mut psa.clone(),
+        );
+        assert!(
+            matches!(refused, Err(ApproveError::NoSuchLine { .. })),
+            "{refused:?}"
+        );
+        for key in keys {
+            let chosen = [key.clone()];
+            let approval =
+                approve(&review, &mapping, Choice::Lines(&chosen), &mut psa.clone()).unwrap();
+            let changed: Vec<String> = approval
+                .change_set
+                .changes
+                .iter()
+                .map(Change::key)
+                .collect();
+            assert_eq!(changed, [key]);
+        }
+    }
+
+    #[test]
+    fn new_lines_go_after_their_accounts_last_line_in_the_changes_order() {
+        let mut psa = psa();
+        let change = |account: &str, product: &str| Change {
+            psa_account_id: account.into(),
+            psa_account_name: String::new(),
+            psa_product_id: product.into(),
+            old_quantity: None,
+            new_quantity: 1,
+            vendor_accounts: Vec::new(),
+        };
+        let changes = [
+            change("N", "A"),
+            change("N", "B"),
+            change("S", "C"),
+            change("X", "D"),
+            change("X", "E"),
+        ];
+        apply(&mut psa, &changes);
+        let order: Vec<(&str, &str)> = psa
+            .agreement_lines
+            .iter()
+            .map(|l| (l.account_id.as_str(), l.product_id.as_str()))
+            .collect();
         assert_eq!(
-            change_set_csv(&approval.change_set).unwrap(),
-            "psa_account_id,psa_account_name,psa_product_id,old_quantity,new_quantity,vendor_accounts,as_of\n\
-             N,N Co,PROD,,4,VN (vN),t\n\
-             R,R Co,PROD,3,5,VR (vR),t\n"
+            order,
+            [
+                ("N", "OTHER"),
+                ("N", "A"),
+                ("N", "B"),
+                ("R", "PROD"),
+                ("S", "PROD"),
+                ("S", "C"),
+                ("F", "PROD"),
+                ("X", "D"),
+                ("X", "E"),
+            ]
         );
     }
 

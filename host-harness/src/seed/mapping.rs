@@ -8,7 +8,7 @@
 //! by exact product name. Decisions already in a mapping file (mapped, excluded) are kept, by
 //! vendor id, so a customer renamed at the vendor keeps its mapping.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plugin_contract::{Account, Service};
 use serde::{Deserialize, Serialize};
@@ -122,6 +122,20 @@ impl Mapping {
             .iter()
             .find(|a| a.vendor_account_id == vendor_account_id && a.state == State::Mapped)
             .and_then(|a| a.psa_account_id.as_deref())
+    }
+
+    /// Returns the PSA account of every mapped vendor account, by vendor id, indexed once (of
+    /// an id listed twice, the first mapped entry counts, as in [`Mapping::psa_account_of`]).
+    pub fn psa_accounts(&self) -> HashMap<&str, &str> {
+        let mut mapped = HashMap::new();
+        for account in self.accounts.iter().filter(|a| a.state == State::Mapped) {
+            if let Some(psa_account) = account.psa_account_id.as_deref() {
+                mapped
+                    .entry(account.vendor_account_id.as_str())
+                    .or_insert(psa_account);
+            }
+        }
+        mapped
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod flow;
+pub mod history;
 pub mod mapping;
 pub mod psa;
 pub mod review;

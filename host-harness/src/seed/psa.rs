@@ -6,10 +6,18 @@
 //! `product_id` lists an account with no line.
 //!
 //! [`PsaSnapshot::save`] writes a snapshot back in the format it was read in (that is how an
-//! approval is applied locally): JSON pretty-printed; CSV grouped by account in the accounts'
-//! order, each account's lines in their order, which is how a PSA export lists them.
+//! approval is applied locally), whole or not at all ([`crate::files`]): JSON pretty-printed; CSV
+//! grouped by account in the accounts' order, each account's lines in their order, which is how a
+//! PSA export lists them. A CSV text cell a spreadsheet would run as a formula is written with a
+//! `'` before it, and read back without it ([`files::csv_text`]).
+//!
+//! [`PsaSnapshot::index`] looks lines and accounts up by id, so that a review or an approval of
+//! 100,000 lines reads the snapshot once instead of once per line.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use crate::files;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,16 +67,24 @@ pub struct PsaError {
 impl PsaSnapshot {
     /// Reads a snapshot from a `.json` or `.csv` file.
     pub fn load(path: &Path) -> Result<PsaSnapshot, PsaError> {
+        PsaSnapshot::load_hashed(path).map(|(snapshot, _)| snapshot)
+    }
+
+    /// Reads a snapshot from a `.json` or `.csv` file, with the SHA-256 (hex) of the bytes read.
+    pub fn load_hashed(path: &Path) -> Result<(PsaSnapshot, String), PsaError> {
         let error = |problem: String| PsaError {
             path: path.to_owned(),
             problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
-        if is_csv(path) {
-            PsaSnapshot::from_csv(&text).map_err(error)
+        let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+        let sha256 = sha256_hex(&bytes);
+        let text = String::from_utf8(bytes).map_err(|e| error(e.to_string()))?;
+        let snapshot = if is_csv(path) {
+            PsaSnapshot::from_csv(&text).map_err(error)?
         } else {
-            serde_json::from_str(&text).map_err(|e| error(e.to_string()))
-        }
+            serde_json::from_str(&text).map_err(|e| error(e.to_string()))?
+        };
+        Ok((snapshot, sha256))
     }
 
     fn from_csv(text: &str) -> Result<PsaSnapshot, String> {
@@ -84,22 +100,28 @@ impl PsaSnapshot {
             quantity: Option<u64>,
         }
         let mut snapshot = PsaSnapshot::default();
+        let mut listed = HashSet::new();
+        let text_of = |cell: String| match files::csv_text_read(&cell) {
+            read if read.len() == cell.len() => cell,
+            read => read.to_owned(),
+        };
         for (index, row) in csv::Reader::from_reader(text.as_bytes())
             .deserialize::<Row>()
             .enumerate()
         {
             let row = row.map_err(|e| format!("row {}: {e}", index + 1))?;
-            if !snapshot.accounts.iter().any(|a| a.id == row.account_id) {
+            let account_id = text_of(row.account_id);
+            if listed.insert(account_id.clone()) {
                 snapshot.accounts.push(PsaAccount {
-                    id: row.account_id.clone(),
-                    name: row.account_name,
+                    id: account_id.clone(),
+                    name: text_of(row.account_name),
                 });
             }
             if !row.product_id.is_empty() {
                 snapshot.agreement_lines.push(AgreementLine {
-                    account_id: row.account_id,
-                    product_id: row.product_id,
-                    product_name: row.product_name,
+                    account_id,
+                    product_id: text_of(row.product_id),
+                    product_name: text_of(row.product_name),
                     quantity: row.quantity.unwrap_or(0),
                 });
             }
@@ -112,14 +134,48 @@ impl PsaSnapshot {
         self.accounts.iter().find(|a| a.id == id)
     }
 
-    /// Writes the snapshot to a `.json` or `.csv` file, in the format its extension names.
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let text = if is_csv(path) {
-            self.to_csv()?
-        } else {
-            serde_json::to_string_pretty(self)? + "\n"
+    /// Indexes the snapshot's accounts and lines by id.
+    pub fn index(&self) -> PsaIndex<'_> {
+        let mut index = PsaIndex {
+            snapshot: self,
+            accounts: HashMap::new(),
+            lines: HashMap::new(),
+            products: HashMap::new(),
+            last_lines: HashMap::new(),
         };
-        std::fs::write(path, text)
+        for account in &self.accounts {
+            index.accounts.entry(account.id.as_str()).or_insert(account);
+        }
+        for (at, line) in self.agreement_lines.iter().enumerate() {
+            index
+                .lines
+                .entry(line.account_id.as_str())
+                .or_default()
+                .entry(line.product_id.as_str())
+                .or_default()
+                .push(at);
+            index
+                .products
+                .entry(line.product_id.as_str())
+                .or_insert(line.product_name.as_str());
+            index.last_lines.insert(line.account_id.as_str(), at);
+        }
+        index
+    }
+
+    /// Writes the snapshot to a `.json` or `.csv` file, in the format its extension names,
+    /// whole or not at all.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        files::write(path, &self.encode(path)?)
+    }
+
+    /// Returns the snapshot's bytes in the format the extension of `path` names.
+    pub fn encode(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        Ok(if is_csv(path) {
+            self.to_csv()?.into_bytes()
+        } else {
+            (serde_json::to_string_pretty(self)? + "\n").into_bytes()
+        })
     }
 
     /// Returns the snapshot as CSV: each account's lines, or one row without a product; lines
@@ -133,36 +189,102 @@ impl PsaSnapshot {
             "product_name",
             "quantity",
         ])?;
-        let row = |line: &AgreementLine, name: &str| {
-            [
-                line.account_id.clone(),
-                name.to_owned(),
-                line.product_id.clone(),
-                line.product_name.clone(),
-                line.quantity.to_string(),
-            ]
-        };
+        let mut by_account: HashMap<&str, Vec<&AgreementLine>> = HashMap::new();
+        for line in &self.agreement_lines {
+            by_account
+                .entry(line.account_id.as_str())
+                .or_default()
+                .push(line);
+        }
+        let quantity = |line: &AgreementLine| line.quantity.to_string();
+        let mut listed = HashSet::new();
         for account in &self.accounts {
-            let mut lines = self
-                .agreement_lines
-                .iter()
-                .filter(|l| l.account_id == account.id)
-                .peekable();
-            if lines.peek().is_none() {
-                out.write_record([account.id.as_str(), &account.name, "", "", ""])?;
+            if !listed.insert(account.id.as_str()) {
+                continue;
             }
+            let Some(lines) = by_account.get(account.id.as_str()) else {
+                out.write_record(text_cells([&account.id, &account.name, "", ""], ""))?;
+                continue;
+            };
             for line in lines {
-                out.write_record(row(line, &account.name))?;
+                let cells: [&str; 4] = [
+                    &line.account_id,
+                    &account.name,
+                    &line.product_id,
+                    &line.product_name,
+                ];
+                out.write_record(text_cells(cells, &quantity(line)))?;
             }
         }
         for line in &self.agreement_lines {
-            if self.account(&line.account_id).is_none() {
-                out.write_record(row(line, ""))?;
+            if !listed.contains(line.account_id.as_str()) {
+                let cells: [&str; 4] = [&line.account_id, "", &line.product_id, &line.product_name];
+                out.write_record(text_cells(cells, &quantity(line)))?;
             }
         }
         let bytes = out.into_inner().map_err(|e| e.into_error())?;
         String::from_utf8(bytes).map_err(std::io::Error::other)
     }
+}
+
+/// Returns a CSV row of four text cells, neutralized against formulas, and a quantity, ours.
+fn text_cells(text: [&str; 4], quantity: &str) -> [String; 5] {
+    let [a, b, c, d] = text.map(|cell| files::csv_text(cell).into_owned());
+    [a, b, c, d, quantity.to_owned()]
+}
+
+/// The accounts and lines of a [`PsaSnapshot`] by id, built once by [`PsaSnapshot::index`].
+pub struct PsaIndex<'a> {
+    /// The snapshot indexed.
+    snapshot: &'a PsaSnapshot,
+    /// Each account by id (the first, of an id listed twice).
+    accounts: HashMap<&'a str, &'a PsaAccount>,
+    /// The positions of each account's agreement lines by product, in the snapshot's order.
+    lines: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
+    /// Each product's name, as its first agreement line names it.
+    products: HashMap<&'a str, &'a str>,
+    /// The position of each account's last agreement line.
+    last_lines: HashMap<&'a str, usize>,
+}
+
+impl PsaIndex<'_> {
+    /// Returns the PSA account with `id`.
+    pub fn account(&self, id: &str) -> Option<&PsaAccount> {
+        self.accounts.get(id).copied()
+    }
+
+    /// Returns the positions of the agreement lines billing `product` to `account`.
+    pub fn lines_of(&self, account: &str, product: &str) -> &[usize] {
+        self.lines
+            .get(account)
+            .and_then(|products| products.get(product))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Returns what the snapshot bills `product` to `account`: `None` without a line,
+    /// `Some(None)` when its agreement lines add up to more than 2^64−1.
+    pub fn billed(&self, account: &str, product: &str) -> Option<Option<u64>> {
+        let lines = self.lines_of(account, product);
+        let quantities = lines
+            .iter()
+            .map(|&at| self.snapshot.agreement_lines[at].quantity);
+        (!lines.is_empty()).then(|| quantities.into_iter().try_fold(0u64, u64::checked_add))
+    }
+
+    /// Returns the position of the last agreement line billed to `account`.
+    pub fn last_line_of(&self, account: &str) -> Option<usize> {
+        self.last_lines.get(account).copied()
+    }
+
+    /// Returns the name the snapshot gives `product`, if any line bills it.
+    pub fn product_name(&self, product: &str) -> Option<&str> {
+        self.products.get(product).copied()
+    }
+}
+
+/// Returns the SHA-256 of `bytes` as lowercase hex: what binds a review to its PSA snapshot.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    crate::runtime::manifest::sha256_hex(bytes)
 }
 
 /// Tells whether `path` names a CSV file.
@@ -186,6 +308,22 @@ mod tests {
         assert_eq!(snapshot.accounts[0].name, "Acme & Sons");
         assert_eq!(snapshot.agreement_lines.len(), 2);
         assert_eq!(snapshot.agreement_lines[0].quantity, 3);
+    }
+
+    #[test]
+    fn formula_names_are_written_defused_and_read_back_as_they_were() {
+        let csv = "account_id,account_name,product_id,product_name,quantity\n\
+                   1,=HYPERLINK(\"x\"),P1,+SUM(1+1),3\n\
+                   -2,@me,,,\n";
+        let snapshot = PsaSnapshot::from_csv(csv).unwrap();
+        let written = snapshot.to_csv().unwrap();
+        assert_eq!(
+            written,
+            "account_id,account_name,product_id,product_name,quantity\n\
+             1,\"'=HYPERLINK(\"\"x\"\")\",P1,'+SUM(1+1),3\n\
+             '-2,'@me,,,\n"
+        );
+        assert_eq!(PsaSnapshot::from_csv(&written).unwrap(), snapshot);
     }
 
     #[test]

@@ -12,11 +12,12 @@
 //! quantity at all: like a line fed by a failed pair, it is left out of `lines` and its vendor
 //! accounts are listed under `failed`, with a reason that names the PSA line (see [`Review::build`]).
 //!
-//! A person names a line by its key, `psa_account_id/psa_product_id` ([`line_key`]), and every
+//! A person names a line by its key, `psa_account_id/psa_product_id` ([`line_key`], a `/` or `%`
+//! in an id escaped), and every
 //! entry of `failed` lists the keys of the PSA lines it leaves without a count, so that
 //! [`approve`](crate::seed::approve) can read the review back and refuse them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plugin_contract::{
     Account, Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
@@ -25,13 +26,16 @@ use plugin_contract::{
 use serde::{Deserialize, Serialize};
 
 use crate::seed::mapping::{Mapping, State};
-use crate::seed::psa::PsaSnapshot;
+use crate::seed::psa::{PsaIndex, PsaSnapshot};
 
 /// What a person reviews after a sync; the CLI's `sync` writes it as JSON for `approve` to read back.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Review {
     /// The instant counted.
     pub as_of: String,
+    /// The PSA snapshot and mapping file the review was made from; `approve` refuses others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_from: Option<MadeFrom>,
     /// One line per (PSA account, PSA product) with a mapped vendor count, sorted.
     pub lines: Vec<ReviewLine>,
     /// Unmapped vendor accounts with usage of a mapped service.
@@ -41,6 +45,15 @@ pub struct Review {
     pub failed: Vec<FailedCount>,
     /// The vendor's warnings.
     pub warnings: Vec<Warning>,
+}
+
+/// The files a review was made from, by the SHA-256 (hex) of the bytes `sync` read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MadeFrom {
+    /// The PSA snapshot's.
+    pub psa_sha256: String,
+    /// The mapping file's.
+    pub mapping_sha256: String,
 }
 
 /// One PSA agreement line (or the line that would be new) and what the vendor counts.
@@ -112,9 +125,19 @@ pub struct FailedCount {
     pub psa_lines: Vec<String>,
 }
 
-/// Returns the key a person types to name a PSA line: `psa_account_id/psa_product_id`.
+/// Returns the key a person types to name a PSA line: `psa_account_id/psa_product_id`, each id
+/// with `%` written `%25` and `/` written `%2F`, so that no two lines share a key (`A` with
+/// `B/C` is `A/B%2FC`, `A/B` with `C` is `A%2FB/C`).
 pub fn line_key(psa_account_id: &str, psa_product_id: &str) -> String {
-    format!("{psa_account_id}/{psa_product_id}")
+    format!("{}/{}", key_part(psa_account_id), key_part(psa_product_id))
+}
+
+/// Returns an id as a part of a line key: `%` as `%25`, `/` as `%2F`.
+fn key_part(id: &str) -> std::borrow::Cow<'_, str> {
+    match id.contains(['%', '/']) {
+        true => id.replace('%', "%25").replace('/', "%2F").into(),
+        false => id.into(),
+    }
 }
 
 impl ReviewLine {
@@ -289,13 +312,15 @@ impl Review {
         let Synced { accounts, usage } = synced;
         let products = mapped_products(mapping);
         let names = VendorNames::new(&accounts, mapping);
-        let failed_lines = lines_fed_by_failures(&usage, mapping, &products);
+        let psa_accounts = mapping.psa_accounts();
+        let failed_lines = lines_fed_by_failures(&usage, &psa_accounts, &products);
         let (groups, unmapped_with_usage) =
-            group_records(&usage, mapping, &products, &failed_lines, &names);
+            group_records(&usage, &psa_accounts, &products, &failed_lines, &names);
+        let psa = psa.index();
         let mut lines: Vec<ReviewLine> = Vec::new();
         let mut failed: Vec<FailedCount> = Vec::new();
         for ((psa_account_id, psa_product_id), group) in groups {
-            match review_line(psa_account_id, psa_product_id, group, psa, &names) {
+            match review_line(psa_account_id, psa_product_id, group, &psa, &names) {
                 Ok(Some(line)) => lines.push(line),
                 Ok(None) => {}
                 Err(overflowed) => failed.extend(overflowed),
@@ -308,12 +333,13 @@ impl Review {
                 &b.psa_product_id,
             ))
         });
-        failed.extend(failed_counts(&usage, mapping, &products, &names));
+        failed.extend(failed_counts(&usage, &psa_accounts, &products, &names));
         failed.sort_by(|a, b| {
             (&a.vendor_account_id, &a.service_ids).cmp(&(&b.vendor_account_id, &b.service_ids))
         });
         Review {
             as_of: usage.as_of,
+            made_from: None,
             lines,
             unmapped_with_usage,
             failed,
@@ -326,12 +352,12 @@ impl Review {
 /// show no count at all, since a partial sum would look like a real quantity.
 fn lines_fed_by_failures<'m>(
     usage: &Usage,
-    mapping: &'m Mapping,
+    psa_accounts: &HashMap<&'m str, &'m str>,
     products: &BTreeMap<&str, &'m str>,
 ) -> BTreeSet<(&'m str, &'m str)> {
     let mut lines = BTreeSet::new();
     for failed in &usage.failed_accounts {
-        let Some(psa_account) = mapping.psa_account_of(&failed.account_id) else {
+        let Some(&psa_account) = psa_accounts.get(failed.account_id.as_str()) else {
             continue;
         };
         for service in &failed.service_ids {
@@ -347,7 +373,7 @@ fn lines_fed_by_failures<'m>(
 /// lines in `failed_lines`, and lists the usage of unmapped accounts.
 fn group_records(
     usage: &Usage,
-    mapping: &Mapping,
+    psa_accounts: &HashMap<&str, &str>,
     products: &BTreeMap<&str, &str>,
     failed_lines: &BTreeSet<(&str, &str)>,
     names: &VendorNames,
@@ -358,7 +384,7 @@ fn group_records(
         let Some(product) = products.get(record.service_id.as_str()) else {
             continue;
         };
-        match mapping.psa_account_of(&record.account_id) {
+        match psa_accounts.get(record.account_id.as_str()).copied() {
             Some(psa_account) if failed_lines.contains(&(psa_account, *product)) => {}
             Some(psa_account) => {
                 let group = groups
@@ -394,22 +420,13 @@ fn review_line(
     psa_account_id: String,
     psa_product_id: String,
     group: Group,
-    psa: &PsaSnapshot,
+    psa: &PsaIndex,
     names: &VendorNames,
 ) -> Result<Option<ReviewLine>, Vec<FailedCount>> {
     let psa_account_name = psa
         .account(&psa_account_id)
         .map_or_else(String::new, |a| a.name.clone());
-    let mut billed = psa
-        .agreement_lines
-        .iter()
-        .filter(|l| l.account_id == psa_account_id && l.product_id == psa_product_id)
-        .map(|l| l.quantity)
-        .peekable();
-    let psa_quantity = billed
-        .peek()
-        .is_some()
-        .then(|| billed.try_fold(0u64, u64::checked_add));
+    let psa_quantity = psa.billed(&psa_account_id, &psa_product_id);
     let (vendor_quantity, psa_quantity) = match (group.total, psa_quantity) {
         (Some(vendor), None) => (vendor, None),
         (Some(vendor), Some(Some(billed))) => (vendor, Some(billed)),
@@ -474,13 +491,13 @@ fn review_line(
 /// with the PSA lines each leaves without a count.
 fn failed_counts(
     usage: &Usage,
-    mapping: &Mapping,
+    psa_accounts: &HashMap<&str, &str>,
     products: &BTreeMap<&str, &str>,
     names: &VendorNames,
 ) -> Vec<FailedCount> {
     let mut failed = Vec::new();
     for account in &usage.failed_accounts {
-        let Some(psa_account) = mapping.psa_account_of(&account.account_id) else {
+        let Some(&psa_account) = psa_accounts.get(account.account_id.as_str()) else {
             continue;
         };
         for (error, service_ids) in account.by_error() {
@@ -654,6 +671,15 @@ mod tests {
             ..Vendor::default()
         };
         sync_and_review(&mut vendor, &Credentials::default(), mapping, psa, "t").unwrap()
+    }
+
+    #[test]
+    fn ids_with_a_slash_give_two_keys_not_one() {
+        let keys = [line_key("A", "B/C"), line_key("A/B", "C")];
+        assert_eq!(keys, ["A/B%2FC", "A%2FB/C"]);
+        assert_eq!(line_key("50%", "P"), "50%25/P");
+        assert_ne!(line_key("A%2FB", "C"), line_key("A/B", "C"));
+        assert_eq!(line_key("29683412", "SA-USERS"), "29683412/SA-USERS");
     }
 
     #[test]
