@@ -205,7 +205,9 @@ fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {
 
 fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let error = PluginError::internal(format!("the plugin panicked: {info}"));
-    set_error(CALL_SECRETS.with(|s| s.borrow().redact_json(&error.to_json())));
+    if let Err(json) = finish(Err(error)) {
+        set_error(json);
+    }
 }
 
 /// Sets the Extism error of the call to `json`.

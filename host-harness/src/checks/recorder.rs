@@ -1654,12 +1654,24 @@ mod tests {
             let typed = generator.key();
             let sent = typed.trim().to_owned();
             let (encoded, b64) = (percent_encode(&sent), base64(sent.as_bytes()));
+            // Every form a vendor may echo the key in (twice percent-encoded, byte by byte,
+            // base64 after `user:`, hex, HTML references, …): the scanner sees each.
+            let echoed = crate::checks::echo::echo_forms(&sent);
+            for form in &echoed {
+                assert!(Secrets::new([typed.as_str()]).found_in(form), "{form}");
+            }
+            let echoed = echoed.join(" ");
             let people: Vec<Someone> = (0..3).map(|n| Someone::new(&mut generator, n)).collect();
             let [a, b, c] = [&people[0], &people[1], &people[2]];
             let headers = |raw: &mut RawExchange| {
                 raw.request_headers = [
                     ("api_key".to_owned(), sent.clone()),
                     ("authorization".to_owned(), format!("Bearer {b64}")),
+                    (
+                        "proxy-authorization".to_owned(),
+                        format!("Basic {}", base64(format!("user:{sent}").as_bytes())),
+                    ),
+                    ("x-echo".to_owned(), echoed.clone()),
                 ]
                 .into();
                 raw.response_headers
@@ -1676,7 +1688,7 @@ mod tests {
                 "description": format!("Sign-in by {} <{}> from {}, call {}; key {sent}",
                     b.full(), b.email, b.ipv6, b.phone),
                 "actor": b.email,
-                "raw": format!("{encoded} {b64}"),
+                "raw": format!("{encoded} {b64} {echoed}"),
                 sent.clone(): "echoed as a key",
                 "payload": json!({"user": {"fullName": c.full(), "email": c.email,
                     "ip": c.ipv4, "token": sent}}).to_string()
@@ -1684,7 +1696,7 @@ mod tests {
             let profile = json!({"givenName": a.first, "surname": a.last,
                 "contacts": {c.email.clone(): {"phone": c.phone, "from": c.ipv6}}});
             let csv = format!(
-                "name,email,phone,ip,key\n{},{},{},{},{sent}\n{},{},{},{},{b64}\n",
+                "name,email,phone,ip,key\n{},{},{},{},{sent}\n{},{},{},{},{b64}\n{echoed}\n",
                 a.full(),
                 a.email,
                 a.phone,
