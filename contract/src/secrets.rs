@@ -323,25 +323,21 @@ fn byte_ends(text: &[u8], at: usize, bytes: &[u8], ends: &mut Vec<usize>) {
         push(ends, at);
         return;
     };
-    match text.get(at) {
-        Some(&b) if b == byte => byte_ends(text, at + 1, rest, ends),
-        _ => {}
+    if text.get(at) == Some(&byte) {
+        byte_ends(text, at + 1, rest, ends);
     }
-    match text.get(at) {
-        Some(b'%') => {
-            // `%` then `25` once per extra round of encoding, then the byte's two digits.
-            let mut q = at + 1;
-            loop {
-                if hex_byte(text, q) == Some(byte) {
-                    byte_ends(text, q + 2, rest, ends);
-                }
-                if text.get(q..q + 2) != Some(b"25") {
-                    break;
-                }
-                q += 2;
+    if text.get(at) == Some(&b'%') {
+        // `%` then `25` once per extra round of encoding, then the byte's two digits.
+        let mut q = at + 1;
+        loop {
+            if hex_byte(text, q) == Some(byte) {
+                byte_ends(text, q + 2, rest, ends);
             }
+            if text.get(q..q + 2) != Some(b"25") {
+                break;
+            }
+            q += 2;
         }
-        _ => {}
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod echo;
+pub mod personal;
 pub mod plan;
 pub mod recorder;
 pub mod replay;
