@@ -256,14 +256,21 @@ fn find_encoded(value: &str, text: &str, found: &mut dyn FnMut(Range<usize>) -> 
     // A match has a first encoded character, which starts with one of these bytes
     // after a raw prefix of the value: each is a place to start from.
     let (key, bytes) = (value.as_bytes(), text.as_bytes());
-    let plus = key.contains(&b' ');
+    // The bytes of the value: a raw prefix can only end before a trigger with one of them.
+    let mut in_key = [false; 256];
+    key.iter().for_each(|&b| in_key[usize::from(b)] = true);
+    let plus = in_key[usize::from(b' ')];
     let mut scratch = (Vec::new(), Vec::new());
     for (p, &b) in bytes.iter().enumerate() {
         if !(b == b'%' || b == b'&' || b == b'\\' || (b == b'+' && plus)) {
             continue;
         }
         let before = p.checked_sub(1).map(|i| bytes[i]);
-        for i in 0..=key.len().min(p) {
+        let longest = match before {
+            Some(b) if in_key[usize::from(b)] => key.len().min(p),
+            _ => 0,
+        };
+        for i in 0..=longest {
             let raw_prefix = i == 0
                 || (Some(key[i - 1]) == before
                     && value.is_char_boundary(i)
