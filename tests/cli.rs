@@ -694,13 +694,14 @@ fn record_writes_fixtures_without_the_key_or_personal_data_that_replay_to_the_sa
 #[test]
 fn a_customer_named_after_the_key_is_printed_without_it_in_any_form() {
     let key = "K3y/with+odd=chars";
-    let encoded = plugin_contract::secrets::percent_encode(key);
-    let base64 = plugin_contract::secrets::base64(key.as_bytes());
-    let customers = json!([
-        {"id": "c1", "name": format!("Raw {key}"), "billingUsers": {"count": 1}},
-        {"id": "c2", "name": format!("Encoded {encoded}"), "billingUsers": {"count": 2}},
-        {"id": "c3", "name": format!("Base64 {base64}"), "billingUsers": {"count": 3}}
-    ]);
+    // Raw, percent-encoded once and twice and byte by byte, base64 alone and after `user:`,
+    // hex, HTML references.
+    let customers: Vec<_> = host_harness::checks::echo::echo_forms(key)
+        .into_iter()
+        .enumerate()
+        .map(|(n, form)| json!({"id": format!("c{n}"), "name": format!("Echo {form}"), "billingUsers": {"count": n}}))
+        .collect();
+    let customers = json!(customers);
     let folder = scenario_folder(
         "echoing-vendor",
         vec![

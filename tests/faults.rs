@@ -555,11 +555,22 @@ fn random_keys_never_leave_in_any_form_even_when_the_vendor_echoes_them() {
             key = format!("  {key}\t ");
         }
         let secrets = plugin_contract::Secrets::new([key.as_str()]);
+        // The vendor echoes the key in each of these forms; the scanner sees each of them.
+        let forms = host_harness::checks::echo::echo_forms(key.trim());
+        for form in &forms {
+            assert!(secrets.found_in(form), "key {key:?}: {form} not found");
+        }
         for output in every_output_with_an_echoing_vendor(&key) {
             assert!(
                 !secrets.found_in(&output),
                 "key {key:?} leaked in some form: {output}"
             );
+            for form in &forms {
+                assert!(
+                    !output.contains(form.as_str()),
+                    "key {key:?}: {form} in {output}"
+                );
+            }
         }
     }
 }

@@ -133,17 +133,18 @@ fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
 ) -> Result<Vec<u8>, String> {
     let decoded = decode::<I>(input);
     let credentials = decoded.as_ref().ok().map(CallInput::credentials);
-    let secrets = call_secrets(input, credentials, secret_keys);
+    call_secrets(input, credentials, secret_keys);
     let output = decoded.and_then(|input| call(&input)).and_then(|output| {
         serde_json::to_string(&output)
             .map_err(|e| PluginError::internal(format!("output not encodable: {e}")))
     });
-    finish(output, &secrets)
+    finish(output)
 }
 
-/// Returns the secrets of the call, from its decoded credentials or, when the input did not
-/// decode, from its raw JSON; makes them the panic hook's, installing the hook once.
-fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[&str]) -> Secrets {
+/// Makes the secrets of the call, from its decoded credentials or, when the input did not
+/// decode, from its raw JSON, the call's (and the panic hook's), installing the hook once. They
+/// are kept in one place, not copied: a copy of [`Secrets`] would cost wasm size.
+fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[&str]) {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
     let secrets = match credentials {
@@ -152,12 +153,16 @@ fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[
         }
         None => secrets_of(input, secret_keys),
     };
-    CALL_SECRETS.with(|s| *s.borrow_mut() = secrets.clone());
-    secrets
+    CALL_SECRETS.with(|s| *s.borrow_mut() = secrets);
+}
+
+/// Returns the output JSON, or the error's, with every form of the call's secrets redacted.
+fn finish(output: Result<String, PluginError>) -> Result<Vec<u8>, String> {
+    CALL_SECRETS.with(|secrets| redacted(output, &secrets.borrow()))
 }
 
 /// Returns the output JSON, or the error's, with every form of `secrets` redacted.
-fn finish(output: Result<String, PluginError>, secrets: &Secrets) -> Result<Vec<u8>, String> {
+fn redacted(output: Result<String, PluginError>, secrets: &Secrets) -> Result<Vec<u8>, String> {
     match output {
         Ok(json) if secrets.is_empty() => Ok(json.into_bytes()),
         Ok(json) => Ok(secrets.redact_json(&json).into_bytes()),
@@ -200,7 +205,9 @@ fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {
 
 fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let error = PluginError::internal(format!("the plugin panicked: {info}"));
-    set_error(CALL_SECRETS.with(|s| s.borrow().redact_json(&error.to_json())));
+    if let Err(json) = finish(Err(error)) {
+        set_error(json);
+    }
 }
 
 /// Sets the Extism error of the call to `json`.

@@ -39,8 +39,9 @@
 //!   pair, zeros included, *or* lists the pair under [`Usage::failed_accounts`]; never neither,
 //!   never both ([`Usage::check_coverage`]).
 //! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
-//!   any output, error or log line, in any form a [`Secrets`] looks for (trimmed, URL-encoded,
-//!   base64, JSON-escaped), even when the vendor echoes them back.
+//!   any output, error or log line, in any form a [`Secrets`] looks for (trimmed; percent-encoded
+//!   any number of times, byte by byte; base64 alone or inside a longer string; hex; HTML
+//!   references; JSON-escaped), even when the vendor echoes them back.
 //!
 //! # What 1.1 adds to 1.0
 //!

@@ -2,6 +2,8 @@
 //! turns live traffic into fixtures, conformance, the cross-host transcript and the schemas.
 
 pub mod conformance;
+pub mod echo;
+pub mod personal;
 pub mod plan;
 pub mod recorder;
 pub mod replay;

@@ -3,9 +3,9 @@
 //! The harness's own HTTP (see [`crate::runtime::http`]) keeps every exchange of a recording plugin, so
 //! no proxy sits between the plugin and the vendor. Before anything is written:
 //!
-//! **Secrets are removed.** Every form of every secret credential (see [`Secrets`]: as typed and
-//! trimmed; raw, percent-encoded, base64 and base64url with and without padding, JSON-escaped)
-//! becomes `<redacted>` wherever it appears: request path, query keys and values, request and
+//! **Secrets are removed.** Every form of every secret credential (see [`Secrets`]: raw,
+//! percent-encoded once or more or byte by byte, base64 and base64url alone or inside a longer
+//! string, hex, HTML references, JSON-escaped) becomes `<redacted>` wherever it appears: request path, query keys and values, request and
 //! response headers, bodies (in the raw text before parsing, then in every string, object key
 //! and number of the parsed JSON) and the `source`. A request header that holds a secret keeps
 //! what is around it (`Bearer <redacted>`: replay then wants `Bearer ` and something), and is
@@ -30,7 +30,16 @@
 //!   in groups of at most four digits (longer after a leading `0`) with one separator between
 //!   groups, that is not a date (`2026-11-01`, `01.11.2026`), a thousands-grouped count
 //!   (`1 234 567`) or a dotted version with a one-digit part (`16.0.1234.1000`). Digits without
-//!   separators or `+` (an id, a count) are never taken for a phone number outside a phone key;
+//!   separators or `+` (an id, a count) are never taken for a phone number outside a phone key,
+//!   nor the last groups of a longer number;
+//! - payment card numbers, IBANs, US social security and UK national insurance numbers and
+//!   street addresses (see [`personal`] for their shapes and checks), alone or inside text,
+//!   become a pseudonym of their own form, whole and before the phone rule:
+//!   `4000 0000 0000 0010` (a test card number that passes the Luhn check, laid out as the
+//!   original), `GB00 TEST 0000 0000 0000 01`, `000-00-0001`, `QQ 00 00 01 A`,
+//!   `1 Example Street`; so does the value of an address key (`address`, `street`,
+//!   `postalCode`, …, every string of an address object but its city, state or country) and of
+//!   a national id key (`ssn`, `nino`, …);
 //! - person names become `Person 3`:
 //!   - the value of a person-name key, anywhere: `fullName`, `displayName`, `firstName`,
 //!     `lastName`, `givenName`, `surname`, `middleName`, `userName`, `userPrincipalName`,
@@ -70,6 +79,7 @@ use std::ops::Range;
 use plugin_contract::{Credentials, Secrets};
 use serde_json::{Map, Value};
 
+use crate::checks::personal;
 use crate::checks::replay::{
     parse_query, percent_decode, Exchange, RecordedRequest, RecordedResponse, Recording, REDACTED,
     REPLAY_URL_PLACEHOLDER,
@@ -398,6 +408,11 @@ enum Role {
     Person,
     /// A phone number.
     Phone,
+    /// A postal address, or a part of one: replaced whole (every string in it, if an object,
+    /// but a city or a country).
+    Address,
+    /// A national id number (SSN, NINO): replaced whole.
+    NationalId,
 }
 
 impl Role {
@@ -418,6 +433,10 @@ impl Role {
             Role::Person
         } else if is_phone_key(&key) {
             Role::Phone
+        } else if personal::is_address_key(&key) {
+            Role::Address
+        } else if personal::is_national_id_key(&key) {
+            Role::NationalId
         } else {
             Role::Text
         }
@@ -474,6 +493,11 @@ fn looks_like_a_person(fields: &Map<String, Value>) -> bool {
 enum Kind {
     Email,
     Ip,
+    Card,
+    Iban,
+    Ssn,
+    Nino,
+    Address,
     Phone,
     Person,
 }
@@ -486,6 +510,8 @@ struct Pseudonyms {
     ips: usize,
     phones: usize,
     people: usize,
+    /// How many of each other kind have a pseudonym.
+    others: HashMap<Kind, usize>,
     /// Names of more than one word already pseudonymized, by their first word, to find them in
     /// free text.
     known_names: HashMap<String, Vec<String>>,
@@ -500,6 +526,12 @@ impl Pseudonyms {
             }
             (Value::String(text), Role::Phone) if is_phone_value(&text) => {
                 Value::String(self.pseudonym(Kind::Phone, &text))
+            }
+            (Value::String(text), Role::Address) => Value::String(self.of_address(&text)),
+            (Value::String(text), Role::NationalId) if !text.trim().is_empty() => {
+                let nino = personal::find_ninos(text.trim()).len() == 1;
+                let kind = if nino { Kind::Nino } else { Kind::Ssn };
+                Value::String(self.pseudonym(kind, &text))
             }
             (Value::String(text), _) => Value::String(self.of_text(&text)),
             (Value::Number(number), Role::Phone) if is_phone_number(&number) => {
@@ -519,6 +551,16 @@ impl Pseudonyms {
                 fields
                     .into_iter()
                     .map(|(key, item)| (self.of_text(&key), self.of_value(item, Role::Name)))
+                    .collect(),
+            ),
+            (Value::Object(fields), Role::Address) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, item)| {
+                        let kept = personal::is_kept_in_an_address(&normalized(&key));
+                        let role = if kept { Role::Text } else { Role::Address };
+                        (self.of_text(&key), self.of_value(item, role))
+                    })
                     .collect(),
             ),
             (Value::Object(fields), role) => {
@@ -564,6 +606,17 @@ impl Pseudonyms {
         }
     }
 
+    /// A value that holds a postal address: an e-mail or IP address (`emailAddress` aside, a key
+    /// may say `address` of those) is pseudonymized as such, anything else as one address.
+    fn of_address(&mut self, text: &str) -> String {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || is_email(text) || trimmed.parse::<IpAddr>().is_ok() {
+            self.of_text(text)
+        } else {
+            self.pseudonym(Kind::Address, text)
+        }
+    }
+
     /// Pseudonymizes the personal data inside free text, or inside the JSON it encodes.
     fn of_text(&mut self, text: &str) -> String {
         if let Some(json) = self.of_embedded_json(text) {
@@ -577,18 +630,35 @@ impl Pseudonyms {
             found.push((email, Kind::Email));
         }
         found.extend(find_ips(text).into_iter().map(|ip| (ip, Kind::Ip)));
+        let finders: [(personal::Finder, Kind); 5] = [
+            (personal::find_cards, Kind::Card),
+            (personal::find_ibans, Kind::Iban),
+            (personal::find_ssns, Kind::Ssn),
+            (personal::find_ninos, Kind::Nino),
+            (personal::find_street_addresses, Kind::Address),
+        ];
+        for (finder, kind) in finders {
+            found.extend(finder(text).into_iter().map(|range| (range, kind)));
+        }
         found.extend(find_phones(text).into_iter().map(|p| (p, Kind::Phone)));
         found.extend(self.find_known_names(text).map(|n| (n, Kind::Person)));
         if found.is_empty() {
             return text.to_owned();
         }
-        found.sort_by_key(|(range, kind)| (range.start, *kind, Reverse(range.end)));
+        // Each kind in the order of `Kind` takes its places first, so that a phone number is
+        // never found inside a card number or an SSN; then they are written in text order.
+        found.sort_by_key(|(range, kind)| (*kind, range.start, Reverse(range.end)));
+        let mut taken: std::collections::BTreeMap<usize, (usize, Kind)> = Default::default();
+        for (range, kind) in found {
+            let before = taken.range(..range.end).next_back();
+            if before.is_none_or(|(_, (end, _))| *end <= range.start) {
+                taken.insert(range.start, (range.end, kind));
+            }
+        }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
-        for (range, kind) in found {
-            if range.start < at {
-                continue;
-            }
+        for (start, (end, kind)) in taken {
+            let range = start..end;
             out.push_str(&text[at..range.start]);
             out.push_str(&self.pseudonym(kind, &text[range.clone()]));
             at = range.end;
@@ -646,8 +716,15 @@ impl Pseudonyms {
             Kind::Ip => original
                 .parse::<IpAddr>()
                 .map_or_else(|_| original.to_owned(), |ip| ip.to_string()),
-            Kind::Phone => original.chars().filter(char::is_ascii_digit).collect(),
-            Kind::Person => original.trim().to_owned(),
+            Kind::Phone | Kind::Card | Kind::Ssn => {
+                original.chars().filter(char::is_ascii_digit).collect()
+            }
+            Kind::Iban | Kind::Nino => original
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase(),
+            Kind::Person | Kind::Address => original.trim().to_owned(),
         };
         if let Some(known) = self.by_original.get(&(kind, key.clone())) {
             return known.clone();
@@ -668,6 +745,18 @@ impl Pseudonyms {
             Kind::Phone => {
                 self.phones += 1;
                 format!("+1-555-01{:02}", (self.phones - 1) % 100)
+            }
+            Kind::Card | Kind::Iban | Kind::Ssn | Kind::Nino | Kind::Address => {
+                let n = self.others.entry(kind).or_default();
+                *n += 1;
+                let original = original.trim();
+                match kind {
+                    Kind::Card => personal::card_pseudonym(*n, original),
+                    Kind::Iban => personal::iban_pseudonym(*n, original),
+                    Kind::Ssn => personal::ssn_pseudonym(*n, original),
+                    Kind::Nino => personal::nino_pseudonym(*n, original),
+                    _ => personal::address_pseudonym(*n),
+                }
             }
             Kind::Person => {
                 self.people += 1;
@@ -867,13 +956,20 @@ fn find_ips(text: &str) -> Vec<Range<usize>> {
 fn find_phones(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut previous: Option<char> = None;
+    let mut earlier: Option<char> = None;
     let mut from = 0;
     for (start, c) in text.char_indices() {
         let before = previous.replace(c);
+        let two_before = std::mem::replace(&mut earlier, before);
         if start < from || !(c.is_ascii_digit() || c == '+' || c == '(') {
             continue;
         }
         if before.is_some_and(|p| !(p.is_whitespace() || "\"'([{<,;:=>".contains(p))) {
+            continue;
+        }
+        // Not the tail of a longer number of groups (`4111 1111 1111 1111`, `123-45-6789`).
+        let separator = before.is_some_and(|p| " -./".contains(p));
+        if separator && two_before.is_some_and(|p| p.is_ascii_digit()) {
             continue;
         }
         let mut end = start
@@ -1526,6 +1622,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_card_number_and_an_ssn_are_not_mangled_by_the_phone_rule() {
+        // Both were `4111 +1-555-0100`-like: the phone rule took their last groups.
+        let recording = record(&[
+            r#"{"note":"Card 4111 1111 1111 1111, SSN 123-45-6789, call +44 20 7946 0958"}"#,
+        ]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({"note": "Card 4000 0000 0000 0010, SSN 000-00-0001, call +1-555-0100"})
+        );
+    }
+
+    #[test]
+    fn addresses_ninos_ibans_and_dashed_cards_are_pseudonymized_whole() {
+        let recording = record(&[r#"{
+            "address": "221B Baker Street, London NW1 6XE",
+            "billingAddress": {"line1": "10 Downing St", "city": "London", "postalCode": "SW1A 2AA"},
+            "emailAddress": "ada@acme.example",
+            "ssn": "078051120",
+            "note": "Ship to 1600 Pennsylvania Avenue NW; NINO AB 12 34 56 C, IBAN GB82 WEST 1234 5698 7654 32, card 5555-5555-5555-4444"}"#]);
+        assert_eq!(
+            body(&recording, 0),
+            json!({
+                "address": "1 Example Street",
+                "billingAddress": {"line1": "2 Example Street", "city": "London",
+                    "postalCode": "3 Example Street"},
+                "emailAddress": "person-1@acme.example",
+                "ssn": "000000001",
+                "note": "Ship to 4 Example Street NW; NINO QQ 00 00 01 A, IBAN GB00 TEST 0000 0000 0000 01, card 4000-0000-0000-0010"
+            })
+        );
+    }
+
     /// A small deterministic generator (xorshift64*), so that the property test needs no crate.
     struct Generator(u64);
 
@@ -1575,6 +1704,49 @@ mod tests {
                 .unwrap_or_default()
         }
 
+        /// A card number that passes the Luhn check, in groups of four.
+        fn card(&mut self) -> String {
+            let body = format!("4{}", self.digits(14));
+            let number = (0..10)
+                .map(|check| format!("{body}{check}"))
+                .find(|number| luhn::valid(number))
+                .unwrap();
+            let separator = self.pick(&[" ", "-", ""]);
+            let groups: Vec<&str> = (0..4).map(|i| &number[4 * i..4 * i + 4]).collect();
+            groups.join(separator)
+        }
+
+        /// A British IBAN with its mod-97 check digits.
+        fn iban(&mut self) -> String {
+            let bban = format!("WEST{}", self.digits(14));
+            let digits: String = format!("{bban}GB00")
+                .chars()
+                .map(|c| c.to_digit(36).unwrap().to_string())
+                .collect();
+            let remainder = digits
+                .bytes()
+                .fold(0u32, |r, d| (r * 10 + u32::from(d - b'0')) % 97);
+            format!("GB{:02}{bban}", 98 - remainder)
+        }
+
+        fn ssn(&mut self) -> String {
+            format!(
+                "{:03}-{:02}-{:04}",
+                1 + self.below(665),
+                1 + self.below(99),
+                1 + self.below(9999)
+            )
+        }
+
+        fn nino(&mut self) -> String {
+            let prefix = self.pick(&["AB", "CE", "JM", "PR", "WX"]);
+            format!(
+                "{prefix}{}{}",
+                self.digits(6),
+                self.pick(&["A", "B", "C", "D"])
+            )
+        }
+
         fn phone(&mut self) -> String {
             match self.below(4) {
                 0 => format!(
@@ -1611,6 +1783,11 @@ mod tests {
         phone: String,
         ipv4: String,
         ipv6: String,
+        card: String,
+        iban: String,
+        ssn: String,
+        nino: String,
+        street: String,
     }
 
     impl Someone {
@@ -1624,6 +1801,11 @@ mod tests {
                     generator.below(3)
                 ),
                 phone: generator.phone(),
+                card: generator.card(),
+                iban: generator.iban(),
+                ssn: generator.ssn(),
+                nino: generator.nino(),
+                street: format!("{} {} Road", 1 + generator.below(999), generator.word()),
                 ipv4: format!(
                     "10.{}.{}.{}",
                     generator.below(256),
@@ -1654,12 +1836,24 @@ mod tests {
             let typed = generator.key();
             let sent = typed.trim().to_owned();
             let (encoded, b64) = (percent_encode(&sent), base64(sent.as_bytes()));
+            // Every form a vendor may echo the key in (twice percent-encoded, byte by byte,
+            // base64 after `user:`, hex, HTML references, …): the scanner sees each.
+            let echoed = crate::checks::echo::echo_forms(&sent);
+            for form in &echoed {
+                assert!(Secrets::new([typed.as_str()]).found_in(form), "{form}");
+            }
+            let echoed = echoed.join(" ");
             let people: Vec<Someone> = (0..3).map(|n| Someone::new(&mut generator, n)).collect();
             let [a, b, c] = [&people[0], &people[1], &people[2]];
             let headers = |raw: &mut RawExchange| {
                 raw.request_headers = [
                     ("api_key".to_owned(), sent.clone()),
                     ("authorization".to_owned(), format!("Bearer {b64}")),
+                    (
+                        "proxy-authorization".to_owned(),
+                        format!("Basic {}", base64(format!("user:{sent}").as_bytes())),
+                    ),
+                    ("x-echo".to_owned(), echoed.clone()),
                 ]
                 .into();
                 raw.response_headers
@@ -1668,23 +1862,27 @@ mod tests {
             let base = "http://127.0.0.1:9/api/v1";
             let users = json!([
                 {"id": "u1", "name": a.full(), "email": a.email, "mobilePhone": a.phone,
-                 "lastLoginIp": a.ipv4, "echo": sent,
+                 "lastLoginIp": a.ipv4, "echo": sent, "homeAddress": a.street, "ssn": a.ssn,
+                 "payment": format!("card {} iban {}", a.card, a.iban), "nino": a.nino,
                  "manager": {"displayName": b.full(), "mail": b.email}},
                 {"id": "u2", "name": b.full(), "email": b.email, "manager": a.full()}
             ]);
             let events = json!({"data": [{
-                "description": format!("Sign-in by {} <{}> from {}, call {}; key {sent}",
-                    b.full(), b.email, b.ipv6, b.phone),
+                "description": format!("Sign-in by {} <{}> from {}, call {}; key {sent}; \
+                    lives at {}, SSN {}, NINO {}, card {}, IBAN {}",
+                    b.full(), b.email, b.ipv6, b.phone, b.street, b.ssn, b.nino, b.card, b.iban),
                 "actor": b.email,
-                "raw": format!("{encoded} {b64}"),
+                "raw": format!("{encoded} {b64} {echoed}"),
                 sent.clone(): "echoed as a key",
                 "payload": json!({"user": {"fullName": c.full(), "email": c.email,
                     "ip": c.ipv4, "token": sent}}).to_string()
             }]});
             let profile = json!({"givenName": a.first, "surname": a.last,
-                "contacts": {c.email.clone(): {"phone": c.phone, "from": c.ipv6}}});
+                "contacts": {c.email.clone(): {"phone": c.phone, "from": c.ipv6,
+                    "address": {"street": c.street, "city": "Leeds"}, "ssn": c.ssn,
+                    "paidWith": format!("{} / {} / {}", c.card, c.iban, c.nino)}}});
             let csv = format!(
-                "name,email,phone,ip,key\n{},{},{},{},{sent}\n{},{},{},{},{b64}\n",
+                "name,email,phone,ip,key\n{},{},{},{},{sent}\n{},{},{},{},{b64}\n{echoed}\n",
                 a.full(),
                 a.email,
                 a.phone,
@@ -1747,6 +1945,11 @@ mod tests {
                     &someone.phone,
                     &someone.ipv4,
                     &someone.ipv6,
+                    &someone.card,
+                    &someone.iban,
+                    &someone.ssn,
+                    &someone.nino,
+                    &someone.street,
                 ] {
                     assert!(
                         !written.contains(original.as_str()),

@@ -257,22 +257,19 @@ impl ReplayServer {
     }
 
     /// Starts serving `recording` as a vendor that echoes `echo` (a secret) back: every string
-    /// of every JSON body gets it appended, raw, percent-encoded or in base64 in turn. Requests
-    /// are matched with those suffixes removed, so ids that carry them still find their answer.
+    /// of every JSON body gets it appended in one of [`crate::checks::echo::echo_forms`] in
+    /// turn. Requests are matched with those suffixes removed, so ids that carry them still find
+    /// their answer.
     pub fn serve_echoing(
         mut recording: Recording,
         credentials: Credentials,
         echo: Option<&str>,
     ) -> Result<ReplayServer, ReplayError> {
         let echoed: Vec<String> = echo.map_or_else(Vec::new, |echo| {
-            [
-                echo.to_owned(),
-                plugin_contract::secrets::percent_encode(echo),
-                plugin_contract::secrets::base64(echo.as_bytes()),
-            ]
-            .into_iter()
-            .map(|form| format!(" {form}"))
-            .collect()
+            crate::checks::echo::echo_forms(echo)
+                .into_iter()
+                .map(|form| format!(" {form}"))
+                .collect()
         });
         if !echoed.is_empty() {
             let mut turn = 0;
