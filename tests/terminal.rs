@@ -98,6 +98,15 @@ fn hostile_names_reach_no_terminal_as_controls_in_any_command() {
     let (scenario, psa) = (path(&scenario), path(&psa));
     let mapping = path(&folder.join("mapping.json"));
     let review = path(&folder.join("review.json"));
+    let sync = [
+        "--replay",
+        &scenario,
+        "sync",
+        "--psa",
+        &psa,
+        "--mapping",
+        &mapping,
+    ];
     let commands: Vec<Vec<&str>> = vec![
         vec![
             "--replay",
@@ -108,25 +117,8 @@ fn hostile_names_reach_no_terminal_as_controls_in_any_command() {
             "--mapping",
             &mapping,
         ],
-        vec![
-            "--replay",
-            &scenario,
-            "sync",
-            "--psa",
-            &psa,
-            "--mapping",
-            &mapping,
-            "--json",
-        ],
-        vec![
-            "--replay",
-            &scenario,
-            "sync",
-            "--psa",
-            &psa,
-            "--mapping",
-            &mapping,
-        ],
+        [&sync[..], &["--json"]].concat(),
+        sync.to_vec(),
         vec!["approve", "--review", &review, "--psa", &psa, "--all"],
         vec!["--replay", &scenario, "seed", "--psa", &psa],
         vec!["--replay", &scenario, "seed"],

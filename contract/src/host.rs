@@ -47,7 +47,10 @@ pub const HOST_VECTORS: [(&str, &str); 5] = [
         "retry-after.json",
         include_str!("../vectors/retry-after.json"),
     ),
-    ("sha256-pin.json", include_str!("../vectors/sha256-pin.json")),
+    (
+        "sha256-pin.json",
+        include_str!("../vectors/sha256-pin.json"),
+    ),
 ];
 
 /// Lists the statuses whose `Retry-After` a host remembers for `fill_retry_after` (feature `host`).
@@ -106,7 +109,13 @@ mod tests {
         let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
         let mut on_disk: Vec<String> = std::fs::read_dir(folder)
             .expect("contract/vectors")
-            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         on_disk.sort();
         let shipped: Vec<&str> = HOST_VECTORS.iter().map(|(name, _)| *name).collect();

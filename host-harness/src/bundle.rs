@@ -60,12 +60,13 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     let files = [
         (BUNDLE_WASM.to_owned(), wasm),
         ("manifest.json".to_owned(), text.into_bytes()),
-        ("HOST-PROFILE.md".to_owned(), HOST_PROFILE.as_bytes().to_vec()),
+        (
+            "HOST-PROFILE.md".to_owned(),
+            HOST_PROFILE.as_bytes().to_vec(),
+        ),
     ]
     .into_iter()
-    .chain(
-        HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())),
-    );
+    .chain(HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())));
     for (file, bytes) in files {
         let path = building.path().join(file);
         crate::files::write(&path, &bytes).map_err(io(&path))?;
