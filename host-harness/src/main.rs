@@ -768,7 +768,8 @@ fn serve(scenario: &Path) -> Result<Exit, CliError> {
     println!("{started}");
     std::io::stdout().flush()?;
     std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())?;
-    println!("{}", serde_json::to_string(&server.report())?);
+    let report = serde_json::to_string(&server.report())?;
+    println!("{}", render::terminal_json(&report));
     Ok(Exit::Success)
 }
 
