@@ -4,6 +4,7 @@
 //! Shaped like ruff's CLI: one [`Exit`] enum holds every exit code, one [`CliError`] wraps the
 //! library's errors with their causes, and each subcommand is one function.
 
+mod output;
 mod progress;
 
 use std::io::Write;
@@ -28,6 +29,9 @@ use host_harness::seed::mapping::{auto_map, Mapping};
 use host_harness::seed::psa::{PsaError, PsaSnapshot};
 use host_harness::seed::review::{sync_and_review, MadeFrom, Review, SyncError};
 use host_harness::seed::run_seed;
+use output::{
+    emit, now_rfc3339, print_result, read_json, read_json_hashed, with_causes, write_json,
+};
 use plugin_contract::{
     Credentials, CredentialsInput, ErrorClass, FetchUsageInput, PluginError, Secrets, VendorPlugin,
 };
@@ -771,80 +775,4 @@ fn serve(scenario: &Path) -> Result<Exit, CliError> {
     let report = serde_json::to_string(&server.report())?;
     println!("{}", render::terminal_json(&report));
     Ok(Exit::Success)
-}
-
-/// Prints a call's result as JSON, secrets removed; returns the exit of its class.
-fn print_result<T: Serialize>(
-    secrets: &Secrets,
-    result: Result<T, PluginError>,
-) -> Result<Exit, CliError> {
-    #[derive(Serialize)]
-    struct Failure<'a> {
-        error: &'a PluginError,
-    }
-    let json = match &result {
-        Ok(output) => serde_json::to_string_pretty(output)?,
-        Err(error) => serde_json::to_string_pretty(&Failure { error })?,
-    };
-    println!("{}", render::terminal_json(&secrets.redact_json(&json)));
-    Ok(Exit::of(result.err().as_ref()))
-}
-
-/// Prints `text` on stdout with every form of every secret removed, whatever the plugin did,
-/// and no character that could control the terminal.
-fn emit(secrets: &Secrets, text: &str) {
-    print!("{}", render::for_terminal(&secrets.redact(text)));
-}
-
-/// Reads a JSON file of type `T`; `what` names it in errors.
-fn read_json<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    path: &Path,
-) -> Result<T, CliError> {
-    read_json_hashed(what, path).map(|(value, _)| value)
-}
-
-/// Reads a JSON file of type `T`, with the SHA-256 (hex) of the bytes read; `what` names it in
-/// errors.
-fn read_json_hashed<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    path: &Path,
-) -> Result<(T, String), CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
-        what,
-        path: path.to_owned(),
-        source,
-    })?;
-    let value = serde_json::from_slice(&bytes).map_err(|source| CliError::Invalid {
-        what,
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok((value, host_harness::seed::psa::sha256_hex(&bytes)))
-}
-
-/// Writes `value` as pretty JSON and a final newline.
-fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliError> {
-    let json = serde_json::to_string_pretty(value)?;
-    files::write(path, (json + "\n").as_bytes()).map_err(|source| CliError::Write {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Returns the clock's time as RFC 3339, to the second.
-fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
-/// Returns an error's message followed by each of its causes.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
 }

@@ -38,31 +38,22 @@ fn controls_a_terminal(c: char) -> bool {
 /// Returns `text` with every character that could control a terminal, line breaks included,
 /// replaced by its visible escape (`\u{1b}`): how any string from a vendor or a PSA is shown.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    escape_where(text, controls_a_terminal)
+    escape_where(text, controls_a_terminal, rust_escape)
 }
 
 /// Returns a laid-out `text` for a terminal: as [`shown`], but keeping line breaks.
 pub fn for_terminal(text: &str) -> Cow<'_, str> {
-    escape_where(text, |c| c != '\n' && controls_a_terminal(c))
+    escape_where(text, |c| c != '\n' && controls_a_terminal(c), rust_escape)
 }
 
 /// Returns JSON `text` with the characters `serde_json` leaves as they are (DEL, C1 controls,
 /// bidi controls, line separators) written as `\uXXXX` escapes: the same JSON value, safe to
 /// print on a terminal. `serde_json` already escapes the C0 controls.
 pub fn terminal_json(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(controls_a_terminal_raw_in_json) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if controls_a_terminal_raw_in_json(c) {
-            // Every such character is in the Basic Multilingual Plane: one `\uXXXX`.
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    // Every such character is in the Basic Multilingual Plane: one `\uXXXX`.
+    escape_where(text, controls_a_terminal_raw_in_json, |c, out| {
+        let _ = write!(out, "\\u{:04x}", u32::from(c));
+    })
 }
 
 /// Tells whether `c` controls a terminal but is not escaped by `serde_json` (JSON's layout
@@ -71,15 +62,24 @@ fn controls_a_terminal_raw_in_json(c: char) -> bool {
     u32::from(c) >= 0x20 && controls_a_terminal(c)
 }
 
-/// Returns `text` with each character for which `escape` holds written as `\u{…}`.
-fn escape_where(text: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+/// Writes `c` as Rust writes it escaped: `\u{1b}`.
+fn rust_escape(c: char, out: &mut String) {
+    out.extend(c.escape_unicode());
+}
+
+/// Returns `text` with each character for which `escape` holds written by `write_escaped`.
+fn escape_where(
+    text: &str,
+    escape: impl Fn(char) -> bool,
+    write_escaped: impl Fn(char, &mut String),
+) -> Cow<'_, str> {
     if !text.chars().any(&escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if escape(c) {
-            out.extend(c.escape_unicode());
+            write_escaped(c, &mut out);
         } else {
             out.push(c);
         }

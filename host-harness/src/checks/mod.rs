@@ -2,10 +2,12 @@
 //! turns live traffic into fixtures, conformance, the cross-host transcript and the schemas.
 
 pub mod conformance;
+pub mod contacts;
 pub mod echo;
 pub mod personal;
 pub mod plan;
 pub mod recorder;
+pub mod recording;
 pub mod replay;
 pub mod schemas;
 pub mod transcript;

@@ -43,10 +43,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use plugin_contract::Credentials;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+// The format the server plays, kept where its users have always found it.
+pub use crate::checks::recording::{Exchange, RecordedRequest, RecordedResponse, Recording};
 use crate::runtime::manifest::PluginManifest;
 
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
@@ -68,66 +69,6 @@ pub fn replay_only(manifest: &PluginManifest) -> PluginManifest {
     let mut manifest = manifest.clone();
     manifest.allowed_hosts = vec![REPLAY_HOST.to_owned()];
     manifest
-}
-
-/// The contents of a scenario's `exchanges.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Recording {
-    /// Where the exchanges came from: a capture, or how they were synthesized.
-    pub source: String,
-    /// The exchanges, in the order they were recorded.
-    pub exchanges: Vec<Exchange>,
-}
-
-/// One request and the response it got.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Exchange {
-    /// What the client sent.
-    pub request: RecordedRequest,
-    /// What the server answered.
-    pub response: RecordedResponse,
-}
-
-/// A recorded request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordedRequest {
-    /// The HTTP method, e.g. `GET`.
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The query parameters, decoded.
-    #[serde(default)]
-    pub query: BTreeMap<String, String>,
-    /// Headers the request must carry (lowercase names).
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-}
-
-/// A recorded response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordedResponse {
-    /// The HTTP status.
-    pub status: u16,
-    /// Response headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// A JSON body, stored as JSON for readability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
-    /// A body that is not JSON (or is broken JSON), stored as text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_text: Option<String>,
-    /// Waits this long before answering (a slow vendor).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay_ms: Option<u64>,
-    /// Answers with bytes that are not HTTP instead (status, headers and body unused): a broken
-    /// connection, which every HTTP client reports at once.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub not_http: bool,
 }
 
 /// Why a replay could not start or did not go as recorded.

@@ -108,11 +108,13 @@ class Reply:
 
 @dataclass
 class ScriptedServer:
-    """A loopback HTTP server answering every request with `reply`, keeping the paths asked."""
+    """A loopback HTTP server answering every request with `reply`, keeping the paths asked and
+    the headers of the last request."""
 
     url: str
     reply: Reply
     requests: list[str]
+    last_headers: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -123,6 +125,7 @@ def server() -> Iterator[ScriptedServer]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
             state.requests.append(self.path)
+            state.last_headers = {name.lower(): value for name, value in self.headers.items()}
             reply = state.reply
             time.sleep(reply.delay_s)
             self.send_response(reply.status)

@@ -7,15 +7,13 @@ sends and what the plugin gets.
 from __future__ import annotations
 
 import gzip
-import http.server
 import json
-import threading
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import Reply, ScriptedServer
 from extism_vendor_host.transport import HttpPolicy, TransportFailure, send
 
 VECTORS = json.loads(
@@ -37,56 +35,21 @@ def body_named(name: str) -> bytes:
     }[name]
 
 
-class Served:
-    """What the loopback server sends next, and the Accept-Encoding it was asked for."""
-
-    url = ""
-    content_encoding: str | None = None
-    body = b""
-    accept_encoding: str | None = None
-
-
-@pytest.fixture
-def served() -> Iterator[Served]:
-    state = Served()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-            state.accept_encoding = self.headers.get("Accept-Encoding")
-            self.send_response(200)
-            if state.content_encoding is not None:
-                self.send_header("Content-Encoding", state.content_encoding)
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            self.wfile.write(state.body)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/x"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-
-
 @pytest.mark.parametrize(
     "case", VECTORS["cases"], ids=lambda case: f"{case['content_encoding']} {case['body']}"
 )
 def test_every_host_decodes_content_encoding_as_the_shared_vectors_say(
-    served: Served, case: dict[str, str]
+    server: ScriptedServer, case: dict[str, str]
 ) -> None:
-    served.content_encoding = case["content_encoding"]
-    served.body = body_named(case["body"])
+    encoding = case["content_encoding"]
+    headers = [] if encoding is None else [("Content-Encoding", encoding)]
+    server.reply = Reply(headers=headers, body=body_named(case["body"]))
     policy = HttpPolicy(
         allowed_hosts=("127.0.0.1",),
         max_response_bytes=VECTORS["max_http_response_bytes"],
         request_timeout_s=5,
     )
-    request = {"url": served.url, "headers": {}}
+    request = {"url": f"{server.url}/x", "headers": {}}
     expect = case["expect"]
     if expect in ("json", "as_sent", "empty"):
         response = send(request, None, policy)
@@ -95,7 +58,7 @@ def test_every_host_decodes_content_encoding_as_the_shared_vectors_say(
             assert "content-encoding" not in response.headers
             assert "content-length" not in response.headers
         elif expect == "as_sent":
-            assert response.body == served.body
+            assert response.body == server.reply.body
             assert response.headers.get("content-encoding") == case["content_encoding"]
         else:
             assert response.body == b""
@@ -103,11 +66,11 @@ def test_every_host_decodes_content_encoding_as_the_shared_vectors_say(
         with pytest.raises(TransportFailure) as raised:
             send(request, None, policy)
         assert raised.value.kind == expect, raised.value.message
-    assert served.accept_encoding == VECTORS["accept_encoding"]
+    assert server.last_headers.get("accept-encoding") == VECTORS["accept_encoding"]
 
 
-def test_the_plugins_own_accept_encoding_is_kept(served: Served) -> None:
-    served.body = JSON
+def test_the_plugins_own_accept_encoding_is_kept(server: ScriptedServer) -> None:
+    server.reply = Reply(body=JSON)
     policy = HttpPolicy(allowed_hosts=("127.0.0.1",), max_response_bytes=4096, request_timeout_s=5)
-    send({"url": served.url, "headers": {"accept-encoding": "identity"}}, None, policy)
-    assert served.accept_encoding == "identity"
+    send({"url": f"{server.url}/x", "headers": {"accept-encoding": "identity"}}, None, policy)
+    assert server.last_headers.get("accept-encoding") == "identity"

@@ -1,0 +1,68 @@
+//! The recorded vendor traffic of a scenario, `exchanges.json`: the file format that
+//! [`replay`](crate::checks::replay) serves and [`recorder`](crate::checks::recorder) writes.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The contents of a scenario's `exchanges.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// Where the exchanges came from: a capture, or how they were synthesized.
+    pub source: String,
+    /// The exchanges, in the order they were recorded.
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One request and the response it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exchange {
+    /// What the client sent.
+    pub request: RecordedRequest,
+    /// What the server answered.
+    pub response: RecordedResponse,
+}
+
+/// A recorded request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedRequest {
+    /// The HTTP method, e.g. `GET`.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query parameters, decoded.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Headers the request must carry (lowercase names).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// A recorded response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// Response headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body, stored as JSON for readability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// A body that is not JSON (or is broken JSON), stored as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+    /// Waits this long before answering (a slow vendor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// Answers with bytes that are not HTTP instead (status, headers and body unused): a broken
+    /// connection, which every HTTP client reports at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_http: bool,
+}
