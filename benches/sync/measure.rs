@@ -5,22 +5,26 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use host_harness::runtime::plugin::PluginModule;
-use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
+use vendor_kit::http::{Http, HttpRequest, HttpResponse, TransportError};
 
 // ---- the native baseline's HTTP ----
 
 /// The plugin's transport, natively: ureq, no wasm.
 pub struct NativeHttp;
 
-impl HttpGet for NativeHttp {
-    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError> {
-        let mut request = ureq::get(url);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
+impl Http for NativeHttp {
+    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let mut builder = ureq::http::Request::builder()
+            .method(request.method)
+            .uri(request.url);
+        for (name, value) in request.headers {
+            builder = builder.header(*name, *value);
         }
-        let mut response = request
-            .call()
+        let built = builder
+            .body(request.body.to_vec())
             .map_err(|e| TransportError::connection(e.to_string()))?;
+        let mut response =
+            ureq::run(built).map_err(|e| TransportError::connection(e.to_string()))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()

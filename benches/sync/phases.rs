@@ -20,7 +20,7 @@ use saas_alerts_plugin::accounts::Tenant;
 use saas_alerts_plugin::client::Client;
 use saas_alerts_plugin::credentials::Config;
 use saas_alerts_plugin::usage::fetch_usage;
-use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
+use vendor_kit::http::{Http, HttpRequest, HttpResponse, TransportError};
 
 use crate::measure::{middle, thousands, NativeHttp};
 use crate::tenant::{customer_id, serve, tenant, usage_input, BILLABLE, KEY};
@@ -260,10 +260,10 @@ impl TimedHttp {
     }
 }
 
-impl HttpGet for TimedHttp {
-    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError> {
+impl Http for TimedHttp {
+    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
         self.sent = Some(Instant::now());
-        let response = NativeHttp.get(url, headers);
+        let response = NativeHttp.send(request);
         self.answered = Some(Instant::now());
         response
     }
@@ -272,8 +272,8 @@ impl HttpGet for TimedHttp {
 /// A transport that hands over one response it already has.
 struct Canned(Option<HttpResponse>);
 
-impl HttpGet for Canned {
-    fn get(&mut self, _: &str, _: &[(&str, &str)]) -> Result<HttpResponse, TransportError> {
+impl Http for Canned {
+    fn send(&mut self, _: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
         Ok(self.0.take().expect("one request"))
     }
 }

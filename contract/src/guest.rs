@@ -8,8 +8,9 @@
 //! module aborts, so the host reads a typed error instead of a bare trap.
 //!
 //! Whatever leaves the plugin (output, error, panic message) first has every form of every
-//! secret credential of the call removed (see [`Secrets`]): a vendor that echoes the key in a
-//! customer's name, or a message that quotes it, cannot carry it out. The plugin keeps the
+//! secret credential of the call, and of every value the vendor issued to the instance
+//! ([`issued`](crate::issued)), removed (see [`Secrets`]): a vendor that echoes the key in a
+//! customer's name, or a message that quotes a token, cannot carry it out. The plugin keeps the
 //! contract's rule on its own, whatever its host does.
 
 use std::cell::RefCell;
@@ -156,9 +157,15 @@ fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[
     CALL_SECRETS.with(|s| *s.borrow_mut() = secrets);
 }
 
-/// Returns the output JSON, or the error's, with every form of the call's secrets redacted.
+/// Returns the output JSON, or the error's, with every form of the call's secrets redacted:
+/// its secret credentials and every value the vendor issued to this instance
+/// ([`issued`](crate::issued)), the call's own included.
 fn finish(output: Result<String, PluginError>) -> Result<Vec<u8>, String> {
-    CALL_SECRETS.with(|secrets| redacted(output, &secrets.borrow()))
+    CALL_SECRETS.with(|secrets| {
+        let mut secrets = secrets.borrow_mut();
+        crate::issued::for_each_kept(&mut |value| secrets.add(value));
+        redacted(output, &secrets)
+    })
 }
 
 /// Returns the output JSON, or the error's, with every form of `secrets` redacted.

@@ -41,7 +41,9 @@
 //! - **Secrets stay in.** Values of credentials marked `writeOnly` in the schema never appear in
 //!   any output, error or log line, in any form a [`Secrets`] looks for (trimmed; percent-encoded
 //!   any number of times, byte by byte; base64 alone or inside a longer string; hex; HTML
-//!   references; JSON-escaped), even when the vendor echoes them back.
+//!   references; JSON-escaped), even when the vendor echoes them back. What the vendor issues
+//!   (an access token, a session cookie) is a secret too, from the moment the plugin receives
+//!   it ([`issued`]).
 //!
 //! # What 1.1 adds to 1.0
 //!
@@ -84,6 +86,7 @@
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
 pub mod host;
+pub mod issued;
 pub mod order;
 pub mod secrets;
 pub mod time;

@@ -79,20 +79,25 @@ impl Secrets {
     fn of(values: &[&str]) -> Secrets {
         let mut secrets = Secrets::default();
         for value in values {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
-            secrets.values.push(value.to_owned());
-            secrets.derived.push(Derived {
-                text: value.to_owned(),
-                base64: false,
-                lead: false,
-                trail: false,
-            });
-            add_derived_forms(value.as_bytes(), &mut secrets.derived);
+            secrets.add(value);
         }
         secrets
+    }
+
+    /// Adds every form of `value`, trimmed; a blank value changes nothing.
+    pub fn add(&mut self, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        self.values.push(value.to_owned());
+        self.derived.push(Derived {
+            text: value.to_owned(),
+            base64: false,
+            lead: false,
+            trail: false,
+        });
+        add_derived_forms(value.as_bytes(), &mut self.derived);
     }
 
     /// Tells whether there is nothing to look for.

@@ -1,8 +1,13 @@
-//! The one thing an HTTP plugin needs from its host: a blocking HTTP GET.
+//! The one thing an HTTP plugin needs from its host: a blocking HTTP request.
 //!
 //! Inside wasm the host's `http_request` provides it (`HostHttp`, wasm32 only); native unit
 //! tests pass a fake (`testing::FakeHttp`, feature `testing`). Keeping the vendor logic behind
-//! [`HttpGet`] is what lets every vendor rule run as a plain Rust test.
+//! [`Http`] is what lets every vendor rule run as a plain Rust test, and both go through the
+//! same [`HttpRequest`]: what a native test sends is what the wasm build sends.
+//!
+//! A request has a method, headers and a body of bytes; [`form_body`] writes an
+//! `application/x-www-form-urlencoded` body (an OAuth token request), `serde_json::to_vec` a
+//! JSON one. The plugin sets the `content-type` header that goes with it.
 //!
 //! A plugin reads no response header. That keeps `http_headers` out of its imports, so every
 //! Extism SDK loads it (Node's `@extism/extism` 1.0.3 has no `http_headers`), and hosts share
@@ -15,10 +20,81 @@ use plugin_contract::ErrorClass;
 #[cfg(target_arch = "wasm32")]
 pub use host::HostHttp;
 
-/// Sends HTTP GET requests on the plugin's behalf.
-pub trait HttpGet {
-    /// Sends a GET to `url` with `headers` and returns whatever status the server answered.
-    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError>;
+/// The `content-type` of a [`form_body`].
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// The `content-type` of a JSON body.
+pub const JSON_CONTENT_TYPE: &str = "application/json";
+
+/// Sends HTTP requests on the plugin's behalf.
+pub trait Http {
+    /// Sends `request` and returns whatever status the server answered.
+    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError>;
+
+    /// Sends a GET to `url` with `headers`.
+    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, TransportError> {
+        self.send(&HttpRequest::get(url, headers))
+    }
+}
+
+impl<H: Http + ?Sized> Http for &mut H {
+    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+        (**self).send(request)
+    }
+}
+
+/// A request as the plugin sends it: borrowed, so that building one costs no copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpRequest<'a> {
+    /// The method, e.g. `GET` or `POST`.
+    pub method: &'a str,
+    /// The full URL.
+    pub url: &'a str,
+    /// The headers, lowercase names by convention.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body; empty for none.
+    pub body: &'a [u8],
+}
+
+impl<'a> HttpRequest<'a> {
+    /// Creates a GET of `url` with `headers` and no body.
+    pub fn get(url: &'a str, headers: &'a [(&'a str, &'a str)]) -> HttpRequest<'a> {
+        HttpRequest {
+            method: "GET",
+            url,
+            headers,
+            body: &[],
+        }
+    }
+
+    /// Creates a POST of `body` to `url` with `headers` (which name its `content-type`).
+    pub fn post(
+        url: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        body: &'a [u8],
+    ) -> HttpRequest<'a> {
+        HttpRequest {
+            method: "POST",
+            url,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Writes `fields` as an `application/x-www-form-urlencoded` body, each name and value
+/// percent-encoded (every byte but `A-Z a-z 0-9 - . _ ~`), in the order given.
+pub fn form_body(fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = String::new();
+    for (name, value) in fields {
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&crate::percent_encode(name));
+        body.push('=');
+        body.push_str(&crate::percent_encode(value));
+    }
+    body.into_bytes()
 }
 
 /// A response as the plugin sees it.
@@ -57,7 +133,7 @@ mod host {
         TransportFailure, TransportFailureKind, TRANSPORT_FAILURE_STATUS,
     };
 
-    use super::{HttpGet, HttpResponse, TransportError};
+    use super::{Http, HttpRequest, HttpResponse, TransportError};
 
     /// Says what a status 0 without a reason means: the host sent nothing (Node's SDK 1.0.3
     /// outside a worker answers every request so). A host bug, not a vendor problem: `internal`.
@@ -90,16 +166,13 @@ mod host {
         }
     }
 
-    impl HttpGet for HostHttp {
-        fn get(
-            &mut self,
-            url: &str,
-            headers: &[(&str, &str)],
-        ) -> Result<HttpResponse, TransportError> {
+    impl Http for HostHttp {
+        fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+            let body = request.body;
             let request = Request {
-                url,
-                headers: Headers(headers),
-                method: "GET",
+                url: request.url,
+                headers: Headers(request.headers),
+                method: request.method,
             };
             let bad_request = |message: String| {
                 TransportError(TransportFailure {
@@ -108,13 +181,23 @@ mod host {
                 })
             };
             let json = serde_json::to_vec(&request).map_err(|e| bad_request(e.to_string()))?;
-            let request = Memory::from_bytes(json).map_err(|e| bad_request(e.to_string()))?;
-            // SAFETY: both are Extism kernel imports; the offset is a live block of plugin memory.
+            let request = Memory::from_bytes(&json[..]).map_err(|e| bad_request(e.to_string()))?;
+            // An empty body is none: offset 0, as the PDK passes it.
+            let body = match body {
+                [] => None,
+                body => Some(Memory::from_bytes(body).map_err(|e| bad_request(e.to_string()))?),
+            };
+            // SAFETY: both are Extism kernel imports; the offsets are live blocks of plugin
+            // memory (or 0, no body).
             let (offset, status) = unsafe {
-                let offset = extism::http_request(request.offset(), 0);
+                let offset =
+                    extism::http_request(request.offset(), body.as_ref().map_or(0, Memory::offset));
                 (offset, extism::http_status_code())
             };
             request.free();
+            if let Some(body) = body {
+                body.free();
+            }
             let body = match Memory::find(offset) {
                 Some(response) => {
                     let body = response.to_vec();

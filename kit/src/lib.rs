@@ -11,7 +11,8 @@
 //!
 //! | module | what for |
 //! |---|---|
-//! | [`http`] | [`HttpGet`](http::HttpGet), the transport the vendor logic takes; `HostHttp` (wasm32 only) sends through the host |
+//! | [`http`] | [`Http`](http::Http), the transport the vendor logic takes (any method, headers, a body); `HostHttp` (wasm32 only) sends through the host |
+//! | [`oauth`] | OAuth 2.0 client credentials: a token fetched once per instance, sent as the bearer, its errors typed, the token kept secret |
 //! | [`status`] | an unexpected HTTP status → [`ErrorClass`](plugin_contract::ErrorClass), with the first-request rule for a wrong URL |
 //! | [`page`] | telling a web page (or an empty body) from JSON by the body alone |
 //! | [`entries`] | reading a JSON list entry by entry, so one broken entry fails alone, and the named members of an object envelope |
@@ -50,13 +51,13 @@
 //! vendor-kit = { path = "../kit", features = ["testing"] }
 //! ```
 //!
-//! The plugin itself: the export line, the vendor's client over [`HttpGet`](http::HttpGet), and
+//! The plugin itself: the export line, the vendor's client over [`Http`](http::Http), and
 //! the five calls (most of them left out here).
 //!
 //! ```
 //! use plugin_contract::{Authenticated, Credentials, CredentialsInput, PluginError};
 //! use vendor_kit::entries::{self, Broken, List};
-//! use vendor_kit::http::HttpGet;
+//! use vendor_kit::http::Http;
 //! use vendor_kit::status::{self, Request};
 //! use vendor_kit::{page, url};
 //!
@@ -67,11 +68,11 @@
 //! pub const SECRET_CREDENTIALS: &[&str] = &["token"];
 //!
 //! /// The Acme plugin over an HTTP transport.
-//! pub struct Acme<H: HttpGet> {
+//! pub struct Acme<H: Http> {
 //!     http: H,
 //! }
 //!
-//! impl<H: HttpGet> Acme<H> {
+//! impl<H: Http> Acme<H> {
 //!     /// Creates the plugin; every vendor request goes through `http`.
 //!     pub fn new(http: H) -> Self {
 //!         Acme { http }
@@ -140,7 +141,7 @@
 //!     }
 //! }
 //!
-//! impl<H: HttpGet> plugin_contract::VendorPlugin for Acme<H> {
+//! impl<H: Http> plugin_contract::VendorPlugin for Acme<H> {
 //!     fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
 //!         let config = Config::from_credentials(&input.credentials)?;
 //!         // The call's first request: a 404, a redirect or a web page means a wrong api_url.
@@ -182,6 +183,7 @@
 pub mod accounts;
 pub mod entries;
 pub mod http;
+pub mod oauth;
 pub mod page;
 pub mod status;
 #[cfg(feature = "testing")]

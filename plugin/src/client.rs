@@ -7,7 +7,7 @@
 use plugin_contract::transport::TransportFailure;
 use plugin_contract::{ErrorClass, PluginError};
 use vendor_kit::entries::{self, Broken, List};
-use vendor_kit::http::{HttpGet, HttpResponse};
+use vendor_kit::http::{Http, HttpResponse};
 use vendor_kit::page;
 use vendor_kit::status::{self, Request};
 
@@ -15,7 +15,7 @@ use crate::credentials::{Config, API_KEY_HELP, DEFAULT_API_URL};
 use crate::model::{read_customers, read_users, CustomerList, User, MAX_CUSTOMERS};
 
 /// A SaaS Alerts API client over the host's HTTP.
-pub struct Client<'a, H: HttpGet> {
+pub struct Client<'a, H: Http> {
     http: &'a mut H,
     config: &'a Config,
 }
@@ -40,7 +40,7 @@ pub enum ApiError {
     Unreadable { endpoint: String, problem: String },
 }
 
-impl<'a, H: HttpGet> Client<'a, H> {
+impl<'a, H: Http> Client<'a, H> {
     /// Creates a client that sends requests through `http` with `config`'s key.
     pub fn new(http: &'a mut H, config: &'a Config) -> Self {
         Client { http, config }

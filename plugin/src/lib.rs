@@ -10,7 +10,7 @@
 //!   are classified), [`model`] (the vendor's JSON), [`accounts`], [`services`] and [`usage`]
 //!   are plain Rust and run as native unit tests against a fake transport.
 //! - What is not SaaS Alerts' own comes from [`vendor_kit`]: the transport
-//!   ([`HttpGet`]), the error class of a status, telling a web page,
+//!   ([`Http`]), the error class of a status, telling a web page,
 //!   the entry-by-entry list reading and the URL check.
 //!
 //! The plugin has no clock and keeps no state between calls: every call reads what it needs
@@ -35,25 +35,25 @@ use plugin_contract::{
     AccountList, Authenticated, CredentialsInput, Description, FetchUsageInput, PluginError,
     ServiceList, Usage, Vendor, VendorPlugin, INTERFACE_VERSION,
 };
-use vendor_kit::http::HttpGet;
+use vendor_kit::http::Http;
 use vendor_kit::url::host_of;
 
 use crate::client::Client;
 use crate::credentials::Config;
 
 /// The SaaS Alerts plugin over an HTTP transport.
-pub struct SaasAlerts<H: HttpGet> {
+pub struct SaasAlerts<H: Http> {
     http: H,
 }
 
-impl<H: HttpGet> SaasAlerts<H> {
+impl<H: Http> SaasAlerts<H> {
     /// Creates the plugin; every vendor request goes through `http`.
     pub fn new(http: H) -> Self {
         SaasAlerts { http }
     }
 }
 
-impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
+impl<H: Http> VendorPlugin for SaasAlerts<H> {
     fn describe_credentials(&mut self, _: &CredentialsInput) -> Result<Description, PluginError> {
         Ok(Description {
             interface_version: INTERFACE_VERSION.to_owned(),
@@ -103,7 +103,7 @@ impl<H: HttpGet> VendorPlugin for SaasAlerts<H> {
     }
 }
 
-fn list_customers<H: HttpGet>(
+fn list_customers<H: Http>(
     http: &mut H,
     config: &Config,
 ) -> Result<model::CustomerList, PluginError> {

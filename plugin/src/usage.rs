@@ -6,7 +6,7 @@
 //! (account, service) pairs go to `failed_accounts` with the reason.
 
 use plugin_contract::{FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning};
-use vendor_kit::http::HttpGet;
+use vendor_kit::http::Http;
 
 use crate::accounts::{warning, Tenant};
 use crate::client::Client;
@@ -15,10 +15,7 @@ use crate::model::{Customer, User};
 use crate::services::{self, Platform, BILLABLE_USERS};
 
 /// Counts the requested services for the requested accounts as of `input.as_of`.
-pub fn fetch_usage<H: HttpGet>(
-    http: &mut H,
-    input: &FetchUsageInput,
-) -> Result<Usage, PluginError> {
+pub fn fetch_usage<H: Http>(http: &mut H, input: &FetchUsageInput) -> Result<Usage, PluginError> {
     let config = Config::from_credentials(&input.credentials)?;
     input.check_as_of()?;
     let wanted = Wanted::from_ids(input.service_ids.as_deref())?;
@@ -145,7 +142,7 @@ impl<'w> AccountCounter<'w> {
         }
     }
 
-    fn count<H: HttpGet>(
+    fn count<H: Http>(
         &mut self,
         client: &mut Client<'_, H>,
         customer: &Customer,

@@ -27,7 +27,7 @@ use plugin_contract::{
     INTERFACE_VERSION,
 };
 use serde_json::{json, Value};
-use vendor_kit::http::HttpGet;
+use vendor_kit::http::Http;
 use vendor_kit::url;
 use vendor_kit::usage::UsageBuilder;
 
@@ -59,18 +59,18 @@ pub const BACKUP_SEATS: &str = "backup-seats";
 const TOKEN_HELP: &str = "Paged Backup console → Settings → API tokens";
 
 /// The Paged Backup plugin over an HTTP transport.
-pub struct PagedBackup<H: HttpGet> {
+pub struct PagedBackup<H: Http> {
     http: H,
 }
 
-impl<H: HttpGet> PagedBackup<H> {
+impl<H: Http> PagedBackup<H> {
     /// Creates the plugin; every vendor request goes through `http`.
     pub fn new(http: H) -> Self {
         PagedBackup { http }
     }
 }
 
-impl<H: HttpGet> VendorPlugin for PagedBackup<H> {
+impl<H: Http> VendorPlugin for PagedBackup<H> {
     fn describe_credentials(&mut self, _: &CredentialsInput) -> Result<Description, PluginError> {
         Ok(Description {
             interface_version: INTERFACE_VERSION.to_owned(),

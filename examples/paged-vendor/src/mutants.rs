@@ -79,19 +79,15 @@ mod unstable_ids {
 /// HTTP through the PDK's `http::request`, which also imports `extism:host/env::http_headers`.
 #[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
 mod pdk_http {
-    use vendor_kit::http::{HttpGet, HttpResponse, TransportError};
+    use vendor_kit::http::{Http, HttpRequest, HttpResponse, TransportError};
 
     /// Sends requests with `extism_pdk::http::request`.
     pub struct PdkHttp;
 
-    impl HttpGet for PdkHttp {
-        fn get(
-            &mut self,
-            url: &str,
-            headers: &[(&str, &str)],
-        ) -> Result<HttpResponse, TransportError> {
-            let mut request = extism_pdk::HttpRequest::new(url);
-            for (name, value) in headers {
+    impl Http for PdkHttp {
+        fn send(&mut self, sent: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+            let mut request = extism_pdk::HttpRequest::new(sent.url).with_method(sent.method);
+            for (name, value) in sent.headers {
                 request = request.with_header(*name, *value);
             }
             let response = extism_pdk::http::request::<Vec<u8>>(&request, None)

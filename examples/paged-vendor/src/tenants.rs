@@ -8,7 +8,7 @@
 use plugin_contract::{sort_warnings, ErrorClass, PluginError, Warning};
 use vendor_kit::accounts;
 use vendor_kit::entries::{self, Broken, List, Members};
-use vendor_kit::http::HttpGet;
+use vendor_kit::http::Http;
 use vendor_kit::page;
 use vendor_kit::status::{self, Request};
 
@@ -45,7 +45,7 @@ struct Page {
 }
 
 /// Lists every tenant, following `next_page` from page 1.
-pub fn list<H: HttpGet>(http: &mut H, config: &Config) -> Result<Tenants, PluginError> {
+pub fn list<H: Http>(http: &mut H, config: &Config) -> Result<Tenants, PluginError> {
     let (mut tenants, mut without_id) = (Vec::new(), 0);
     let mut number = 1;
     loop {
@@ -98,7 +98,7 @@ fn what(number: u64) -> String {
 }
 
 /// Asks for page `number` and reads it; the kit says what an answer other than JSON means.
-fn get_page<H: HttpGet>(http: &mut H, config: &Config, number: u64) -> Result<Page, PluginError> {
+fn get_page<H: Http>(http: &mut H, config: &Config, number: u64) -> Result<Page, PluginError> {
     // Page 1 is every call's first request: a 404, a redirect or a web page there means that
     // api_url does not lead to the API (`config`); on a later page they are Paged Backup's doing.
     let request = if number == 1 {
