@@ -887,6 +887,64 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
 }
 
 #[test]
+fn packaging_two_vendors_into_one_folder_lists_both_in_its_index() {
+    support::build_plugin();
+    support::build_fake_vendor();
+    let out = scratch("index");
+    let dir = out.to_str().expect("utf-8 path");
+    for manifest in [
+        "manifest.json",
+        "tests/fake-vendor/manifest.json",
+        "manifest.json",
+    ] {
+        let run = harness(&["package", "--manifest", manifest, "--out", dir], &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let index: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("index.json")).expect("index written"),
+    )
+    .expect("index is JSON");
+    let listed: Vec<(&str, &str, &str, &str)> = index["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .map(|p| {
+            let field = |name: &str| p[name].as_str().expect("a string");
+            (
+                field("id"),
+                field("plugin_version"),
+                field("interface_version"),
+                field("bundle"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("fake-vendor", "0.1.0", "1.0", "fake-vendor-0.1.0"),
+            ("saas-alerts", "0.1.0", "1.1", "saas-alerts-0.1.0")
+        ],
+        "sorted by id, the repackaged one listed once: {index}"
+    );
+    let wasm = std::fs::read(out.join("saas-alerts-0.1.0/plugin.wasm")).expect("the module");
+    assert_eq!(
+        index["plugins"][1]["sha256"],
+        json!(host_harness::runtime::manifest::sha256_hex(&wasm))
+    );
+    assert_eq!(index["format"], json!(1));
+
+    std::fs::remove_dir_all(out.join("fake-vendor-0.1.0")).expect("a bundle removed");
+    std::fs::write(out.join("index.json"), r#"{"format": 9, "plugins": []}"#).expect("written");
+    let run = harness(&["package", "--out", dir], &[]);
+    assert_eq!(run.code, 1, "an index of another format is not overwritten");
+    assert!(
+        run.stderr.contains("is not an index.json of format 1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn transcript_puts_the_vendors_retry_after_in_a_rate_limited_error() {
     let args = [
         "transcript",

@@ -12,15 +12,58 @@
 //!
 //! The folder is built whole beside the old one and renamed into place, so a bundle never mixes
 //! two builds and is never half written.
+//!
+//! A host loads several vendors' plugins side by side, each versioned on its own, so the bundles
+//! share one folder and `DIR/index.json` lists them ([`Index`]): each vendor's id and name, plugin
+//! version, interface version, host profile, the module's sha256 and its bundle's folder, sorted
+//! by id and version. Writing a bundle adds or replaces its own entry, under a lock, and drops
+//! entries whose folder is gone; other vendors' entries stay.
 
 use std::path::{Path, PathBuf};
 
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
+use serde::{Deserialize, Serialize};
 
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 
 /// The module's file name inside a bundle.
 pub const BUNDLE_WASM: &str = "plugin.wasm";
+
+/// The file beside the bundles that lists them.
+pub const INDEX: &str = "index.json";
+
+/// The version of `index.json`'s format.
+pub const INDEX_FORMAT: u32 = 1;
+
+/// `index.json`: every bundle of a folder, what a multi-vendor host installs from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// [`INDEX_FORMAT`].
+    pub format: u32,
+    /// One entry per bundle, sorted by id, then version.
+    pub plugins: Vec<IndexEntry>,
+}
+
+/// One bundle of the index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexEntry {
+    /// The vendor's id (the manifest's `id`).
+    pub id: String,
+    /// The vendor's name.
+    pub name: String,
+    /// The plugin's version.
+    pub plugin_version: String,
+    /// The contract's interface version it implements.
+    pub interface_version: String,
+    /// The host profile it needs.
+    pub host_profile: String,
+    /// The module's SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The bundle's folder, beside `index.json`.
+    pub bundle: String,
+}
 
 /// Why a bundle could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +77,9 @@ pub enum BundleError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The folder's `index.json` is not an index of this format.
+    #[error("{path} is not an index.json of format {INDEX_FORMAT}: {problem}")]
+    Index { path: PathBuf, problem: String },
 }
 
 /// Writes the bundle of the plugin `manifest` describes under `out`; returns its folder.
@@ -53,8 +99,9 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     let vectors = building.path().join("vectors");
     std::fs::create_dir_all(&vectors).map_err(io(&vectors))?;
     let mut pinned = manifest.clone();
+    let sha256 = sha256_hex(&wasm);
     pinned.wasm.path = PathBuf::from(BUNDLE_WASM);
-    pinned.wasm.sha256 = Some(sha256_hex(&wasm));
+    pinned.wasm.sha256 = Some(sha256.clone());
     pinned.host_profile = Some(HOST_PROFILE_VERSION.to_owned());
     let text = serde_json::to_string_pretty(&pinned).unwrap_or_default() + "\n";
     let files = [
@@ -79,5 +126,53 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     }
     std::fs::rename(building.keep(), &folder).map_err(io(&folder))?;
     drop(old);
+    let entry = IndexEntry {
+        id: manifest.id.clone(),
+        name: manifest.name.clone(),
+        plugin_version: manifest.version.clone(),
+        interface_version: manifest.interface_version.clone(),
+        host_profile: HOST_PROFILE_VERSION.to_owned(),
+        sha256,
+        bundle: name,
+    };
+    add_to_index(out, entry)?;
     Ok(folder)
+}
+
+/// Adds `entry` to the index of `out`, replacing the entry of its id and version and dropping
+/// entries whose bundle folder is gone, under a lock on the index.
+fn add_to_index(out: &Path, entry: IndexEntry) -> Result<(), BundleError> {
+    let path = out.join(INDEX);
+    let io = |source| BundleError::Write {
+        path: path.clone(),
+        source,
+    };
+    let _lock = crate::files::lock_beside(&path, |_| {}).map_err(io)?;
+    let mut index = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice::<Index>(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|index| match index.format {
+                INDEX_FORMAT => Ok(index),
+                other => Err(format!("it is format {other}")),
+            })
+            .map_err(|problem| BundleError::Index {
+                path: path.clone(),
+                problem,
+            })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Index {
+            format: INDEX_FORMAT,
+            plugins: Vec::new(),
+        },
+        Err(e) => return Err(io(e)),
+    };
+    index.plugins.retain(|listed| {
+        !(listed.id == entry.id && listed.plugin_version == entry.plugin_version)
+            && out.join(&listed.bundle).is_dir()
+    });
+    index.plugins.push(entry);
+    index
+        .plugins
+        .sort_by(|a, b| (&a.id, &a.plugin_version).cmp(&(&b.id, &b.plugin_version)));
+    let text = serde_json::to_string_pretty(&index).unwrap_or_default() + "\n";
+    crate::files::write(&path, text.as_bytes()).map_err(io)
 }

@@ -56,7 +56,8 @@ type Answers = Vec<Result<HttpResponse, TransportFailure>>;
 ///
 /// Routes are full URLs, or, with [`FakeHttp::at`], what follows a base URL:
 /// `FakeHttp::at("https://api.example/v2").answer("/devices?page=1", 200, "[]")` answers
-/// `https://api.example/v2/devices?page=1` and nothing else. [`FakeHttp::answer`] answers any
+/// `https://api.example/v2/devices?page=1` and nothing else; a route that is a full URL
+/// (another host: a token endpoint) is taken as it is. [`FakeHttp::answer`] answers any
 /// method, [`FakeHttp::answer_to`] one method (it wins over `answer`); each replaces what the
 /// route answered before. [`FakeHttp::then_answer`] queues another answer instead: the first
 /// request gets the first, later ones the next, and the last repeats (a token that works once,
@@ -141,6 +142,9 @@ impl FakeHttp {
     }
 
     fn url(&self, route: &str) -> String {
+        if route.starts_with("https://") || route.starts_with("http://") {
+            return route.to_owned();
+        }
         format!("{}{route}", self.base)
     }
 }
