@@ -3,7 +3,7 @@
 
 mod support;
 
-use host_harness::runtime::pool::fetch_usage_sharded;
+use host_harness::runtime::pool::ConnectionPool;
 use host_harness::seed::run_seed;
 use insta::assert_snapshot;
 use plugin_contract::VendorPlugin;
@@ -89,14 +89,16 @@ fn happy_path_4_fetch_usage_sharded_over_four_instances_equals_one_call() {
         .plugin
         .fetch_usage(&s.usage_input(None, None))
         .expect("counts");
-    let mut pool: Vec<_> = (0..4)
+    let instances = (0..4)
         .map(|_| {
             support::compiled_plugin()
                 .instantiate()
                 .expect("instantiates")
         })
         .collect();
-    let sharded = fetch_usage_sharded(&mut pool, &s.usage_input(None, None)).expect("counts");
+    let input = s.usage_input(None, None);
+    let mut pool = ConnectionPool::new(instances, input.credentials.clone());
+    let sharded = pool.fetch_usage(&input).expect("counts");
     assert_eq!(single, sharded);
 }
 

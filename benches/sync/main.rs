@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
-use host_harness::runtime::pool::fetch_usage_sharded;
+use host_harness::runtime::pool::ConnectionPool;
 use plugin_contract::{CredentialsInput, FetchUsageInput, VendorPlugin};
 use saas_alerts_plugin::SaasAlerts;
 
@@ -344,12 +344,13 @@ fn per_platform(out: &mut String, compiled: &PluginModule) {
     };
     let _ = writeln!(out, "\n## Per-platform `fetch_usage`, {customers} customers, {} ms per request\n\nSharded by `account_ids` across a pool of instances (`host_harness::runtime::pool`). The floor is requests × latency / N, with requests = one user list per customer plus one customer list per shard.\n\n| pool | wall | vendor requests | floor | wall/floor | target |\n|---|---|---|---|---|---|", latency.as_millis());
     for instances in [1, 4, 8, 16] {
-        let mut pool: Vec<PluginInstance> = (0..instances)
+        let instances_made: Vec<PluginInstance> = (0..instances)
             .map(|_| compiled.instantiate().expect("instantiates"))
             .collect();
+        let mut pool = ConnectionPool::new(instances_made, input.credentials.clone());
         let before = server.served().len();
         let started = Instant::now();
-        let usage = fetch_usage_sharded(&mut pool, &input).expect("counts");
+        let usage = pool.fetch_usage(&input).expect("counts");
         let wall = started.elapsed();
         assert_eq!(usage.records.len(), customers * 2);
         let requests = server.served().len() - before;

@@ -1,5 +1,12 @@
 //! Usage fetched by several plugin instances at once, sharded by account.
 //!
+//! A pool serves one connection: one MSP's credentials, for the pool's whole life
+//! ([`ConnectionPool`]). A plugin may keep what its vendor issued (an access token) in its
+//! instance's memory and reuse it in later calls (`plugin_contract::issued`), so an instance
+//! that served one MSP and then another would make the second MSP's requests with the first
+//! one's token, and could return the first one's data. The host profile says so ("Instances");
+//! the pool refuses a call with other credentials instead of serving it.
+//!
 //! A plugin's HTTP is synchronous, one request at a time, so a sync that needs one vendor
 //! request per account is bound by round trips. Splitting the accounts across instances, each
 //! on its own thread, overlaps those round trips; the merged result is the one a single call
@@ -13,12 +20,48 @@
 //! one call is kept twice, as a single call would give it.
 
 use plugin_contract::{
-    CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin, Warning,
+    Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin, Warning,
 };
+
+/// Instances of one plugin bound to one connection, fetching usage sharded across them.
+pub struct ConnectionPool<P> {
+    instances: Vec<P>,
+    connection: Credentials,
+}
+
+/// Why a pool did not fetch.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// The call's credentials are not the pool's connection: it would serve two MSPs.
+    #[error("this pool serves one connection, and the call's credentials are another's; make a pool of new instances for it")]
+    AnotherConnection,
+    /// The plugin failed the call.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
+impl<P: VendorPlugin + Send> ConnectionPool<P> {
+    /// Binds fresh `instances` to the connection whose credentials are `connection`.
+    pub fn new(instances: Vec<P>, connection: Credentials) -> ConnectionPool<P> {
+        ConnectionPool {
+            instances,
+            connection,
+        }
+    }
+
+    /// Fetches usage for `input` across the pool's instances, refusing credentials other than
+    /// the pool's connection.
+    pub fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PoolError> {
+        if input.credentials != self.connection {
+            return Err(PoolError::AnotherConnection);
+        }
+        Ok(fetch_usage_sharded(&mut self.instances, input)?)
+    }
+}
 
 /// Fetches usage for `input` with every instance of `pool`, each counting a share of the
 /// accounts; all accounts (listed first) when `input.account_ids` is absent.
-pub fn fetch_usage_sharded<P: VendorPlugin + Send>(
+fn fetch_usage_sharded<P: VendorPlugin + Send>(
     pool: &mut [P],
     input: &FetchUsageInput,
 ) -> Result<Usage, PluginError> {
@@ -169,13 +212,21 @@ mod tests {
     }
 
     #[test]
-    fn every_warning_is_kept_once_from_the_shard_that_owns_it() {
+    fn every_warning_is_kept_once_from_the_shard_that_owns_it_and_another_connection_is_refused() {
         let single = FakeTenant.fetch_usage(&input()).unwrap();
         for instances in 1..=6 {
-            let mut pool: Vec<FakeTenant> = (0..instances).map(|_| FakeTenant).collect();
-            let sharded = fetch_usage_sharded(&mut pool, &input()).unwrap();
+            let fakes = (0..instances).map(|_| FakeTenant).collect();
+            let mut pool = ConnectionPool::new(fakes, input().credentials);
+            let sharded = pool.fetch_usage(&input()).unwrap();
             assert_eq!(sharded, single, "{instances} instances");
         }
+        let mut pool = ConnectionPool::new(vec![FakeTenant], input().credentials);
+        let mut another = input();
+        another.credentials.insert("api_key", "another MSP's key");
+        assert!(matches!(
+            pool.fetch_usage(&another),
+            Err(PoolError::AnotherConnection)
+        ));
         let codes: Vec<(&str, Option<&str>)> = single
             .warnings
             .iter()
