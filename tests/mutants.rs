@@ -1,8 +1,9 @@
-//! The mutation score of conformance: every deliberately broken variant of the example plugin
-//! (`examples/paged-vendor`, one cargo feature `mutant-…` each) must fail conformance with the
-//! check that names its bug among the failed ones, and the example itself must pass every check.
+//! The mutation score of conformance: every deliberately broken variant of each example plugin
+//! (`examples/paged-vendor` and `examples/oauth-vendor`, one cargo feature `mutant-…` each) must
+//! fail conformance with the check that names its bug among the failed ones, and the example
+//! itself must pass every check.
 //!
-//! The mutants and their checks are the table in `examples/paged-vendor/README.md`, read here
+//! The mutants and their checks are the table in each example's `README.md`, read here
 //! so that the guide and the test cannot drift apart; the crate's `mutant-…` features must be
 //! the same set. Each variant is built in turn into the one target folder (only the example
 //! crate recompiles: under 2 s), and its wasm is copied into a folder of its own beside a copy
@@ -22,11 +23,34 @@ use host_harness::runtime::manifest::PluginManifest;
 
 use support::{cargo_build, root, target_dir};
 
-/// The example's folder, relative to the repository's root.
-const EXAMPLE: &str = "examples/paged-vendor";
+/// An example plugin with mutants.
+#[derive(Clone, Copy)]
+struct Example {
+    /// Its folder, relative to the repository's root.
+    folder: &'static str,
+    /// Its crate.
+    package: &'static str,
+    /// The file its build writes, and its manifest's `wasm.path`.
+    wasm: &'static str,
+    /// How many checks conformance makes of it.
+    checks: usize,
+}
 
-/// The file the example's build writes, and its manifest's `wasm.path`.
-const WASM: &str = "paged_vendor_plugin.wasm";
+/// The template on a bearer token the MSP types.
+const PAGED: Example = Example {
+    folder: "examples/paged-vendor",
+    package: "paged-vendor-plugin",
+    wasm: "paged_vendor_plugin.wasm",
+    checks: 16,
+};
+
+/// The template on OAuth2 client credentials.
+const OAUTH: Example = Example {
+    folder: "examples/oauth-vendor",
+    package: "oauth-vendor-plugin",
+    wasm: "oauth_vendor_plugin.wasm",
+    checks: 16,
+};
 
 /// The profile every variant is built in: the plugin's own (`./dev build`), whose LTO costs
 /// little on a crate this small and whose smaller module compiles faster in the host.
@@ -40,8 +64,8 @@ struct Mutant {
 }
 
 /// Reads the mutant table of the example's README: rows `| `mutant-…` | bug | check |`.
-fn mutant_table() -> Vec<Mutant> {
-    let readme = std::fs::read_to_string(root().join(EXAMPLE).join("README.md"))
+fn mutant_table(example: Example) -> Vec<Mutant> {
+    let readme = std::fs::read_to_string(root().join(example.folder).join("README.md"))
         .expect("the example's README is read");
     readme
         .lines()
@@ -58,8 +82,8 @@ fn mutant_table() -> Vec<Mutant> {
 }
 
 /// Lists the `mutant-…` features of the example's `Cargo.toml`.
-fn mutant_features() -> BTreeSet<String> {
-    let manifest = std::fs::read_to_string(root().join(EXAMPLE).join("Cargo.toml"))
+fn mutant_features(example: Example) -> BTreeSet<String> {
+    let manifest = std::fs::read_to_string(root().join(example.folder).join("Cargo.toml"))
         .expect("the example's Cargo.toml is read");
     manifest
         .lines()
@@ -71,10 +95,10 @@ fn mutant_features() -> BTreeSet<String> {
 
 /// Builds the example with `features` (none: the example itself) and copies its wasm into
 /// `folder`, beside a copy of its manifest; returns the wasm's bytes.
-fn build_into(features: Option<&str>, folder: &Path) -> Vec<u8> {
+fn build_into(example: Example, features: Option<&str>, folder: &Path) -> Vec<u8> {
     let mut args = vec![
         "-p",
-        "paged-vendor-plugin",
+        example.package,
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
@@ -87,23 +111,24 @@ fn build_into(features: Option<&str>, folder: &Path) -> Vec<u8> {
     let built = target_dir()
         .join("wasm32-unknown-unknown")
         .join(PROFILE)
-        .join(WASM);
+        .join(example.wasm);
     std::fs::create_dir_all(folder).expect("the mutant's folder is made");
-    if folder != root().join(EXAMPLE) {
+    if folder != root().join(example.folder) {
         std::fs::copy(
-            root().join(EXAMPLE).join("manifest.json"),
+            root().join(example.folder).join("manifest.json"),
             folder.join("manifest.json"),
         )
         .expect("the manifest is copied");
     }
-    std::fs::copy(&built, folder.join(WASM)).expect("the wasm is copied");
-    std::fs::read(folder.join(WASM)).expect("the wasm is read")
+    std::fs::copy(&built, folder.join(example.wasm)).expect("the wasm is copied");
+    std::fs::read(folder.join(example.wasm)).expect("the wasm is read")
 }
 
 /// Runs conformance on the plugin whose manifest is in `folder`, with the example's fixtures.
-fn conformance(folder: &Path) -> Report {
+fn conformance(example: Example, folder: &Path) -> Report {
     let manifest = PluginManifest::load(&folder.join("manifest.json")).expect("manifest loads");
-    run_conformance(&manifest, &root().join(EXAMPLE).join("fixtures")).expect("conformance runs")
+    let fixtures = root().join(example.folder).join("fixtures");
+    run_conformance(&manifest, &fixtures).expect("conformance runs")
 }
 
 /// What conformance made of one mutant.
@@ -115,8 +140,8 @@ struct Verdict {
 }
 
 /// Runs conformance on the mutant built into `folder`.
-fn judge(mutant: &Mutant, folder: &Path) -> Verdict {
-    let report = conformance(folder);
+fn judge(example: Example, mutant: &Mutant, folder: &Path) -> Verdict {
+    let report = conformance(example, folder);
     let failed: Vec<&str> = report
         .checks
         .iter()
@@ -148,21 +173,44 @@ fn join(judging: std::thread::ScopedJoinHandle<'_, Verdict>) -> Verdict {
 }
 
 #[test]
-fn the_mutant_table_lists_every_mutant_feature_once_with_a_check_conformance_has() {
-    let table = mutant_table();
-    let listed: BTreeSet<String> = table.iter().map(|m| m.feature.clone()).collect();
-    assert_eq!(listed.len(), table.len(), "a mutant is listed twice");
-    assert_eq!(listed, mutant_features());
-    assert!(table.len() >= 12, "{} mutants", table.len());
+fn each_mutant_table_lists_every_mutant_feature_once() {
+    for (example, at_least) in [(PAGED, 12), (OAUTH, 9)] {
+        let table = mutant_table(example);
+        let listed: BTreeSet<String> = table.iter().map(|m| m.feature.clone()).collect();
+        assert_eq!(
+            listed.len(),
+            table.len(),
+            "{}: a mutant is listed twice",
+            example.folder
+        );
+        assert_eq!(listed, mutant_features(example), "{}", example.folder);
+        assert!(
+            table.len() >= at_least,
+            "{}: {} mutants",
+            example.folder,
+            table.len()
+        );
+    }
 }
 
 #[test]
-fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
+fn every_mutant_of_the_paged_example_fails_the_check_that_names_its_bug() {
+    score(PAGED);
+}
+
+#[test]
+fn every_mutant_of_the_oauth_example_fails_the_check_that_names_its_bug() {
+    score(OAUTH);
+}
+
+/// Builds the example and each of its mutants, and shows that conformance passes the one and
+/// catches each other with the check its table names.
+fn score(example: Example) {
     let started = Instant::now();
-    let table = mutant_table();
-    let example = root().join(EXAMPLE);
-    let unmutated = build_into(None, &example);
-    let report = conformance(&example);
+    let table = mutant_table(example);
+    let folder = root().join(example.folder);
+    let unmutated = build_into(example, None, &folder);
+    let report = conformance(example, &folder);
     assert!(
         report.passed(),
         "{}",
@@ -170,13 +218,15 @@ fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
     );
     assert_eq!(
         report.checks.len(),
-        16,
+        example.checks,
         "{}",
         host_harness::render::conformance(&report)
     );
     let names: BTreeSet<&str> = report.checks.iter().map(|c| c.name).collect();
 
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutants");
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("mutants")
+        .join(example.package);
     // Each mutant's conformance runs while the next one builds: one of each at a time.
     let verdicts: Vec<Verdict> = std::thread::scope(|scope| {
         let mut verdicts = Vec::new();
@@ -189,27 +239,28 @@ fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
                 mutant.check
             );
             let folder = scratch.join(&mutant.feature);
-            let wasm = build_into(Some(&mutant.feature), &folder);
+            let wasm = build_into(example, Some(&mutant.feature), &folder);
             assert_ne!(
                 wasm, unmutated,
                 "{} built the example unchanged",
                 mutant.feature
             );
             verdicts.extend(judging.take().map(join));
-            judging = Some(scope.spawn(move || judge(mutant, &folder)));
+            judging = Some(scope.spawn(move || judge(example, mutant, &folder)));
         }
         verdicts.extend(judging.map(join));
         verdicts
     });
     // The module left in the target folder is the example's, not the last mutant's.
-    build_into(None, &example);
+    build_into(example, None, &folder);
     let mut missed: Vec<&str> = Vec::new();
     for verdict in &verdicts {
         println!("{}", verdict.line);
         missed.extend(verdict.missed.as_deref());
     }
     println!(
-        "mutation score: {}/{} mutants caught by the check that names their bug, in {:.0?}",
+        "mutation score of {}: {}/{} mutants caught by the check that names their bug, in {:.0?}",
+        example.folder,
         table.len() - missed.len(),
         table.len(),
         started.elapsed()
