@@ -36,9 +36,19 @@ export function fixturesDir() {
   return path.resolve(PACKAGE_DIR, process.env.FIXTURES ?? '../../fixtures');
 }
 
-/** Lists the scenario folders of the fixtures: those with an exchanges.json. */
-export function scenarios() {
-  const dir = fixturesDir();
+/**
+ * Returns the plugins the cross-host tests compare, `[{manifest, fixtures}]`: env
+ * CROSS_HOST_PLUGINS (a JSON list of such objects, paths absolute), else PLUGIN_MANIFEST with
+ * FIXTURES.
+ */
+export function crossHostPlugins() {
+  const listed = process.env.CROSS_HOST_PLUGINS;
+  if (!listed) return [{ manifest: pluginManifest(), fixtures: fixturesDir() }];
+  return JSON.parse(listed).map(({ manifest, fixtures }) => ({ manifest: path.resolve(manifest), fixtures: path.resolve(fixtures) }));
+}
+
+/** Lists the scenario folders of `dir` (default: the fixtures): those with an exchanges.json. */
+export function scenarios(dir = fixturesDir()) {
   if (!existsSync(dir)) throw new Error(`FIXTURES folder ${dir} does not exist: set FIXTURES to the repository's fixtures/`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, 'exchanges.json')))

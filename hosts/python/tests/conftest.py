@@ -40,6 +40,17 @@ def fixtures_dir() -> Path:
     return Path(os.environ.get("FIXTURES") or HERE.parent.parent.parent / "fixtures").resolve()
 
 
+def cross_host_plugins() -> list[tuple[Path, Path]]:
+    """Returns the plugins the cross-host tests compare, as (manifest, fixtures) pairs:
+    $CROSS_HOST_PLUGINS (a JSON list of {"manifest", "fixtures"}), else $PLUGIN_MANIFEST with the
+    fixtures folder; empty when neither names a manifest (the tests then fail, saying so)."""
+    listed = os.environ.get("CROSS_HOST_PLUGINS")
+    if listed:
+        return [(Path(p["manifest"]).resolve(), Path(p["fixtures"]).resolve()) for p in json.loads(listed)]
+    manifest = os.environ.get("PLUGIN_MANIFEST")
+    return [(Path(manifest).resolve(), fixtures_dir())] if manifest else []
+
+
 @pytest.fixture(scope="session", autouse=True)
 def temp_folder_left_empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Points the run's temp files (this process's and its children's) at one fresh folder, and

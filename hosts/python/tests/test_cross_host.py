@@ -1,4 +1,5 @@
-"""The cross-host comparison: this adapter's transcript equals the Rust harness's on every scenario.
+"""The cross-host comparison: this adapter's transcript equals the Rust harness's on every scenario
+of every plugin compared (the SaaS Alerts plugin and the OAuth example: `cross_host_plugins`).
 
 For each scenario folder with an exchanges.json, each host runs its transcript against its own
 `host-harness serve` of the scenario (allowing 127.0.0.1): this adapter in process, the Rust
@@ -16,14 +17,22 @@ from typing import Any
 
 import pytest
 
-from conftest import AS_OF, Transcript, against_replay, fixtures_dir, rust_transcript
+from conftest import AS_OF, Transcript, against_replay, cross_host_plugins, rust_transcript
 from extism_vendor_host import VendorPlugin, transcript
 
-SCENARIOS = sorted(p.parent for p in fixtures_dir().glob("*/exchanges.json"))
+PLUGINS = cross_host_plugins()
+CASES = [
+    (manifest, scenario.parent)
+    for manifest, fixtures in PLUGINS
+    for scenario in sorted(fixtures.glob("*/exchanges.json"))
+]
 
 
 def test_there_are_scenarios_to_compare() -> None:
-    assert SCENARIOS, f"no scenario with an exchanges.json under {fixtures_dir()} (set FIXTURES)"
+    assert PLUGINS, "no plugin to compare: set PLUGIN_MANIFEST or CROSS_HOST_PLUGINS"
+    for manifest, fixtures in PLUGINS:
+        assert manifest.is_file(), f"{manifest} is not a file"
+        assert any(fixtures.glob("*/exchanges.json")), f"no scenario with an exchanges.json under {fixtures}"
 
 
 def python_transcript(manifest: Path, started: dict[str, Any]) -> Transcript:
@@ -32,17 +41,19 @@ def python_transcript(manifest: Path, started: dict[str, Any]) -> Transcript:
         return transcript(plugin, started["credentials"], AS_OF, started["url"])
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.name for p in SCENARIOS])
+@pytest.mark.parametrize(
+    ("manifest", "scenario"), CASES, ids=[f"{m.parent.name}/{s.name}" for m, s in CASES]
+)
 def test_the_python_transcript_equals_the_rust_one(
-    host_harness: Path, plugin_manifest: Path, scenario: Path, tmp_path: Path
+    host_harness: Path, manifest: Path, scenario: Path, tmp_path: Path
 ) -> None:
     ours, our_report = against_replay(
-        host_harness, scenario, lambda started: python_transcript(plugin_manifest, started)
+        host_harness, scenario, lambda started: python_transcript(manifest, started)
     )
     theirs, their_report = against_replay(
         host_harness,
         scenario,
-        lambda started: rust_transcript(host_harness, plugin_manifest, started, tmp_path),
+        lambda started: rust_transcript(host_harness, manifest, started, tmp_path),
     )
     assert our_report["unmatched"] == [], "requests no exchange matched (a followed redirect?)"
     assert their_report["unmatched"] == [], "the Rust harness made requests no exchange matched"
