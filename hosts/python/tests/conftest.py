@@ -46,7 +46,10 @@ def cross_host_plugins() -> list[tuple[Path, Path]]:
     fixtures folder; empty when neither names a manifest (the tests then fail, saying so)."""
     listed = os.environ.get("CROSS_HOST_PLUGINS")
     if listed:
-        return [(Path(p["manifest"]).resolve(), Path(p["fixtures"]).resolve()) for p in json.loads(listed)]
+        return [
+            (Path(p["manifest"]).resolve(), Path(p["fixtures"]).resolve())
+            for p in json.loads(listed)
+        ]
     manifest = os.environ.get("PLUGIN_MANIFEST")
     return [(Path(manifest).resolve(), fixtures_dir())] if manifest else []
 

@@ -32,7 +32,9 @@ def test_there_are_scenarios_to_compare() -> None:
     assert PLUGINS, "no plugin to compare: set PLUGIN_MANIFEST or CROSS_HOST_PLUGINS"
     for manifest, fixtures in PLUGINS:
         assert manifest.is_file(), f"{manifest} is not a file"
-        assert any(fixtures.glob("*/exchanges.json")), f"no scenario with an exchanges.json under {fixtures}"
+        assert any(fixtures.glob("*/exchanges.json")), (
+            f"no scenario with an exchanges.json under {fixtures}"
+        )
 
 
 def python_transcript(manifest: Path, started: dict[str, Any]) -> Transcript:
