@@ -277,6 +277,7 @@ impl Scrubber<'_> {
                     .map(|(k, v)| (self.text(&k), self.text(&v)))
                     .collect(),
                 headers,
+                body: None,
             },
             response: RecordedResponse {
                 status: exchange.status,
@@ -802,6 +803,7 @@ mod tests {
             method: "GET".into(),
             url: url.into(),
             request_headers: [("api_key".to_owned(), KEY.to_owned())].into(),
+            request_body: Vec::new(),
             status: 200,
             response_headers: [
                 ("content-type".to_owned(), content_type.to_owned()),

@@ -41,6 +41,22 @@ pub struct RecordedRequest {
     /// Headers the request must carry (lowercase names).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The body the request must carry; none: the request must have an empty body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<RecordedBody>,
+}
+
+/// A recorded request body, matched strictly by replay: `<redacted>` inside a value stands for
+/// a secret, as in a header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedBody {
+    /// An `application/x-www-form-urlencoded` body, decoded: fields in any order, the same set.
+    Form(BTreeMap<String, String>),
+    /// A JSON body, compared by value.
+    Json(Value),
+    /// Any other body, as text.
+    Text(String),
 }
 
 /// A recorded response.

@@ -478,6 +478,7 @@ impl Playback {
             path,
             query,
             headers: BTreeMap::new(),
+            body: None,
         });
         let recorded: &[usize] = self.by_request.get(&key).map_or(&[], Vec::as_slice);
         let candidates: Vec<usize> = recorded
@@ -749,6 +750,7 @@ mod tests {
                 path: path.into(),
                 query: BTreeMap::new(),
                 headers: BTreeMap::from([("api_key".into(), REDACTED.into())]),
+                body: None,
             },
             response: RecordedResponse {
                 status,
