@@ -4,6 +4,7 @@
 pub mod conformance;
 pub mod contacts;
 pub mod echo;
+pub mod matching;
 pub mod personal;
 pub mod plan;
 pub mod recorder;

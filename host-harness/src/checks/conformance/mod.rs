@@ -1286,6 +1286,7 @@ mod tests {
                 unmatched: ids(unmatched),
                 unmatched_omitted: 0,
                 unused: ids(unused),
+                leaks: Vec::new(),
             },
             exchanges: 3,
         }
