@@ -553,7 +553,13 @@ impl Playback {
             .copied()
             .find(|&i| self.times_served[i] == 0)
             .or(candidates.last().copied());
-        self.note_leaks(&sent, chosen.or(recorded.first().copied()));
+        // Leaks are told against the exchange served, or the closest one recorded.
+        let closest = chosen.or(recorded.first().copied()).or_else(|| {
+            self.exchanges.iter().position(|e| {
+                e.request.method.eq_ignore_ascii_case(&sent.method) && e.request.path == sent.path
+            })
+        });
+        self.note_leaks(&sent, closest);
         let Some(index) = chosen else {
             // Method, path and query were recorded: say which header or body field differed.
             let why = recorded
@@ -612,8 +618,8 @@ impl Playback {
 }
 
 impl Playback {
-    /// Notes each place of `sent` that holds a known secret where the exchange it matched
-    /// (`recorded`: an index, or `None`) has none.
+    /// Notes each place of `sent` that holds a known secret where the exchange it matched, or
+    /// the closest one (`recorded`: an index, or `None`), has none.
     fn note_leaks(&mut self, sent: &SentRequest, recorded: Option<usize>) {
         let recorded = recorded.map(|i| &self.exchanges[i].request);
         let request = format!("{} {}", sent.method, self.known.redact(&sent.path));
@@ -733,6 +739,17 @@ mod tests {
 
     /// Sends a bare HTTP/1.1 GET and returns the status code.
     fn get(base_url: &str, target: &str, headers: &[(&str, &str)]) -> u16 {
+        send(base_url, "GET", target, headers, "")
+    }
+
+    /// Sends a bare HTTP/1.1 request with `body` and returns the status code.
+    fn send(
+        base_url: &str,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> u16 {
         let address = base_url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).unwrap();
         // A server that never answers fails the test instead of hanging it.
@@ -740,11 +757,15 @@ mod tests {
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let mut request =
-            format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+            format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
+        if !body.is_empty() {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         request.push_str("\r\n");
+        request.push_str(body);
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
@@ -838,6 +859,82 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains(secret), "{error}");
+    }
+
+    fn token_exchange() -> Exchange {
+        let mut token = exchange("/oauth/token", 200);
+        token.request.method = "POST".into();
+        token.request.headers.clear();
+        token.request.body = Some(RecordedBody::Form(BTreeMap::from([
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_secret".to_owned(), REDACTED.to_owned()),
+        ])));
+        token.response.body = Some(serde_json::json!({"access_token": "<issued-1>"}));
+        token
+    }
+
+    #[test]
+    fn a_posted_form_is_matched_by_field_and_a_wrong_field_is_named_without_its_value() {
+        let server = serve(vec![token_exchange()]);
+        server.expect_secrets(plugin_contract::Secrets::new(["s3cret key"]));
+        let url = server.base_url().to_owned();
+        let form = "client_secret=s3cret+key&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], form), 200);
+        let wrong = "grant_type=password&client_secret=s3cret%20key";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], wrong), 501);
+        let as_id = "grant_type=client_credentials&client_secret=client-1";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], as_id), 501);
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], ""), 501);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(
+            error.contains(r#"POST /oauth/token (body field grant_type: expected "client_credentials", got another value (8 characters))"#),
+            "{error}"
+        );
+        assert!(
+            error.contains("POST /oauth/token (body field client_secret: expected \"<redacted>\", got a value that is not the secret where <redacted> stands)"),
+            "{error}"
+        );
+        assert!(
+            error.contains("POST /oauth/token (no body where a form was recorded)"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("s3cret") && !error.contains("password"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_secret_or_issued_token_sent_where_the_recording_has_none_is_a_leak() {
+        let mut companies = exchange("/v1/companies", 200);
+        companies.request.headers =
+            BTreeMap::from([("authorization".into(), "Bearer <issued-1>".into())]);
+        let server = serve(vec![token_exchange(), companies]);
+        server.expect_secrets(plugin_contract::Secrets::new(["s3cret key"]));
+        let url = server.base_url().to_owned();
+        let form = "client_secret=s3cret+key&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], form), 200);
+        let bearer = [("Authorization", "Bearer <issued-1>")];
+        assert_eq!(get(&url, "/v1/companies", &bearer), 200);
+        assert!(
+            server.report().leaks.is_empty(),
+            "{:?}",
+            server.report().leaks
+        );
+        let debug = [
+            ("Authorization", "Bearer <issued-1>"),
+            ("X-Debug", "s3cret key"),
+        ];
+        assert_eq!(get(&url, "/v1/companies", &debug), 200);
+        assert_eq!(get(&url, "/v1/companies?t=%3Cissued-1%3E", &bearer), 501);
+        let report = server.report();
+        assert_eq!(
+            report.leaks,
+            [
+                "GET /v1/companies: header x-debug",
+                "GET /v1/companies: query t"
+            ]
+        );
     }
 
     #[test]
