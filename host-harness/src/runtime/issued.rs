@@ -6,7 +6,8 @@
 //! Found: the string values of the JSON members `access_token`, `refresh_token` and `id_token`
 //! at any depth, any JSON string shaped like a JWT (three base64url segments, the first
 //! starting `eyJ`; also inside a body that is not JSON), and the value of each `set-cookie`
-//! header's cookie.
+//! header's cookie; each at least [`MIN_ISSUED_LEN`] characters long (a shorter cookie, such as
+//! `lang=en`, is no session, and replacing it everywhere would mangle a recording).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -15,6 +16,9 @@ use serde_json::Value;
 
 /// The JSON members whose string value is an issued secret.
 pub const ISSUED_MEMBERS: [&str; 3] = ["access_token", "refresh_token", "id_token"];
+
+/// The fewest characters an issued value has.
+pub const MIN_ISSUED_LEN: usize = 8;
 
 /// Returns the issued values of a response (its headers, lowercase names, and body), each once,
 /// in the order they appear: cookies first, then the body.
@@ -36,7 +40,7 @@ pub fn issued_values<'h>(
     }
     let mut unique = Vec::with_capacity(found.len());
     for value in found {
-        if !value.trim().is_empty() && !unique.contains(&value) {
+        if value.trim().chars().count() >= MIN_ISSUED_LEN && !unique.contains(&value) {
             unique.push(value);
         }
     }
@@ -152,20 +156,23 @@ mod tests {
     #[test]
     fn tokens_at_any_depth_jwts_and_cookies_are_issued_values() {
         let body = format!(
-            r#"{{"data":{{"access_token":"at-1","nested":[{{"refresh_token":"rt/2"}}]}},"id_token":"it","note":"{JWT}","token_type":"Bearer","expires_in":3600}}"#
+            r#"{{"data":{{"access_token":"at-1-abcd","nested":[{{"refresh_token":"rt/2-abcd"}}]}},"id_token":"it-abcdef","note":"{JWT}","token_type":"Bearer","expires_in":3600}}"#
         );
         let headers = [
             ("content-type", "application/json"),
-            ("set-cookie", "session=c00kie; Path=/; HttpOnly"),
+            ("set-cookie", "session=c00kie-abcd; Path=/; HttpOnly"),
         ];
         let found = issued_values(headers, body.as_bytes());
-        assert_eq!(found, ["c00kie", "at-1", "rt/2", "it", JWT]);
+        assert_eq!(
+            found,
+            ["c00kie-abcd", "at-1-abcd", "rt/2-abcd", "it-abcdef", JWT]
+        );
     }
 
     #[test]
     fn ordinary_values_are_not_issued() {
-        let body = br#"{"token_type":"Bearer","expires_in":3600,"id":"eyJ.not","name":"a.b.c"}"#;
-        assert!(issued_values([], body).is_empty());
+        let body = br#"{"token_type":"Bearer","expires_in":3600,"id":"eyJ.not","name":"a.b.c","access_token":"short"}"#;
+        assert!(issued_values([("set-cookie", "lang=en; Path=/")], body).is_empty());
         assert!(!is_jwt("eyJ.a.b"));
         assert!(!is_jwt("abcd.efgh.ijkl"));
         assert!(is_jwt(JWT));
