@@ -169,6 +169,8 @@ pub struct ReplayServer {
     playback: Arc<Mutex<Playback>>,
     credentials: Credentials,
     workers: Vec<JoinHandle<()>>,
+    /// See [`ReplayServer::issued_values`].
+    issued: Vec<String>,
 }
 
 /// The recording being played back, and what it has served so far.
@@ -294,6 +296,7 @@ impl ReplayServer {
             playback,
             credentials,
             workers,
+            issued,
         })
     }
 
@@ -318,6 +321,11 @@ impl ReplayServer {
     /// [`ReplayReport::leaks`].
     pub fn expect_secrets(&self, secrets: plugin_contract::Secrets) {
         lock(&self.playback).known.expected = Some(secrets);
+    }
+
+    /// Returns the values the recording's responses issue (tokens, session cookies), each once.
+    pub fn issued_values(&self) -> Vec<String> {
+        self.issued.clone()
     }
 
     /// Returns the requests served so far, in order.
@@ -526,7 +534,10 @@ impl Playback {
                 )
             })
             .collect();
-        let shown = shown_request(&method, request.url());
+        let mut shown = shown_request(&method, request.url());
+        if let Some(expected) = &self.known.expected {
+            shown = expected.redact(&shown).into_owned();
+        }
         let sent = SentRequest {
             method: method.clone(),
             path,
