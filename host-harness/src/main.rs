@@ -390,6 +390,11 @@ impl Session {
         }
         if let Some(replay) = &replay {
             replay.check_credentials(&credentials, &module.description().credentials_schema)?;
+            // Where the recording has `<redacted>`, the replay wants a form of a secret.
+            let given = module.secrets(&credentials);
+            if !given.is_empty() {
+                replay.expect_secrets(given);
+            }
         }
         Ok(Session {
             module,
