@@ -55,7 +55,7 @@ impl Known {
             || text
                 .split(|c: char| c.is_whitespace() || c == ',')
                 .filter_map(decode_base64)
-                .any(|decoded| found(&crate::checks::replay::percent_decode(&decoded, true)))
+                .any(|decoded| found(&percent_decode(&decoded, true)))
     }
 
     /// Returns `text` with every form of every known secret replaced by [`REDACTED`].
@@ -282,10 +282,7 @@ pub fn parse_form(body: &[u8]) -> Option<BTreeMap<String, String>> {
         if name.is_empty() || name.contains(char::is_whitespace) {
             return None;
         }
-        fields.insert(
-            crate::checks::replay::percent_decode(name, true),
-            crate::checks::replay::percent_decode(value, true),
-        );
+        fields.insert(percent_decode(name, true), percent_decode(value, true));
     }
     (!fields.is_empty()).then_some(fields)
 }
@@ -407,7 +404,7 @@ pub fn leaks(recorded: Option<&RecordedRequest>, sent: &SentRequest, known: &Kno
             places.push(place);
         }
     };
-    let decoded = crate::checks::replay::percent_decode(&sent.path, false);
+    let decoded = percent_decode(&sent.path, false);
     check(
         "path".to_owned(),
         &decoded,
@@ -494,6 +491,46 @@ fn json_leaks(
             }
         }
     }
+}
+
+/// Decodes `a=1&b=x%20y` into a map.
+pub(crate) fn parse_query(raw: &str) -> BTreeMap<String, String> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+/// Decodes the `%XX` escapes of `text`, and `+` as a space when `plus_as_space` (a query).
+pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) if plus_as_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

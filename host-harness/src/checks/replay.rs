@@ -59,6 +59,7 @@ pub use crate::checks::matching::{header_matches, REDACTED};
 use crate::checks::matching::{
     leaks, request_mismatch, Known, SentRequest, MAX_REQUEST_BODY_BYTES,
 };
+pub(crate) use crate::checks::matching::{parse_query, percent_decode};
 pub use crate::checks::recording::{
     Exchange, RecordedBody, RecordedRequest, RecordedResponse, Recording,
 };
@@ -685,46 +686,6 @@ fn append_to_strings(value: &mut Value, suffixes: &[String], turn: &mut usize) {
             .for_each(|item| append_to_strings(item, suffixes, turn)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
-}
-
-/// Decodes `a=1&b=x%20y` into a map.
-pub(crate) fn parse_query(raw: &str) -> BTreeMap<String, String> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
-}
-
-/// Decodes the `%XX` escapes of `text`, and `+` as a space when `plus_as_space` (a query).
-pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) if plus_as_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayError> {
