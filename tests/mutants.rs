@@ -170,7 +170,7 @@ fn every_mutant_of_the_example_fails_the_check_that_names_its_bug() {
     );
     assert_eq!(
         report.checks.len(),
-        16,
+        19,
         "{}",
         host_harness::render::conformance(&report)
     );
