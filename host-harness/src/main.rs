@@ -675,7 +675,7 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
     let report = run_seed(&mut plugin, &session.credentials, as_of, None);
     let raw = plugin.take_recording();
     let source = format!(
-        "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed; e-mail addresses, person names, phone numbers, IP addresses, card numbers, IBANs, national ids and street addresses pseudonymized.",
+        "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed; issued tokens and session cookies as <issued-N> placeholders; e-mail addresses, person names, phone numbers, IP addresses, card numbers, IBANs, national ids and street addresses pseudonymized.",
         now_rfc3339(),
         module.description().vendor.name,
         module.manifest().id
