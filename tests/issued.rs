@@ -6,8 +6,9 @@
 //! The SaaS Alerts plugin receives no token of its own, so the vendor here issues them inside
 //! its customer list: an `access_token` and a `refresh_token` member in each customer, a JWT as
 //! one customer's id (which the plugin then sends back in a later request's query) and a session
-//! cookie. The plugin's own outputs are not checked here: it does not know these are secrets
-//! (the id is an account id to it); a plugin that receives tokens registers them itself.
+//! cookie. The plugin's own outputs are not checked in the library runs: it does not know these
+//! are secrets (the id is an account id to it; a plugin that receives tokens registers them
+//! itself); the CLI removes them from what it prints all the same.
 
 mod support;
 
@@ -216,5 +217,51 @@ fn random_issued_tokens_never_leave_the_harness_in_any_form_and_their_recording_
         let (_, errors, replayed, _) = run_and_record(fixture);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(replayed.exchanges.len(), recorded);
+    }
+}
+
+#[test]
+fn the_cli_prints_no_issued_token_in_its_output_or_its_verbose_lines() {
+    let mut generator = Generator(0x9e37_79b9_7f4a_7c15);
+    let (access, jwt) = (generator.token(), generator.jwt());
+    let mut recording = issuing_happy_path(&access, &generator.token(), &jwt, &generator.cookie());
+    // The plugin returns the name as it is: the harness must remove the token from it.
+    let customers = recording.exchanges[0]
+        .response
+        .body
+        .as_mut()
+        .expect("customers");
+    customers[1]["name"] = Value::from(jwt.as_str());
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("issued-cli");
+    std::fs::create_dir_all(&folder).expect("scenario folder");
+    std::fs::write(
+        folder.join("exchanges.json"),
+        serde_json::to_string(&recording).expect("serializes"),
+    )
+    .expect("written");
+    std::fs::copy(
+        root().join("fixtures/happy-path/credentials.json"),
+        folder.join("credentials.json"),
+    )
+    .expect("copied");
+    let tokens = Secrets::new([access.as_str(), jwt.as_str()]);
+    for command in [["accounts"], ["seed"]] {
+        let output = std::process::Command::new(support::harness_binary())
+            .args(["--replay", folder.to_str().expect("utf-8"), "--verbose"])
+            .args(command)
+            .current_dir(root())
+            .output()
+            .expect("host-harness runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(output.status.success(), "{stdout}{stderr}");
+        assert!(stdout.contains("<redacted>"), "{stdout}");
+        if command == ["seed"] {
+            assert!(stderr.contains("customerId=<redacted>"), "{stderr}");
+        }
+        assert!(!tokens.found_in(&stdout), "{command:?}: {stdout}");
+        assert!(!tokens.found_in(&stderr), "{command:?}: {stderr}");
     }
 }

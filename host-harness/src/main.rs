@@ -410,6 +410,19 @@ impl Session {
         Ok(Retrying::new(self.module.instantiate()?, policy))
     }
 
+    /// Returns every form of the secret credentials and of the secrets the vendor issued to
+    /// `plugin` so far (tokens, session cookies): what nothing printed may hold.
+    fn secrets_after(&self, plugin: &PluginInstance) -> Secrets {
+        let values: Vec<String> = self
+            .module
+            .secret_fields()
+            .iter()
+            .filter_map(|field| self.credentials.get(field))
+            .map(str::to_owned)
+            .collect();
+        plugin.issued().with(&values)
+    }
+
     /// Returns the input of every call but `fetch_usage`.
     fn input(&self) -> CredentialsInput {
         CredentialsInput::new(self.credentials.clone())
@@ -459,7 +472,9 @@ fn call<T: Serialize>(
     call: impl FnOnce(&mut Retrying<PluginInstance>, &CredentialsInput) -> Result<T, PluginError>,
 ) -> Result<Exit, CliError> {
     let session = Session::open(cli, secrets)?;
-    let result = call(&mut session.retrying()?, &session.input());
+    let mut plugin = session.retrying()?;
+    let result = call(&mut plugin, &session.input());
+    *secrets = session.secrets_after(plugin.inner());
     let exit = print_result(secrets, result)?;
     session.close(false)?;
     Ok(exit)
@@ -480,7 +495,10 @@ fn usage(
         account_ids: (!accounts.is_empty()).then(|| accounts.to_vec()),
         service_ids: (!services.is_empty()).then(|| services.to_vec()),
     };
-    let exit = print_result(secrets, session.retrying()?.fetch_usage(&input))?;
+    let mut plugin = session.retrying()?;
+    let result = plugin.fetch_usage(&input);
+    *secrets = session.secrets_after(plugin.inner());
+    let exit = print_result(secrets, result)?;
     session.close(false)?;
     Ok(exit)
 }
@@ -494,12 +512,9 @@ fn seed(
 ) -> Result<Exit, CliError> {
     let psa = psa.map(PsaSnapshot::load).transpose()?;
     let session = Session::open(cli, secrets)?;
-    let report = run_seed(
-        &mut session.retrying()?,
-        &session.credentials,
-        as_of,
-        psa.as_ref(),
-    );
+    let mut plugin = session.retrying()?;
+    let report = run_seed(&mut plugin, &session.credentials, as_of, psa.as_ref());
+    *secrets = session.secrets_after(plugin.inner());
     emit(secrets, &report.text);
     // Without a PSA the flow counts every service of every account: every recorded exchange
     // must be used.
@@ -693,6 +708,7 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
     })?;
     write_json(&out.join("exchanges.json"), &recording)?;
     write_json(&out.join("credentials.json"), &replay_credentials)?;
+    *secrets = session.secrets_after(&plugin);
     emit(secrets, &report.text);
     println!(
         "\nRecorded {} exchanges into {}; replay them with: host-harness seed --replay {}",
@@ -732,6 +748,7 @@ fn transcript_of(cli: &Cli, secrets: &mut Secrets, as_of: &str) -> Result<Exit, 
     let mut plugin = session.module.instantiate()?;
     let server = session.replay.as_ref().map(ReplayServer::base_url);
     let calls = transcript(&mut plugin, &session.credentials, as_of, server);
+    *secrets = session.secrets_after(&plugin);
     let json = serde_json::to_string_pretty(&calls)?;
     println!("{}", render::terminal_json(&secrets.redact_json(&json)));
     session.close(false)?;
