@@ -33,6 +33,7 @@ fn customers_answering(response: RecordedResponse) -> ReplayServer {
                 path: "/reportApi/api/v1/reports/customers".into(),
                 query: Default::default(),
                 headers: Default::default(),
+                body: None,
             },
             response,
         }],

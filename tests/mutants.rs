@@ -41,7 +41,7 @@ const PAGED: Example = Example {
     folder: "examples/paged-vendor",
     package: "paged-vendor-plugin",
     wasm: "paged_vendor_plugin.wasm",
-    checks: 16,
+    checks: 19,
 };
 
 /// The template on OAuth2 client credentials.

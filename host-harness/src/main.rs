@@ -390,6 +390,11 @@ impl Session {
         }
         if let Some(replay) = &replay {
             replay.check_credentials(&credentials, &module.description().credentials_schema)?;
+            // Where the recording has `<redacted>`, the replay wants a form of a secret.
+            let given = module.secrets(&credentials);
+            if !given.is_empty() {
+                replay.expect_secrets(given);
+            }
         }
         Ok(Session {
             module,
@@ -403,6 +408,19 @@ impl Session {
     fn retrying(&self) -> Result<Retrying<PluginInstance>, CliError> {
         let policy = RetryPolicy::within(self.retry_budget);
         Ok(Retrying::new(self.module.instantiate()?, policy))
+    }
+
+    /// Returns every form of the secret credentials and of the secrets the vendor issued to
+    /// `plugin` so far (tokens, session cookies): what nothing printed may hold.
+    fn secrets_after(&self, plugin: &PluginInstance) -> Secrets {
+        let values: Vec<String> = self
+            .module
+            .secret_fields()
+            .iter()
+            .filter_map(|field| self.credentials.get(field))
+            .map(str::to_owned)
+            .collect();
+        plugin.issued().with(&values)
     }
 
     /// Returns the input of every call but `fetch_usage`.
@@ -454,7 +472,9 @@ fn call<T: Serialize>(
     call: impl FnOnce(&mut Retrying<PluginInstance>, &CredentialsInput) -> Result<T, PluginError>,
 ) -> Result<Exit, CliError> {
     let session = Session::open(cli, secrets)?;
-    let result = call(&mut session.retrying()?, &session.input());
+    let mut plugin = session.retrying()?;
+    let result = call(&mut plugin, &session.input());
+    *secrets = session.secrets_after(plugin.inner());
     let exit = print_result(secrets, result)?;
     session.close(false)?;
     Ok(exit)
@@ -475,7 +495,10 @@ fn usage(
         account_ids: (!accounts.is_empty()).then(|| accounts.to_vec()),
         service_ids: (!services.is_empty()).then(|| services.to_vec()),
     };
-    let exit = print_result(secrets, session.retrying()?.fetch_usage(&input))?;
+    let mut plugin = session.retrying()?;
+    let result = plugin.fetch_usage(&input);
+    *secrets = session.secrets_after(plugin.inner());
+    let exit = print_result(secrets, result)?;
     session.close(false)?;
     Ok(exit)
 }
@@ -489,12 +512,9 @@ fn seed(
 ) -> Result<Exit, CliError> {
     let psa = psa.map(PsaSnapshot::load).transpose()?;
     let session = Session::open(cli, secrets)?;
-    let report = run_seed(
-        &mut session.retrying()?,
-        &session.credentials,
-        as_of,
-        psa.as_ref(),
-    );
+    let mut plugin = session.retrying()?;
+    let report = run_seed(&mut plugin, &session.credentials, as_of, psa.as_ref());
+    *secrets = session.secrets_after(plugin.inner());
     emit(secrets, &report.text);
     // Without a PSA the flow counts every service of every account: every recorded exchange
     // must be used.
@@ -670,7 +690,7 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
     let report = run_seed(&mut plugin, &session.credentials, as_of, None);
     let raw = plugin.take_recording();
     let source = format!(
-        "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed; e-mail addresses, person names, phone numbers, IP addresses, card numbers, IBANs, national ids and street addresses pseudonymized.",
+        "Recorded by `host-harness record` on {} from {} ({}), usage as of {as_of}; secrets removed; issued tokens and session cookies as <issued-N> placeholders; e-mail addresses, person names, phone numbers, IP addresses, card numbers, IBANs, national ids and street addresses pseudonymized.",
         now_rfc3339(),
         module.description().vendor.name,
         module.manifest().id
@@ -688,6 +708,7 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
     })?;
     write_json(&out.join("exchanges.json"), &recording)?;
     write_json(&out.join("credentials.json"), &replay_credentials)?;
+    *secrets = session.secrets_after(&plugin);
     emit(secrets, &report.text);
     println!(
         "\nRecorded {} exchanges into {}; replay them with: host-harness seed --replay {}",
@@ -727,6 +748,7 @@ fn transcript_of(cli: &Cli, secrets: &mut Secrets, as_of: &str) -> Result<Exit, 
     let mut plugin = session.module.instantiate()?;
     let server = session.replay.as_ref().map(ReplayServer::base_url);
     let calls = transcript(&mut plugin, &session.credentials, as_of, server);
+    *secrets = session.secrets_after(&plugin);
     let json = serde_json::to_string_pretty(&calls)?;
     println!("{}", render::terminal_json(&secrets.redact_json(&json)));
     session.close(false)?;

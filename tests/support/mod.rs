@@ -249,6 +249,7 @@ pub fn json_exchange(
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            body: None,
         },
         response: RecordedResponse {
             status: 200,

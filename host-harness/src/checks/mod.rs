@@ -4,8 +4,10 @@
 pub mod conformance;
 pub mod contacts;
 pub mod echo;
+pub mod matching;
 pub mod personal;
 pub mod plan;
+pub mod record_requests;
 pub mod recorder;
 pub mod recording;
 pub mod replay;

@@ -10,8 +10,14 @@
 //! and number of the parsed JSON) and the `source`. A request header that holds a secret keeps
 //! what is around it (`Bearer <redacted>`: replay then wants `Bearer ` and something), and is
 //! `<redacted>` whole when nothing else is left; an `authorization`, `proxy-authorization` or
-//! `cookie` header without a secret in any form Secrets knows is `<redacted>` whole (replay
-//! accepts any non-empty value there). In `credentials.json` a secret credential becomes `replay-secret`,
+//! `cookie` header without a secret in any form Secrets knows keeps its scheme and is
+//! `<redacted>` after it (`Bearer <redacted>`; `<redacted>` whole without a scheme).
+//!
+//! **Issued secrets become placeholders** (`<issued-1>`, `<issued-2>`, …: an access, refresh or
+//! id token, a JWT, a session cookie) in responses and in every later request that carries
+//! them, so that replay serves the placeholder and the plugin sends it back
+//! ([`record_requests`](crate::checks::record_requests) says how). Request bodies are kept as a
+//! form, JSON or text, with secrets and personal data removed from each field. In `credentials.json` a secret credential becomes `replay-secret`,
 //! whether or not it was typed with spaces around it, and a URL credential becomes
 //! `{replay_url}` followed by its path.
 //!
@@ -84,14 +90,16 @@ use crate::checks::contacts::{
     is_phone_value, looks_like_a_name, mailbox_name,
 };
 use crate::checks::personal;
+use crate::checks::record_requests::{credential_header, sent_body, Placeholders, SentBody};
 use crate::checks::replay::{
-    parse_query, percent_decode, Exchange, RecordedRequest, RecordedResponse, Recording, REDACTED,
-    REPLAY_URL_PLACEHOLDER,
+    parse_query, percent_decode, Exchange, RecordedBody, RecordedRequest, RecordedResponse,
+    Recording, REDACTED, REPLAY_URL_PLACEHOLDER,
 };
 use crate::runtime::http::RawExchange;
 
-/// Response headers worth keeping in a fixture.
-const KEPT_RESPONSE_HEADERS: [&str; 3] = ["content-type", "retry-after", "location"];
+/// Response headers worth keeping in a fixture (`set-cookie` with its issued value a
+/// placeholder, so that replay sets the cookie the plugin sends back).
+const KEPT_RESPONSE_HEADERS: [&str; 4] = ["content-type", "retry-after", "location", "set-cookie"];
 
 /// Request headers that are credentials whatever they hold; recorded as `<redacted>`.
 const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
@@ -199,6 +207,7 @@ pub fn fixtures_of(
     let mut scrubber = Scrubber {
         secrets,
         pseudonyms: Pseudonyms::default(),
+        placeholders: Placeholders::of(raw),
     };
     // The first pass learns every name, so that the second also finds them in free text (a
     // name in a CSV body, or in an exchange recorded before the one that said it is a name).
@@ -212,6 +221,8 @@ pub fn fixtures_of(
 struct Scrubber<'a> {
     secrets: &'a Secrets,
     pseudonyms: Pseudonyms,
+    /// The placeholders of the values the recording's responses issue.
+    placeholders: Placeholders,
 }
 
 impl Scrubber<'_> {
@@ -245,18 +256,22 @@ impl Scrubber<'_> {
         let url = url::Url::parse(&exchange.url).ok();
         let raw_path = url.as_ref().map_or("/", |u| u.path());
         let query = parse_query(url.as_ref().and_then(|u| u.query()).unwrap_or(""));
-        let (body, body_text) = self.body(&exchange.body, lists_people(raw_path));
+        let response_body = self.placeholders.replace_body(&exchange.body);
+        let (body, body_text) = self.body(&response_body, lists_people(raw_path));
         let headers = exchange
             .request_headers
             .iter()
             .map(|(name, value)| {
                 let name = name.to_ascii_lowercase();
-                let value = if self.secrets.found_in(value) {
-                    self.secret_header(value)
-                } else if CREDENTIAL_HEADERS.contains(&name.as_str()) {
-                    REDACTED.to_owned()
+                let value = self.placeholders.replace(value);
+                let value = if self.secrets.found_in(&value) {
+                    self.secret_header(&value)
+                } else if CREDENTIAL_HEADERS.contains(&name.as_str())
+                    && !self.placeholders.in_text(&value)
+                {
+                    credential_header(&value)
                 } else {
-                    self.text(value)
+                    self.text(&value)
                 };
                 (name, value)
             })
@@ -266,7 +281,15 @@ impl Scrubber<'_> {
             .iter()
             .map(|(name, value)| (name.to_ascii_lowercase(), value))
             .filter(|(name, _)| KEPT_RESPONSE_HEADERS.contains(&name.as_str()))
-            .map(|(name, value)| (name, self.text(value)))
+            .map(|(name, value)| (name, self.text(&self.placeholders.replace(value))))
+            .collect();
+        let request_body = sent_body(&exchange.request_body, &exchange.request_headers)
+            .map(|body| self.request_body(body));
+        let raw_path = self.placeholders.replace_in_path(raw_path);
+        let raw_path = raw_path.as_str();
+        let query: Vec<(String, String)> = query
+            .into_iter()
+            .map(|(k, v)| (self.placeholders.replace(&k), self.placeholders.replace(&v)))
             .collect();
         Exchange {
             request: RecordedRequest {
@@ -277,6 +300,7 @@ impl Scrubber<'_> {
                     .map(|(k, v)| (self.text(&k), self.text(&v)))
                     .collect(),
                 headers,
+                body: request_body,
             },
             response: RecordedResponse {
                 status: exchange.status,
@@ -286,6 +310,33 @@ impl Scrubber<'_> {
                 delay_ms: None,
                 not_http: false,
             },
+        }
+    }
+
+    /// A request body: secrets removed from each field (a field that is a secret alone becomes
+    /// `<redacted>`), personal data pseudonymized, issued values placeholders.
+    fn request_body(&mut self, body: SentBody) -> RecordedBody {
+        match body {
+            SentBody::Form(fields) => RecordedBody::Form(
+                fields
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let name = self.text(&self.placeholders.replace(&name));
+                        (name, self.text(&self.placeholders.replace(&value)))
+                    })
+                    .collect(),
+            ),
+            SentBody::Json(mut json) => {
+                self.placeholders.replace_value(&mut json);
+                self.secrets.redact_value(&mut json);
+                let mut json = self.pseudonyms.of_value(json, Role::Text);
+                self.secrets.redact_value(&mut json);
+                redact_numbers(self.secrets, &mut json);
+                RecordedBody::Json(json)
+            }
+            SentBody::Text(text) => {
+                RecordedBody::Text(self.text(&self.placeholders.replace(&text)))
+            }
         }
     }
 
@@ -802,6 +853,7 @@ mod tests {
             method: "GET".into(),
             url: url.into(),
             request_headers: [("api_key".to_owned(), KEY.to_owned())].into(),
+            request_body: Vec::new(),
             status: 200,
             response_headers: [
                 ("content-type".to_owned(), content_type.to_owned()),
@@ -864,10 +916,10 @@ mod tests {
         assert_eq!(request.headers["api_key"], REDACTED);
         assert_eq!(request.query["customerId"], "c 1");
         assert_eq!(request.query["token"], REDACTED);
-        assert!(!recording.exchanges[0]
-            .response
-            .headers
-            .contains_key("set-cookie"));
+        assert_eq!(
+            recording.exchanges[0].response.headers["set-cookie"], "session=abc",
+            "too short to be a session"
+        );
     }
 
     #[test]
@@ -930,16 +982,26 @@ mod tests {
     #[test]
     fn a_bearer_token_keeps_its_scheme_so_that_replay_checks_it() {
         let mut call = exchange("[]");
+        call.response_headers
+            .insert("set-cookie".into(), "sid=s3ss10n-c00kie; Path=/".into());
         call.request_headers = [
             ("Authorization".to_owned(), format!("Bearer {KEY}")),
             ("Cookie".to_owned(), "session=abc".to_owned()),
+            (
+                "Proxy-Authorization".to_owned(),
+                "Digest nonce-value".to_owned(),
+            ),
+            ("X-Session".to_owned(), "sid=s3ss10n-c00kie".to_owned()),
             ("X-Key".to_owned(), format!(" {KEY} ")),
         ]
         .into();
         let recording = record_raw(&[call]);
         let headers = &recording.exchanges[0].request.headers;
         assert_eq!(headers["authorization"], "Bearer <redacted>");
+        assert_eq!(headers["proxy-authorization"], "Digest <redacted>");
         assert_eq!(headers["cookie"], REDACTED);
+        // The cookie the response sets: an issued value.
+        assert_eq!(headers["x-session"], "sid=<issued-1>");
         assert_eq!(headers["x-key"], REDACTED);
         assert!(crate::checks::replay::header_matches(
             &headers["authorization"],
@@ -949,6 +1011,112 @@ mod tests {
             &headers["authorization"],
             "replay-secret"
         ));
+    }
+
+    /// A client-credentials token request and a call with the token it got.
+    fn oauth_exchanges(token: &str) -> Vec<RawExchange> {
+        let secret = percent_encode(KEY);
+        let mut post = raw(
+            "http://127.0.0.1:9/oauth/token",
+            "application/json",
+            &json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}).to_string(),
+        );
+        post.method = "POST".into();
+        post.response_headers.remove("set-cookie");
+        post.request_headers = [(
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        )]
+        .into();
+        post.request_body =
+            format!("grant_type=client_credentials&client_id=c1&client_secret={secret}")
+                .into_bytes();
+        let mut get = raw(
+            &format!(
+                "http://127.0.0.1:9/v1/companies?page=1&t={}",
+                percent_encode(token)
+            ),
+            "application/json",
+            &json!([{"id": "co-1", "echo": token}]).to_string(),
+        );
+        get.response_headers.remove("set-cookie");
+        get.request_headers = [("Authorization".to_owned(), format!("Bearer {token}"))].into();
+        get.request_body = json!({"token": token, "n": 1}).to_string().into_bytes();
+        vec![post, get]
+    }
+
+    #[test]
+    fn an_issued_token_becomes_a_placeholder_everywhere_and_the_token_form_is_recorded() {
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln+/\"Tok";
+        let recording = record_raw(&oauth_exchanges(token));
+        let written = serde_json::to_string(&recording).unwrap();
+        let issued = Secrets::new([token]);
+        assert!(!issued.found_in(&written), "{written}");
+        let post = &recording.exchanges[0];
+        assert_eq!(
+            post.request.body,
+            Some(RecordedBody::Form(
+                [
+                    ("client_id", "c1"),
+                    ("client_secret", REDACTED),
+                    ("grant_type", "client_credentials")
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+            ))
+        );
+        assert_eq!(
+            post.response.body,
+            Some(json!({"access_token": "<issued-1>", "token_type": "Bearer", "expires_in": 3600}))
+        );
+        let get = &recording.exchanges[1];
+        assert_eq!(get.request.headers["authorization"], "Bearer <issued-1>");
+        assert_eq!(get.request.query["t"], "<issued-1>");
+        assert_eq!(
+            get.request.body,
+            Some(RecordedBody::Json(json!({"token": "<issued-1>", "n": 1})))
+        );
+        assert_eq!(
+            get.response.body,
+            Some(json!([{"id": "co-1", "echo": "<issued-1>"}]))
+        );
+    }
+
+    #[test]
+    fn a_recorded_token_exchange_replays_with_the_placeholder_as_the_token() {
+        let recording = record_raw(&oauth_exchanges("tok-12345"));
+        let server =
+            crate::checks::replay::ReplayServer::serve(recording, Credentials::default()).unwrap();
+        server.expect_secrets(Secrets::new([REPLAY_SECRET]));
+        let address = server.base_url().trim_start_matches("http://").to_owned();
+        let send = |request: String| {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            response
+        };
+        let form = "client_secret=replay-secret&grant_type=client_credentials&client_id=c1";
+        let token = send(format!(
+            "POST /oauth/token HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ));
+        assert!(token.starts_with("HTTP/1.1 200"), "{token}");
+        assert!(token.contains(r#""access_token":"<issued-1>""#), "{token}");
+        let body = r#"{"n":1,"token":"<issued-1>"}"#;
+        let companies = send(format!(
+            "GET /v1/companies?page=1&t=%3Cissued-1%3E HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Bearer <issued-1>\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+        assert!(companies.starts_with("HTTP/1.1 200"), "{companies}");
+        assert!(
+            server.report().leaks.is_empty(),
+            "{:?}",
+            server.report().leaks
+        );
+        assert!(server.finish().is_ok());
     }
 
     #[test]

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::runtime::issued::issued_values;
+
 /// The contents of a scenario's `exchanges.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -15,6 +17,32 @@ pub struct Recording {
     pub source: String,
     /// The exchanges, in the order they were recorded.
     pub exchanges: Vec<Exchange>,
+}
+
+impl Recording {
+    /// Returns the values the recorded responses issue (tokens, session cookies: see
+    /// [`issued_values`]), each once, in the order they appear.
+    pub fn issued_values(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for exchange in &self.exchanges {
+            let response = &exchange.response;
+            let headers = response
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()));
+            let body = match (&response.body, &response.body_text) {
+                (Some(json), _) => json.to_string(),
+                (None, Some(text)) => text.clone(),
+                (None, None) => String::new(),
+            };
+            for value in issued_values(headers, body.as_bytes()) {
+                if !found.contains(&value) {
+                    found.push(value);
+                }
+            }
+        }
+        found
+    }
 }
 
 /// One request and the response it got.
@@ -41,6 +69,22 @@ pub struct RecordedRequest {
     /// Headers the request must carry (lowercase names).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The body the request must carry; none: the request must have an empty body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<RecordedBody>,
+}
+
+/// A recorded request body, matched strictly by replay: `<redacted>` inside a value stands for
+/// a secret, as in a header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedBody {
+    /// An `application/x-www-form-urlencoded` body, decoded: fields in any order, the same set.
+    Form(BTreeMap<String, String>),
+    /// A JSON body, compared by value.
+    Json(Value),
+    /// Any other body, as text.
+    Text(String),
 }
 
 /// A recorded response.

@@ -4,7 +4,8 @@
 //! the other end is canned. A scenario is a folder:
 //!
 //! - `exchanges.json`: `{"source": "where these came from", "exchanges": [{"request": {"method",
-//!   "path", "query": {...}, "headers": {...}}, "response": {"status", "headers": {...},
+//!   "path", "query": {...}, "headers": {...}, "body"?: {"form": {...}} | {"json": <JSON>} |
+//!   {"text": "..."}}, "response": {"status", "headers": {...},
 //!   "body": <JSON> | "body_text": "<raw text>", "delay_ms"?, "not_http"?}}]}`, where
 //!   `not_http: true` answers bytes that are not HTTP: a broken connection;
 //! - `credentials.json` (optional): credentials for the scenario, where `{replay_url}` stands for
@@ -14,15 +15,21 @@
 //! is the same server named `localhost`: a host no manifest allows, for a redirect that must
 //! not be followed. A request that does follow it matches nothing and is reported.
 //!
-//! Replay is strict. A request matches an exchange when method, path and query are equal and
-//! every recorded request header is present with a matching value: `<redacted>` inside a
-//! recorded value stands for one or more characters and the rest must be equal, so
+//! Replay is strict. A request matches an exchange when method, path and query are equal,
+//! every recorded request header is present with a matching value, and the body matches (none
+//! recorded: an empty one; see [`crate::checks::matching`] for forms and JSON): `<redacted>`
+//! inside a recorded value stands for one or more characters and the rest must be equal, so
 //! `<redacted>` matches any non-empty value and `Bearer <redacted>` any value of `Bearer `
-//! followed by something ([`header_matches`]). Exchanges with the same request are served in
+//! followed by something ([`header_matches`]). Told the secrets the plugin was given
+//! ([`ReplayServer::expect_secrets`]), the server wants a form of one of them (or of a value
+//! the recording issues) where `<redacted>` stands, and reports in [`ReplayReport::leaks`]
+//! each place of a request holding one where the recording has no `<redacted>` (an extra
+//! header, a query, a body field). Exchanges with the same request are served in
 //! order and the last one repeats, so `429` then `200` replays a retry. A request that matches
 //! nothing gets HTTP 501 and is reported by [`ReplayServer::finish`], as is an exchange never
-//! used; when method, path and query were recorded but a header differed, the report names the
-//! header and how its value differed, never the value sent (it may be a secret). The report
+//! used; when method, path and query were recorded but a header or the body differed, the report
+//! names the header or body field and how its value differed, never the value sent (it may be a
+//! secret). The report
 //! stays small whatever a plugin sends: it keeps the first [`MAX_UNMATCHED_KEPT`] unmatched
 //! requests and counts the rest, and each request's first [`MAX_SHOWN_REQUEST_BYTES`] bytes.
 //!
@@ -46,8 +53,16 @@ use plugin_contract::Credentials;
 use serde::Serialize;
 use serde_json::Value;
 
-// The format the server plays, kept where its users have always found it.
-pub use crate::checks::recording::{Exchange, RecordedRequest, RecordedResponse, Recording};
+// The format the server plays, and how it matches, kept where their users have always found
+// them.
+pub use crate::checks::matching::{header_matches, REDACTED};
+use crate::checks::matching::{
+    leaks, request_mismatch, Known, SentRequest, MAX_REQUEST_BODY_BYTES,
+};
+pub(crate) use crate::checks::matching::{parse_query, percent_decode};
+pub use crate::checks::recording::{
+    Exchange, RecordedBody, RecordedRequest, RecordedResponse, Recording,
+};
 use crate::runtime::manifest::PluginManifest;
 
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
@@ -55,10 +70,6 @@ pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";
 
 /// The placeholder, in response headers, for the server under a host name no manifest allows.
 pub const ELSEWHERE_URL_PLACEHOLDER: &str = "{elsewhere_url}";
-
-/// In a recorded request header value, stands for one or more characters of any kind (secrets
-/// are scrubbed to it): `<redacted>` alone matches any non-empty value.
-pub const REDACTED: &str = "<redacted>";
 
 /// The host of every replay server: in replay, the one host a plugin may reach.
 pub const REPLAY_HOST: &str = "127.0.0.1";
@@ -146,6 +157,10 @@ pub struct ReplayReport {
     pub unmatched_omitted: usize,
     /// Recorded exchanges never requested.
     pub unused: Vec<String>,
+    /// Each place a request sent a form of a known secret (one the plugin was given, or a value
+    /// the recording issues) where the recording has no `<redacted>`: `METHOD /path: header
+    /// x-debug`, never the value; the first [`MAX_UNMATCHED_KEPT`], each once.
+    pub leaks: Vec<String>,
 }
 
 /// A replay server running on 127.0.0.1 until dropped.
@@ -155,6 +170,8 @@ pub struct ReplayServer {
     playback: Arc<Mutex<Playback>>,
     credentials: Credentials,
     workers: Vec<JoinHandle<()>>,
+    /// See [`ReplayServer::issued_values`].
+    issued: Vec<String>,
 }
 
 /// The recording being played back, and what it has served so far.
@@ -168,6 +185,10 @@ struct Playback {
     unmatched_omitted: usize,
     /// Suffixes an echoing server appended to the strings it served, removed from requests.
     echoed: Vec<String>,
+    /// The secrets expected and those the recording issues.
+    known: Known,
+    /// See [`ReplayReport::leaks`].
+    leaks: Vec<String>,
 }
 
 impl ReplayServer {
@@ -247,7 +268,14 @@ impl ReplayServer {
                 .or_default()
                 .push(index);
         }
+        let issued = recording.issued_values();
+        let known = Known {
+            expected: None,
+            issued: plugin_contract::Secrets::new(issued.iter().map(String::as_str)),
+        };
         let playback = Arc::new(Mutex::new(Playback {
+            known,
+            leaks: Vec::new(),
             by_request,
             times_served: vec![0; recording.exchanges.len()],
             exchanges: recording.exchanges,
@@ -269,6 +297,7 @@ impl ReplayServer {
             playback,
             credentials,
             workers,
+            issued,
         })
     }
 
@@ -285,6 +314,19 @@ impl ReplayServer {
     /// Returns how many exchanges the scenario recorded.
     pub fn exchange_count(&self) -> usize {
         lock(&self.playback).exchanges.len()
+    }
+
+    /// Tells the server the secrets the plugin was given: from now on, the text standing for a
+    /// `<redacted>` must hold a form of one of them (or of a value the recording issues), and
+    /// a request holding one where the recording has none is reported in
+    /// [`ReplayReport::leaks`].
+    pub fn expect_secrets(&self, secrets: plugin_contract::Secrets) {
+        lock(&self.playback).known.expected = Some(secrets);
+    }
+
+    /// Returns the values the recording's responses issue (tokens, session cookies), each once.
+    pub fn issued_values(&self) -> Vec<String> {
+        self.issued.clone()
     }
 
     /// Returns the requests served so far, in order.
@@ -367,6 +409,7 @@ impl ReplayServer {
                 .filter(|(_, times)| **times == 0)
                 .map(|(exchange, _)| lookup_key(&exchange.request))
                 .collect(),
+            leaks: playback.leaks.clone(),
         }
     }
 
@@ -377,6 +420,7 @@ impl ReplayServer {
             unmatched,
             unmatched_omitted,
             unused,
+            ..
         } = self.report();
         if unmatched.is_empty() && unmatched_omitted == 0 && unused.is_empty() {
             Ok(served)
@@ -419,8 +463,9 @@ fn listen() -> Result<std::net::TcpListener, ReplayError> {
 
 /// Answers requests from `server` until it is unblocked.
 fn serve_requests(server: &tiny_http::Server, playback: &Mutex<Playback>) {
-    while let Ok(request) = server.recv() {
-        let (response, delay) = lock(playback).answer(&request);
+    while let Ok(mut request) = server.recv() {
+        let body = read_body(&mut request);
+        let (response, delay) = lock(playback).answer(&request, body);
         // The client may have given up (timeout); nothing to do about it here.
         let send = move || match response {
             Some(response) => drop(request.respond(response)),
@@ -441,6 +486,20 @@ fn serve_requests(server: &tiny_http::Server, playback: &Mutex<Playback>) {
     }
 }
 
+/// Reads a request's body, up to [`MAX_REQUEST_BODY_BYTES`]; `None` when it is longer (or
+/// cannot be read whole).
+fn read_body(request: &mut tiny_http::Request) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    let limit = MAX_REQUEST_BODY_BYTES as u64 + 1;
+    request
+        .as_reader()
+        .take(limit)
+        .read_to_end(&mut body)
+        .ok()?;
+    (body.len() <= MAX_REQUEST_BODY_BYTES).then_some(body)
+}
+
 /// A response ready to send.
 type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
@@ -450,7 +509,11 @@ const NOT_HTTP: &[u8] = b"this is not HTTP\r\n\r\n";
 impl Playback {
     /// Finds the exchange for `request`; returns its response (`None`: answer [`NOT_HTTP`])
     /// and how long to wait first.
-    fn answer(&mut self, request: &tiny_http::Request) -> (Option<Answer>, Duration) {
+    fn answer(
+        &mut self,
+        request: &tiny_http::Request,
+        body: Option<Vec<u8>>,
+    ) -> (Option<Answer>, Duration) {
         let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
         let mut query = parse_query(raw_query);
         let mut path = path.to_owned();
@@ -472,29 +535,48 @@ impl Playback {
                 )
             })
             .collect();
-        let shown = shown_request(&method, request.url());
-        let key = lookup_key(&RecordedRequest {
+        let mut shown = shown_request(&method, request.url());
+        if let Some(expected) = &self.known.expected {
+            shown = expected.redact(&shown).into_owned();
+        }
+        let sent = SentRequest {
             method: method.clone(),
             path,
             query,
+            headers,
+            body,
+        };
+        let key = lookup_key(&RecordedRequest {
+            method: method.clone(),
+            path: sent.path.clone(),
+            query: sent.query.clone(),
             headers: BTreeMap::new(),
+            body: None,
         });
-        let recorded: &[usize] = self.by_request.get(&key).map_or(&[], Vec::as_slice);
+        let recorded: Vec<usize> = self.by_request.get(&key).cloned().unwrap_or_default();
+        let known = &self.known;
         let candidates: Vec<usize> = recorded
             .iter()
             .copied()
-            .filter(|&i| header_mismatch(&self.exchanges[i].request, &headers).is_none())
+            .filter(|&i| request_mismatch(&self.exchanges[i].request, &sent, known).is_none())
             .collect();
         let chosen = candidates
             .iter()
             .copied()
             .find(|&i| self.times_served[i] == 0)
             .or(candidates.last().copied());
+        // Leaks are told against the exchange served, or the closest one recorded.
+        let closest = chosen.or(recorded.first().copied()).or_else(|| {
+            self.exchanges.iter().position(|e| {
+                e.request.method.eq_ignore_ascii_case(&sent.method) && e.request.path == sent.path
+            })
+        });
+        self.note_leaks(&sent, closest);
         let Some(index) = chosen else {
-            // Method, path and query were recorded: say which header differed, and how.
+            // Method, path and query were recorded: say which header or body field differed.
             let why = recorded
                 .first()
-                .and_then(|&i| header_mismatch(&self.exchanges[i].request, &headers));
+                .and_then(|&i| request_mismatch(&self.exchanges[i].request, &sent, &self.known));
             if self.unmatched.len() < MAX_UNMATCHED_KEPT {
                 self.unmatched.push(match why {
                     Some(why) => format!("{shown} ({why})"),
@@ -547,6 +629,21 @@ impl Playback {
     }
 }
 
+impl Playback {
+    /// Notes each place of `sent` that holds a known secret where the exchange it matched, or
+    /// the closest one (`recorded`: an index, or `None`), has none.
+    fn note_leaks(&mut self, sent: &SentRequest, recorded: Option<usize>) {
+        let recorded = recorded.map(|i| &self.exchanges[i].request);
+        let request = format!("{} {}", sent.method, self.known.redact(&sent.path));
+        for place in leaks(recorded, sent, &self.known) {
+            let leak = format!("{request}: {place}");
+            if self.leaks.len() < MAX_UNMATCHED_KEPT && !self.leaks.contains(&leak) {
+                self.leaks.push(leak);
+            }
+        }
+    }
+}
+
 /// Returns `METHOD url` for a report, cut after [`MAX_SHOWN_REQUEST_BYTES`] bytes of the URL.
 fn shown_request(method: &str, url: &str) -> String {
     if url.len() <= MAX_SHOWN_REQUEST_BYTES {
@@ -557,76 +654,6 @@ fn shown_request(method: &str, url: &str) -> String {
         cut -= 1;
     }
     format!("{method} {}…({} more bytes)", &url[..cut], url.len() - cut)
-}
-
-/// Tells whether a header value `sent` matches the `recorded` one: every [`REDACTED`] in
-/// `recorded` stands for one or more characters, the rest must be equal.
-pub fn header_matches(recorded: &str, sent: &str) -> bool {
-    value_mismatch(recorded, sent).is_none()
-}
-
-/// Says how the first recorded header of `request` that `sent` lacks or does not match
-/// differs; `None` when every recorded header matches.
-fn header_mismatch(request: &RecordedRequest, sent: &BTreeMap<String, String>) -> Option<String> {
-    request.headers.iter().find_map(|(name, recorded)| {
-        let name = name.to_ascii_lowercase();
-        let how = match sent.get(&name) {
-            None => "the request has no such header".to_owned(),
-            Some(value) => value_mismatch(recorded, value)?,
-        };
-        Some(format!("header {name}: expected {recorded:?}, got {how}"))
-    })
-}
-
-/// Says how `sent` differs from the `recorded` pattern (see [`header_matches`]) without
-/// showing it, since it may hold a secret: only the recorded parts it lacks, or its length.
-fn value_mismatch(recorded: &str, sent: &str) -> Option<String> {
-    let parts: Vec<&str> = recorded.split(REDACTED).collect();
-    let without = |part: &str| {
-        Some(if sent.contains(part) {
-            format!("a value with {part:?} out of place")
-        } else {
-            format!("a value without {part:?}")
-        })
-    };
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if parts.len() == 1 {
-        return (sent != recorded)
-            .then(|| format!("another value ({} characters)", sent.chars().count()));
-    }
-    if sent.is_empty() {
-        return Some("an empty value".to_owned());
-    }
-    if !sent.starts_with(first) {
-        return without(first);
-    }
-    // Each `<redacted>` takes at least one character; the leftmost place of each part leaves
-    // the most room for the rest.
-    let mut at = first.len();
-    for part in &parts[1..parts.len() - 1] {
-        let from = next_char(sent, at);
-        match sent.get(from..).and_then(|rest| rest.find(part)) {
-            Some(found) => at = from + found + part.len(),
-            _ if sent[at..].starts_with(part) => {
-                return Some(format!("a value with nothing where {REDACTED} stands"))
-            }
-            _ => return without(part),
-        }
-    }
-    if !sent.ends_with(last) {
-        return without(last);
-    }
-    if sent.len() < next_char(sent, at) + last.len() {
-        return Some(format!("a value with nothing where {REDACTED} stands"));
-    }
-    None
-}
-
-/// Returns the byte index after the character at `at`, or past the end when there is none.
-fn next_char(text: &str, at: usize) -> usize {
-    text.get(at..)
-        .and_then(|rest| rest.chars().next())
-        .map_or(text.len() + 1, |c| at + c.len_utf8())
 }
 
 /// Returns the key `METHOD /path?query` that exchanges are looked up (and reported) by.
@@ -661,46 +688,6 @@ fn append_to_strings(value: &mut Value, suffixes: &[String], turn: &mut usize) {
     }
 }
 
-/// Decodes `a=1&b=x%20y` into a map.
-pub(crate) fn parse_query(raw: &str) -> BTreeMap<String, String> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
-}
-
-/// Decodes the `%XX` escapes of `text`, and `+` as a space when `plus_as_space` (a query).
-pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) if plus_as_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayError> {
     let scenario_error = |problem: String| ReplayError::Scenario {
         path: path.to_owned(),
@@ -724,6 +711,17 @@ mod tests {
 
     /// Sends a bare HTTP/1.1 GET and returns the status code.
     fn get(base_url: &str, target: &str, headers: &[(&str, &str)]) -> u16 {
+        send(base_url, "GET", target, headers, "")
+    }
+
+    /// Sends a bare HTTP/1.1 request with `body` and returns the status code.
+    fn send(
+        base_url: &str,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> u16 {
         let address = base_url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).unwrap();
         // A server that never answers fails the test instead of hanging it.
@@ -731,11 +729,15 @@ mod tests {
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let mut request =
-            format!("GET {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+            format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
+        if !body.is_empty() {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         request.push_str("\r\n");
+        request.push_str(body);
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
@@ -749,6 +751,7 @@ mod tests {
                 path: path.into(),
                 query: BTreeMap::new(),
                 headers: BTreeMap::from([("api_key".into(), REDACTED.into())]),
+                body: None,
             },
             response: RecordedResponse {
                 status,
@@ -807,22 +810,6 @@ mod tests {
     }
 
     #[test]
-    fn redacted_inside_a_recorded_header_stands_for_one_or_more_characters() {
-        assert!(header_matches("<redacted>", "k"));
-        assert!(!header_matches("<redacted>", ""));
-        assert!(header_matches("Bearer <redacted>", "Bearer abc"));
-        assert!(!header_matches("Bearer <redacted>", "Bearer "));
-        assert!(!header_matches("Bearer <redacted>", "abc"));
-        assert!(!header_matches("Bearer <redacted>", "bearer abc"));
-        assert!(header_matches("a <redacted> b <redacted>", "a x b y"));
-        assert!(header_matches("<redacted>-<redacted>", "x--y"));
-        assert!(!header_matches("<redacted>-<redacted>", "-y"));
-        assert!(header_matches("v=<redacted>;é", "v=ü;é"));
-        assert!(header_matches("2", "2"));
-        assert!(!header_matches("2", "22"));
-    }
-
-    #[test]
     fn a_header_without_its_recorded_prefix_is_reported_by_shape_without_the_value() {
         let mut bearer = exchange("/a", 200);
         bearer.request.headers =
@@ -846,27 +833,79 @@ mod tests {
         assert!(!error.contains(secret), "{error}");
     }
 
+    fn token_exchange() -> Exchange {
+        let mut token = exchange("/oauth/token", 200);
+        token.request.method = "POST".into();
+        token.request.headers.clear();
+        token.request.body = Some(RecordedBody::Form(BTreeMap::from([
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_secret".to_owned(), REDACTED.to_owned()),
+        ])));
+        token.response.body = Some(serde_json::json!({"access_token": "<issued-1>"}));
+        token
+    }
+
     #[test]
-    fn header_mismatches_say_how_the_value_differed_never_what_it_was() {
-        let said = |recorded: &str, sent: &str| value_mismatch(recorded, sent).unwrap();
-        assert_eq!(
-            said("Bearer <redacted>", "xBearer y"),
-            r#"a value with "Bearer " out of place"#
+    fn a_posted_form_is_matched_by_field_and_a_wrong_field_is_named_without_its_value() {
+        let server = serve(vec![token_exchange()]);
+        server.expect_secrets(plugin_contract::Secrets::new(["s3cret key"]));
+        let url = server.base_url().to_owned();
+        let form = "client_secret=s3cret+key&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], form), 200);
+        let wrong = "grant_type=password&client_secret=s3cret%20key";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], wrong), 501);
+        let as_id = "grant_type=client_credentials&client_secret=client-1";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], as_id), 501);
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], ""), 501);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(
+            error.contains(r#"POST /oauth/token (body field grant_type: expected "client_credentials", got another value (8 characters))"#),
+            "{error}"
         );
-        assert_eq!(
-            said("Bearer <redacted>", "Bearer "),
-            "a value with nothing where <redacted> stands"
+        assert!(
+            error.contains("POST /oauth/token (body field client_secret: expected \"<redacted>\", got a value that is not the secret where <redacted> stands)"),
+            "{error}"
         );
-        assert_eq!(said("<redacted>", ""), "an empty value");
-        assert_eq!(said("<redacted>;v1", "k;v2"), r#"a value without ";v1""#);
-        assert_eq!(said("2026-01", "hunter2"), "another value (7 characters)");
-        let missing = header_mismatch(
-            &exchange("/a", 200).request,
-            &BTreeMap::from([("x".to_owned(), "y".to_owned())]),
+        assert!(
+            error.contains("POST /oauth/token (no body where a form was recorded)"),
+            "{error}"
         );
+        assert!(
+            !error.contains("s3cret") && !error.contains("password"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_secret_or_issued_token_sent_where_the_recording_has_none_is_a_leak() {
+        let mut companies = exchange("/v1/companies", 200);
+        companies.request.headers =
+            BTreeMap::from([("authorization".into(), "Bearer <issued-1>".into())]);
+        let server = serve(vec![token_exchange(), companies]);
+        server.expect_secrets(plugin_contract::Secrets::new(["s3cret key"]));
+        let url = server.base_url().to_owned();
+        let form = "client_secret=s3cret+key&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], form), 200);
+        let bearer = [("Authorization", "Bearer <issued-1>")];
+        assert_eq!(get(&url, "/v1/companies", &bearer), 200);
+        assert!(
+            server.report().leaks.is_empty(),
+            "{:?}",
+            server.report().leaks
+        );
+        let debug = [
+            ("Authorization", "Bearer <issued-1>"),
+            ("X-Debug", "s3cret key"),
+        ];
+        assert_eq!(get(&url, "/v1/companies", &debug), 200);
+        assert_eq!(get(&url, "/v1/companies?t=%3Cissued-1%3E", &bearer), 501);
+        let report = server.report();
         assert_eq!(
-            missing.as_deref(),
-            Some(r#"header api_key: expected "<redacted>", got the request has no such header"#)
+            report.leaks,
+            [
+                "GET /v1/companies: header x-debug",
+                "GET /v1/companies: query t"
+            ]
         );
     }
 

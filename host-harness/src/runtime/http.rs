@@ -18,7 +18,9 @@
 //!   that request; for a 1.0 plugin the call traps and the harness reports the failure it
 //!   recorded as a typed [`TransportFailure`];
 //! - reports each finished request to the call's observer, if it has one (see
-//!   [`crate::runtime::observe`]).
+//!   [`crate::runtime::observe`]);
+//! - adds the secrets each response issues (tokens, session cookies: see
+//!   [`crate::runtime::issued`]) to the instance's [`Issued`], before the plugin reads it.
 //!
 //! The three host functions shadow `extism:host/env::{http_request, http_status_code,
 //! http_headers}`; the PDKs call them as usual. A test in `tests/faults.rs` proves the shadowing
@@ -33,6 +35,7 @@ use extism::{CurrentPlugin, Function, UserData, Val, ValType, EXTISM_ENV_MODULE,
 use plugin_contract::host::{self, host_allowed};
 use plugin_contract::transport::{self, TransportFailureKind, TRANSPORT_FAILURE_STATUS};
 
+use crate::runtime::issued::{issued_values, Issued};
 use crate::runtime::observe::{CallObserver, RequestOutcome};
 
 /// Why a request got no response; the plugin call traps and the harness reports this instead.
@@ -93,6 +96,8 @@ pub struct CallHttp {
     pub exchanges: Vec<RawExchange>,
     /// Who is told of each finished request and each log line, if anyone.
     pub(crate) observer: Option<CallObserver>,
+    /// The secrets the instance's responses issued so far; each response adds its own.
+    pub issued: Issued,
 }
 
 impl CallHttp {
@@ -109,6 +114,12 @@ impl CallHttp {
         self.observer = Some(observer);
         self
     }
+
+    /// Adds the secrets the call's responses issue to `issued`.
+    pub fn issuing_into(mut self, issued: Issued) -> CallHttp {
+        self.issued = issued;
+        self
+    }
 }
 
 /// A request and its response, as they crossed the wire (secrets included).
@@ -120,6 +131,8 @@ pub struct RawExchange {
     pub url: String,
     /// The request headers the plugin sent.
     pub request_headers: BTreeMap<String, String>,
+    /// The request body the plugin sent (empty when none).
+    pub request_body: Vec<u8>,
     /// The response status.
     pub status: u16,
     /// The response headers, lowercase names.
@@ -212,6 +225,9 @@ fn http_request(
         .as_ref()
         .and(request.as_ref().ok())
         .map(|request| (method_of(request), request.url.clone()));
+    let kept_body = lock(&state)
+        .keep_exchanges
+        .then(|| body.clone().unwrap_or_default());
     let exchange =
         request.and_then(|request| send(&request, body, remaining, &policy).map(|r| (request, r)));
     let elapsed = started.elapsed();
@@ -235,6 +251,11 @@ fn http_request(
         Ok((request, response)) => {
             call.status = response.status;
             call.headers = response.headers.clone();
+            let headers = response
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()));
+            call.issued.learn(issued_values(headers, &response.body));
             if host::RETRY_AFTER_STATUSES.contains(&response.status) {
                 call.retry_after = response.headers.get("retry-after").cloned();
             }
@@ -243,6 +264,7 @@ fn http_request(
                     method: method_of(&request),
                     url: request.url,
                     request_headers: request.headers,
+                    request_body: kept_body.unwrap_or_default(),
                     status: response.status,
                     response_headers: response.headers,
                     body: response.body.clone(),

@@ -5,6 +5,7 @@
 pub mod guard;
 pub mod http;
 pub mod imports;
+pub mod issued;
 pub mod logs;
 pub mod manifest;
 pub mod observe;

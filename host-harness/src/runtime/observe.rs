@@ -7,6 +7,8 @@
 //! every form of the call's secret credentials removed and the values of query parameters named
 //! like credentials (`key`, `token`, `signature`, …) replaced, its status or transport failure
 //! kind, and how long it took; never a header or a body. Log lines have the secrets removed too.
+//! The secrets the vendor issued to the instance (tokens, session cookies: see
+//! [`crate::runtime::issued`]) are removed like the credentials, from the moment they arrive.
 //!
 //! The harness's own host functions report: `http_request` ([`crate::runtime::http`]) each
 //! request, `log_*` ([`crate::runtime::logs`]) each log line.
@@ -17,6 +19,8 @@ use std::time::Duration;
 
 use plugin_contract::transport::TransportFailureKind;
 use plugin_contract::{Secrets, REDACTED};
+
+use crate::runtime::issued::Issued;
 
 /// Receives what a plugin's calls do, as they do it; called from the thread running the call.
 pub trait Observer: Send + Sync {
@@ -158,11 +162,12 @@ pub struct LogLine {
     pub message: String,
 }
 
-/// The observer of one call, with the secrets of its credentials.
+/// The observer of one call, with the secrets of its credentials and those issued to it.
 #[derive(Clone)]
 pub struct CallObserver {
     observer: SharedObserver,
     secrets: Arc<Secrets>,
+    issued: Issued,
 }
 
 impl fmt::Debug for CallObserver {
@@ -178,7 +183,20 @@ impl CallObserver {
         CallObserver {
             observer,
             secrets: Arc::new(secrets),
+            issued: Issued::default(),
         }
+    }
+
+    /// Removes the secrets in `issued` too, as they arrive.
+    pub fn with_issued(mut self, issued: Issued) -> CallObserver {
+        self.issued = issued;
+        self
+    }
+
+    /// Returns `text` without the credentials' secrets and those issued so far.
+    fn redact(&self, text: &str) -> String {
+        let text = self.secrets.redact(text);
+        self.issued.secrets().redact(&text).into_owned()
     }
 
     /// Reports a finished request to `url` (`None`: the plugin's request could not be read).
@@ -190,11 +208,11 @@ impl CallObserver {
         elapsed: Duration,
     ) {
         let target = match url {
-            Some(url) => redacted_target(url, &self.secrets),
+            Some(url) => self.redact(&redacted_target(url, &self.secrets)),
             None => "<unreadable request>".to_owned(),
         };
         self.observer.request(&RequestEvent {
-            method: self.secrets.redact(method).into_owned(),
+            method: self.redact(method),
             target,
             outcome,
             elapsed,
@@ -218,7 +236,7 @@ impl CallObserver {
         let message = String::from_utf8_lossy(message);
         self.observer.log(&LogLine {
             level,
-            message: self.secrets.redact(&message).into_owned(),
+            message: self.redact(&message),
         });
     }
 }

@@ -24,6 +24,7 @@ use crate::runtime::guard::CredentialGuard;
 use crate::runtime::http::{
     host_functions, lock, CallHttp, HttpPolicy, RawExchange, SharedCallHttp,
 };
+use crate::runtime::issued::Issued;
 use crate::runtime::logs::log_functions;
 use crate::runtime::manifest::{check_interface_version, ManifestError, PluginManifest};
 use crate::runtime::observe::{CallObserver, SharedObserver};
@@ -181,6 +182,9 @@ pub struct PluginInstance {
     observer: Option<SharedObserver>,
     /// How many accounts the last successful `list_accounts` returned.
     listed_accounts: Option<usize>,
+    /// The secrets the vendor issued to this instance (tokens, cookies), removed like the
+    /// credentials' from its errors and from what its observer is told.
+    issued: Issued,
 }
 
 impl PluginInstance {
@@ -198,6 +202,7 @@ impl PluginInstance {
             redacting: true,
             observer: None,
             listed_accounts: None,
+            issued: Issued::default(),
         })
     }
 
@@ -206,11 +211,17 @@ impl PluginInstance {
         self.observer = Some(observer);
     }
 
-    /// Stops removing secrets from the plugin's errors, so that what the plugin itself returns
-    /// can be checked (conformance does); a host never does this.
+    /// Stops removing secrets from the plugin's errors and from what its observer is told
+    /// (requests, log lines), so that what the plugin itself returns and logs can be checked
+    /// (conformance does); a host never does this.
     pub fn without_redaction(mut self) -> PluginInstance {
         self.redacting = false;
         self
+    }
+
+    /// Returns the secrets the vendor issued to this instance so far.
+    pub fn issued(&self) -> &Issued {
+        &self.issued
     }
 
     /// Starts keeping every HTTP exchange of the following calls.
@@ -250,11 +261,8 @@ impl PluginInstance {
             return output;
         }
         output.map_err(|mut error| {
-            error.message = self
-                .guard
-                .secrets_in(credentials)
-                .redact(&error.message)
-                .into_owned();
+            let message = self.guard.secrets_in(credentials).redact(&error.message);
+            error.message = self.issued.secrets().redact(&message).into_owned();
             error
         })
     }
@@ -309,12 +317,17 @@ impl PluginInstance {
         accounts: Option<usize>,
         input: &[u8],
     ) -> Result<Vec<u8>, (PluginError, String)> {
+        let http = CallHttp::new(self.recording.is_some()).issuing_into(self.issued.clone());
         let Some(observer) = self.observer.clone() else {
-            return self.run(export, CallHttp::new(self.recording.is_some()), input);
+            return self.run(export, http, input);
         };
-        let secrets = self.guard.secrets_in(credentials);
-        let http = CallHttp::new(self.recording.is_some())
-            .observed_by(CallObserver::new(observer.clone(), secrets));
+        let call_observer = if self.redacting {
+            CallObserver::new(observer.clone(), self.guard.secrets_in(credentials))
+                .with_issued(self.issued.clone())
+        } else {
+            CallObserver::new(observer.clone(), Secrets::default())
+        };
+        let http = http.observed_by(call_observer);
         observer.call_started(export, accounts);
         let result = self.run(export, http, input);
         observer.call_finished(export);

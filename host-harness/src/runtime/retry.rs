@@ -113,6 +113,11 @@ impl<P: VendorPlugin> Retrying<P> {
     pub fn new(plugin: P, policy: RetryPolicy) -> Self {
         Retrying { plugin, policy }
     }
+
+    /// Returns the plugin retried.
+    pub fn inner(&self) -> &P {
+        &self.plugin
+    }
 }
 
 impl<P: VendorPlugin> VendorPlugin for Retrying<P> {

@@ -2,7 +2,8 @@
 //! on request, so the harness is shown to be generic and its handling of plugin bugs is tested.
 //!
 //! Credentials: `token` (secret; empty is rejected as `auth`) and `mode`: `panic` panics in
-//! `authenticate`, `spin` loops there until the host's timeout.
+//! `authenticate`, `spin` loops there until the host's timeout, `log-token` logs the token
+//! there (a secret in a log line, which conformance must catch).
 
 use plugin_contract::{
     Account, AccountList, Authenticated, CredentialsInput, Description, FailedAccount,
@@ -36,7 +37,7 @@ impl VendorPlugin for FakeVendor {
                 "required": ["token"],
                 "properties": {
                     "token": {"type": "string", "writeOnly": true},
-                    "mode": {"type": "string", "enum": ["normal", "panic", "spin"]}
+                    "mode": {"type": "string", "enum": ["normal", "panic", "spin", "log-token"]}
                 }
             }),
         })
@@ -46,6 +47,10 @@ impl VendorPlugin for FakeVendor {
         match input.credentials.get("mode") {
             Some("panic") => panic!("the fake vendor panicked on purpose"),
             Some("spin") => spin(),
+            Some("log-token") => log_info(&format!(
+                "authenticating with token {}",
+                input.credentials.get("token").unwrap_or_default()
+            )),
             _ => {}
         }
         match input.credentials.get("token") {
@@ -121,6 +126,27 @@ impl VendorPlugin for FakeVendor {
             warnings: Vec::new(),
             failed_accounts,
         })
+    }
+}
+
+/// Logs `line` at level info through the host's `log_info` alone (the PDK's macros import
+/// `get_log_level` and `log_trace` too, which some stock SDK lacks); nowhere in a native build.
+fn log_info(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Ok(memory) = extism_pdk::Memory::from_bytes(line) {
+        // SAFETY: the host reads the block at `offset` and frees it (the log_* contract).
+        unsafe { host_log::log_info(memory.offset()) };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = line;
+}
+
+#[cfg(target_arch = "wasm32")]
+mod host_log {
+    #[link(wasm_import_module = "extism:host/env")]
+    extern "C" {
+        /// Extism's `log_info`: logs the memory block at `offset`.
+        pub fn log_info(offset: u64);
     }
 }
 

@@ -56,6 +56,8 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
+mod requests;
+
 use crate::checks::plan::{Plan, PlanError};
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
 use crate::checks::schemas;
@@ -184,6 +186,10 @@ struct Replayed {
     scenario: String,
     report: ReplayReport,
     exchanges: usize,
+    /// The lines the plugin logged during the run, as it wrote them.
+    logs: Vec<String>,
+    /// The values the scenario's responses issue (tokens, session cookies).
+    issued: Vec<String>,
 }
 
 /// What the unknown-account call gave.
@@ -229,7 +235,7 @@ pub fn run_conformance(
         run_scenario(compiled, valid(), &secrets, probe_unknown_account)?;
     let probe = Probe {
         usage: probe_usage,
-        unanswered: probe_replay.report.unmatched,
+        unanswered: probe_replay.report.unmatched.clone(),
     };
     let echoed = run_echoing(compiled, valid(), &secrets)?;
     let mut expected = Vec::new();
@@ -293,6 +299,10 @@ pub fn run_conformance(
     checks.push(check_secrets(NO_SECRET, &raw_outputs));
     let echoed_outputs: Vec<&Output> = echoed.outputs.iter().collect();
     checks.push(check_secrets(NO_SECRET_ECHOED, &echoed_outputs));
+    let all_replays: Vec<&Replayed> = replays.iter().copied().chain([&probe_replay]).collect();
+    checks.push(requests::check_no_secret_sent(&all_replays));
+    checks.push(requests::check_no_secret_logged(&all_replays));
+    checks.push(requests::check_no_issued_token(&raw_outputs, &all_replays));
     checks.push(match compiled.manifest().read_wasm() {
         Ok(wasm) => check_imports(&wasm),
         Err(e) => fail(LOADS_EVERYWHERE, format!("the module cannot be read: {e}")),
@@ -908,6 +918,7 @@ fn start_replay(
         error,
     };
     let replay = ReplayServer::start_echoing(folder, echo).map_err(replay_error)?;
+    replay.expect_secrets(Secrets::new([CANARY]));
     replay
         .check_credentials(
             replay.credentials(),
@@ -960,6 +971,8 @@ fn run_scenario_on<T>(
     let replay = start_replay(compiled, scenario, &folder, None)?;
     let address = replay.base_url().trim_start_matches("http://").to_owned();
     let normalize = |text: String| text.replace(&address, "replay-server");
+    let mut plugin = plugin;
+    let logs = requests::LogLines::observe(&mut plugin);
     let mut session = Session {
         plugin,
         credentials: with_canary(replay.credentials(), secrets),
@@ -971,6 +984,8 @@ fn run_scenario_on<T>(
         scenario: scenario.to_owned(),
         report: replay.report(),
         exchanges: replay.exchange_count(),
+        logs: logs.take(),
+        issued: replay.issued_values(),
     };
     Ok((outcome, replayed, session.plugin))
 }
@@ -1286,8 +1301,11 @@ mod tests {
                 unmatched: ids(unmatched),
                 unmatched_omitted: 0,
                 unused: ids(unused),
+                leaks: Vec::new(),
             },
             exchanges: 3,
+            logs: Vec::new(),
+            issued: Vec::new(),
         }
     }
 
