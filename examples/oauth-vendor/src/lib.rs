@@ -243,9 +243,9 @@ impl Config {
                     "{name} is missing: copy the {title} from {APP_HELP}."
                 )));
             }
-            if !value.chars().all(|c| c.is_ascii_graphic()) {
+            if !value.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
                 return Err(PluginError::config(format!(
-                    "{name} holds a space, a line break or a character outside ASCII: paste the {title} again from {APP_HELP}."
+                    "{name} holds a line break or a character outside ASCII: paste the {title} again from {APP_HELP}."
                 )));
             }
             Ok(value.to_owned())

@@ -454,8 +454,9 @@ impl OutputSchemas {
 }
 
 /// Validates every output and error against its schema, and checks what a schema cannot say
-/// of the credentials schema: a credential that looks secret is `writeOnly`, and every
-/// required credential is a property.
+/// of the credentials schema: a credential that looks secret (its name holds key, token, secret
+/// or password, and it is not a `format: uri` address) is `writeOnly`, and every required
+/// credential is a property.
 fn check_contract<'a>(
     schemas: &OutputSchemas,
     outputs: impl Iterator<Item = &'a Output>,
@@ -470,10 +471,18 @@ fn check_contract<'a>(
         .flatten()
         .map(|(name, _)| name.as_str())
         .collect();
+    let properties = credentials_schema.get("properties");
     for name in &names {
-        let looks_secret = ["key", "token", "secret", "password"]
-            .iter()
-            .any(|w| name.to_ascii_lowercase().contains(w));
+        // A URL credential (`format: uri`) is an address, not a secret, whatever its name
+        // (`token_url`); a URL may not carry a secret anyway (`vendor_kit::url`).
+        let is_url = properties
+            .and_then(|p| p.get(*name))
+            .and_then(|p| p.get("format"))
+            .is_some_and(|format| format == "uri");
+        let looks_secret = !is_url
+            && ["key", "token", "secret", "password"]
+                .iter()
+                .any(|w| name.to_ascii_lowercase().contains(w));
         if looks_secret && !secrets.iter().any(|s| s == name) {
             problems.push(format!(
                 "credential {name} looks secret but is not writeOnly"

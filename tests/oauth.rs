@@ -1,0 +1,214 @@
+//! The OAuth example (`examples/oauth-vendor`) as its author and a host team meet it: it passes
+//! conformance, `record` captures its token exchange with the token and the secret removed, and
+//! the recording replays to the counts the live vendor gave.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use host_harness::checks::recording::Recording;
+use host_harness::checks::replay::ReplayServer;
+use serde_json::Value;
+use support::{cargo_build, harness_binary, root, target_dir};
+
+/// The example's folder, relative to the repository's root.
+const EXAMPLE: &str = "examples/oauth-vendor";
+
+/// The Client Secret the live vendor of these tests accepts.
+const SECRET: &str = "tc-live-secret/9f8e+7d6c=5b4a";
+
+/// The token the live vendor issues: shaped like a JWT, as real ones are.
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtc3AtYXBwLTEiLCJzY29wZSI6InBhcnRuZXIifQ.c2lnbmVkLWJ5LXRhbGx5LWNsb3Vk";
+
+/// Builds the example once and returns the folder of its manifest and module (a copy under the
+/// test target's scratch space, so that no test writes into the repository).
+fn example() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(&[
+            "-p",
+            "oauth-vendor-plugin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "plugin",
+        ]);
+        let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oauth-example");
+        std::fs::create_dir_all(&folder).expect("the example's folder");
+        let wasm = "oauth_vendor_plugin.wasm";
+        let built = target_dir()
+            .join("wasm32-unknown-unknown/plugin")
+            .join(wasm);
+        std::fs::copy(built, folder.join(wasm)).expect("the module is copied");
+        std::fs::copy(
+            root().join(EXAMPLE).join("manifest.json"),
+            folder.join("manifest.json"),
+        )
+        .expect("the manifest is copied");
+        folder
+    })
+}
+
+/// What a run of the harness printed.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).expect("stdout is JSON")
+    }
+}
+
+/// Runs the harness on the example with `args` and the credentials of `env`.
+fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let manifest = example().join("manifest.json");
+    let mut command = Command::new(harness_binary());
+    command
+        .arg("--manifest")
+        .arg(&manifest)
+        .args(args)
+        .current_dir(root());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HARNESS_CRED_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().expect("host-harness runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Serves the happy path as the live vendor would: a real token issued and expected back.
+fn live_vendor() -> ReplayServer {
+    let path = root()
+        .join(EXAMPLE)
+        .join("fixtures/happy-path/exchanges.json");
+    let text = std::fs::read_to_string(path).expect("the happy path is read");
+    let recording: Recording =
+        serde_json::from_str(&text.replace("<issued-1>", TOKEN)).expect("a recording");
+    ReplayServer::serve(recording, Default::default()).expect("the live vendor starts")
+}
+
+/// Returns a fresh scratch folder named `name`.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+#[test]
+fn the_oauth_example_passes_conformance_on_its_fixtures() {
+    let fixtures = root().join(EXAMPLE).join("fixtures");
+    let run = harness(
+        &[
+            "conformance",
+            "--fixtures",
+            fixtures.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn record_keeps_the_token_exchange_without_the_token_or_the_secret_and_it_replays() {
+    let vendor = live_vendor();
+    let token_url = format!("{}/oauth/token", vendor.base_url());
+    let env = [
+        ("HARNESS_CRED_CLIENT_ID", "msp-app-1"),
+        ("HARNESS_CRED_CLIENT_SECRET", SECRET),
+        ("HARNESS_CRED_API_URL", vendor.base_url()),
+        ("HARNESS_CRED_TOKEN_URL", token_url.as_str()),
+    ];
+    let out = scratch("oauth-recorded");
+    let as_of = ["--as-of", "2026-11-01T00:00:00Z"];
+    let record = [
+        "record",
+        "--allow-host",
+        "127.0.0.1",
+        "--verbose",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    let run = harness(&[&record[..], &as_of[..]].concat(), &env);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    let exchanges = std::fs::read_to_string(out.join("exchanges.json")).expect("exchanges");
+    let credentials = std::fs::read_to_string(out.join("credentials.json")).expect("credentials");
+    let printed = format!("{}{}", run.stdout, run.stderr);
+    let token_parts: Vec<&str> = TOKEN.split('.').collect();
+    for (what, text) in [
+        ("exchanges.json", &exchanges),
+        ("credentials.json", &credentials),
+        ("what record printed", &printed),
+    ] {
+        assert!(!text.contains(SECRET), "the secret is in {what}");
+        for part in &token_parts {
+            assert!(
+                !text.contains(part),
+                "a part of the token is in {what}: {text}"
+            );
+        }
+    }
+    let recorded: Recording = serde_json::from_str(&exchanges).expect("a recording");
+    let token = recorded
+        .exchanges
+        .iter()
+        .find(|e| e.request.method == "POST")
+        .expect("the token request is recorded");
+    assert_eq!(token.request.path, "/oauth/token");
+    let form = serde_json::to_value(&token.request.body).expect("the body as JSON");
+    assert_eq!(form["form"]["client_secret"], "<redacted>", "{form}");
+    assert_eq!(form["form"]["grant_type"], "client_credentials", "{form}");
+    assert_eq!(
+        token
+            .response
+            .body
+            .as_ref()
+            .map(|b| b["access_token"].clone()),
+        Some(Value::from("<issued-1>"))
+    );
+    let bearers: Vec<&str> = recorded
+        .exchanges
+        .iter()
+        .filter_map(|e| e.request.headers.get("authorization").map(String::as_str))
+        .collect();
+    assert!(!bearers.is_empty());
+    assert!(
+        bearers.iter().all(|b| *b == "Bearer <issued-1>"),
+        "the same placeholder, its scheme kept: {bearers:?}"
+    );
+
+    // The recording replays strictly and gives the counts the live vendor gave.
+    let live = harness(
+        &[&["usage", "--allow-host", "127.0.0.1"][..], &as_of[..]].concat(),
+        &env,
+    );
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let replayed = harness(
+        &[
+            &["usage", "--replay", out.to_str().expect("utf-8 path")][..],
+            &as_of[..],
+        ]
+        .concat(),
+        &[],
+    );
+    assert_eq!(replayed.code, 0, "{}{}", replayed.stdout, replayed.stderr);
+    assert_eq!(live.json()["records"], replayed.json()["records"]);
+    assert_eq!(
+        live.json()["records"].as_array().map(Vec::len),
+        Some(6),
+        "three companies, two products"
+    );
+    std::fs::remove_dir_all(&out).expect("the recording is removed");
+}
