@@ -318,7 +318,7 @@ fn credentials_are_checked_before_any_request() {
     for (field, value) in [
         ("client_id", ""),
         ("client_secret", " "),
-        ("client_secret", "a b"),
+        ("client_secret", "a\nb"),
         ("api_url", "http://tally.example"),
         ("token_url", "https://u:p@login.example/t"),
     ] {
