@@ -25,23 +25,40 @@ impl Recording {
     pub fn issued_values(&self) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         for exchange in &self.exchanges {
-            let response = &exchange.response;
-            let headers = response
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()));
-            let body = match (&response.body, &response.body_text) {
-                (Some(json), _) => json.to_string(),
-                (None, Some(text)) => text.clone(),
-                (None, None) => String::new(),
-            };
-            for value in issued_values(headers, body.as_bytes()) {
+            for value in exchange.response.issued_values() {
                 if !found.contains(&value) {
                     found.push(value);
                 }
             }
         }
         found
+    }
+
+    /// Returns `METHOD /path` of each request whose recorded response issues a value (a token
+    /// endpoint), each once, in recorded order.
+    pub fn issuing_requests(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for exchange in &self.exchanges {
+            let request = &exchange.request;
+            let shown = format!("{} {}", request.method.to_ascii_uppercase(), request.path);
+            if !exchange.response.issued_values().is_empty() && !found.contains(&shown) {
+                found.push(shown);
+            }
+        }
+        found
+    }
+}
+
+impl RecordedResponse {
+    /// Returns the values this response issues (see [`issued_values`]).
+    fn issued_values(&self) -> Vec<String> {
+        let headers = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let body = match (&self.body, &self.body_text) {
+            (Some(json), _) => json.to_string(),
+            (None, Some(text)) => text.clone(),
+            (None, None) => String::new(),
+        };
+        issued_values(headers, body.as_bytes())
     }
 }
 

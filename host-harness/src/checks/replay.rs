@@ -172,6 +172,8 @@ pub struct ReplayServer {
     workers: Vec<JoinHandle<()>>,
     /// See [`ReplayServer::issued_values`].
     issued: Vec<String>,
+    /// See [`ReplayServer::issuing_requests`].
+    issuing: Vec<String>,
 }
 
 /// The recording being played back, and what it has served so far.
@@ -269,6 +271,7 @@ impl ReplayServer {
                 .push(index);
         }
         let issued = recording.issued_values();
+        let issuing = recording.issuing_requests();
         let known = Known {
             expected: None,
             issued: plugin_contract::Secrets::new(issued.iter().map(String::as_str)),
@@ -298,6 +301,7 @@ impl ReplayServer {
             credentials,
             workers,
             issued,
+            issuing,
         })
     }
 
@@ -327,6 +331,12 @@ impl ReplayServer {
     /// Returns the values the recording's responses issue (tokens, session cookies), each once.
     pub fn issued_values(&self) -> Vec<String> {
         self.issued.clone()
+    }
+
+    /// Returns `METHOD /path` of each recorded request whose response issues a value: the
+    /// scenario's token endpoints.
+    pub fn issuing_requests(&self) -> Vec<String> {
+        self.issuing.clone()
     }
 
     /// Returns the requests served so far, in order.

@@ -57,6 +57,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
 mod requests;
+mod tokens;
 
 use crate::checks::plan::{Plan, PlanError};
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
@@ -190,6 +191,8 @@ struct Replayed {
     logs: Vec<String>,
     /// The values the scenario's responses issue (tokens, session cookies).
     issued: Vec<String>,
+    /// `METHOD /path` of the scenario's token endpoints (requests whose answer issues a value).
+    issuing: Vec<String>,
 }
 
 /// What the unknown-account call gave.
@@ -303,6 +306,7 @@ pub fn run_conformance(
     checks.push(requests::check_no_secret_sent(&all_replays));
     checks.push(requests::check_no_secret_logged(&all_replays));
     checks.push(requests::check_no_issued_token(&raw_outputs, &all_replays));
+    checks.push(tokens::check_token_reused(&first_replay, &second_replay));
     checks.push(match compiled.manifest().read_wasm() {
         Ok(wasm) => check_imports(&wasm),
         Err(e) => fail(LOADS_EVERYWHERE, format!("the module cannot be read: {e}")),
@@ -995,6 +999,7 @@ fn run_scenario_on<T>(
         exchanges: replay.exchange_count(),
         logs: logs.take(),
         issued: replay.issued_values(),
+        issuing: replay.issuing_requests(),
     };
     Ok((outcome, replayed, session.plugin))
 }
@@ -1315,6 +1320,7 @@ mod tests {
             exchanges: 3,
             logs: Vec::new(),
             issued: Vec::new(),
+            issuing: Vec::new(),
         }
     }
 
