@@ -143,6 +143,9 @@ pub struct ServedRequest {
     pub request: String,
     /// The status answered (501 when nothing matched).
     pub status: u16,
+    /// The index of the recorded exchange the request matched; `None` when unmatched.
+    #[serde(skip)]
+    pub exchange: Option<usize>,
 }
 
 /// How a replay went: printed by `host-harness serve` when it stops.
@@ -598,6 +601,7 @@ impl Playback {
             self.served.push(ServedRequest {
                 request: shown.clone(),
                 status: 501,
+                exchange: None,
             });
             let body = format!("replay: no recorded exchange for {shown}").into_bytes();
             return (
@@ -610,6 +614,7 @@ impl Playback {
         self.served.push(ServedRequest {
             request: shown,
             status: recorded.status,
+            exchange: Some(index),
         });
         let delay = Duration::from_millis(recorded.delay_ms.unwrap_or(0));
         if recorded.not_http {
@@ -698,7 +703,8 @@ fn append_to_strings(value: &mut Value, suffixes: &[String], turn: &mut usize) {
     }
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayError> {
+/// Reads and parses the scenario file at `path`.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReplayError> {
     let scenario_error = |problem: String| ReplayError::Scenario {
         path: path.to_owned(),
         problem,

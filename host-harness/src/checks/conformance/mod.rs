@@ -56,6 +56,8 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
+mod fault_rules;
+mod faults;
 mod requests;
 mod tokens;
 
@@ -241,6 +243,7 @@ pub fn run_conformance(
         unanswered: probe_replay.report.unmatched.clone(),
     };
     let echoed = run_echoing(compiled, valid(), &secrets)?;
+    let derived = faults::derive_and_run(compiled, &plan.valid, &valid().1, &secrets)?;
     let mut expected = Vec::new();
     for (scenario, class) in &plan.expect {
         let folder = (scenario.as_str(), fixtures.join(scenario));
@@ -311,6 +314,9 @@ pub fn run_conformance(
         Ok(wasm) => check_imports(&wasm),
         Err(e) => fail(LOADS_EVERYWHERE, format!("the module cannot be read: {e}")),
     });
+    checks.push(fault_rules::check_fault_classes(&derived));
+    checks.push(fault_rules::check_fault_retry_after(&derived));
+    checks.push(fault_rules::check_fault_isolation(&derived));
     if let Some(accounts) = plan.accounts {
         checks.push(check_account_count(accounts, &first));
     }
