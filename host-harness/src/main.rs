@@ -249,6 +249,10 @@ enum Command {
         /// Scenarios to replay, with a conformance.json naming the valid and invalid ones.
         #[arg(long, value_name = "DIR")]
         fixtures: PathBuf,
+        /// Write `<file>.new` beside each expected outputs file of conformance.json that is
+        /// missing or differs: read it, and rename it over `<file>` to accept it.
+        #[arg(long)]
+        write_pending: bool,
     },
     /// Run the five calls once and print them as the cross-host transcript (JSON).
     Transcript {
@@ -344,7 +348,10 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
             approve(review, psa, &mapping, *all, lines, out.as_deref())
         }
         Command::Record { sync, out } => record(cli, secrets, &sync.as_of(), out),
-        Command::Conformance { fixtures } => conformance(cli, secrets, fixtures),
+        Command::Conformance {
+            fixtures,
+            write_pending,
+        } => conformance(cli, secrets, fixtures, *write_pending),
         Command::Transcript { as_of } => transcript_of(cli, secrets, as_of),
         Command::Package { out } => package(&cli.manifest, out),
         Command::Schemas { write } => schemas(write.as_deref()),
@@ -722,8 +729,14 @@ fn record(cli: &Cli, secrets: &mut Secrets, as_of: &str, out: &Path) -> Result<E
 
 /// Runs the contract checks on the fixtures' scenarios; the plugin reaches only the replay
 /// server, with the fixtures' own credentials (secrets set to a canary), and the values given
-/// to the CLI are removed from the report all the same.
-fn conformance(cli: &Cli, secrets: &mut Secrets, fixtures: &Path) -> Result<Exit, CliError> {
+/// to the CLI are removed from the report all the same. With `write_pending`, writes the
+/// outputs that differ from the expected ones beside them, as `<file>.new`.
+fn conformance(
+    cli: &Cli,
+    secrets: &mut Secrets,
+    fixtures: &Path,
+    write_pending: bool,
+) -> Result<Exit, CliError> {
     warn_allow_hosts_ignored(cli);
     if cli.replay.is_some() {
         eprintln!(
@@ -735,6 +748,20 @@ fn conformance(cli: &Cli, secrets: &mut Secrets, fixtures: &Path) -> Result<Exit
     let manifest = PluginManifest::load(&cli.manifest)?;
     let report = run_conformance(&manifest, fixtures)?;
     emit(secrets, &render::conformance(&report));
+    if write_pending {
+        for pending in &report.pending {
+            std::fs::write(&pending.path, secrets.redact(&pending.text).as_bytes()).map_err(
+                |source| CliError::Write {
+                    path: pending.path.clone(),
+                    source,
+                },
+            )?;
+            eprintln!(
+                "host-harness: wrote {}: read it, and rename it over the expected outputs to accept it",
+                pending.path.display()
+            );
+        }
+    }
     Ok(if report.passed() {
         Exit::Success
     } else {

@@ -33,6 +33,13 @@ pub struct Plan {
     /// makes them), or when none does, the error of `fetch_usage`'s first failed account.
     #[serde(default)]
     pub expect: BTreeMap<String, ErrorClass>,
+    /// Scenario folders, relative to the fixtures folder, each with the file, relative to the
+    /// fixtures folder too, that holds the outputs its run must give (the five calls on a
+    /// scenario of its own; `authenticate` alone on `invalid_credentials`), as the author
+    /// accepted them: `host-harness conformance --write-pending` writes `<file>.new` to read
+    /// and rename.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
 }
 
 /// Why a plan cannot be used.
@@ -95,11 +102,18 @@ impl Plan {
                 .keys()
                 .map(|scenario| (format!("expect {scenario:?}"), scenario.as_str())),
         )
+        .chain(self.outputs.iter().flat_map(|(scenario, file)| {
+            [
+                (format!("outputs {scenario:?}"), scenario.as_str()),
+                (format!("outputs {scenario:?}"), file.as_str()),
+            ]
+        }))
     }
 }
 
-/// Tells whether `scenario` names a folder inside `fixtures`: relative, with plain components
-/// only, and, when it exists, still inside once links are resolved.
+/// Tells whether `scenario` names a folder (or a file) inside `fixtures`: relative, with plain
+/// components only, and still inside once links are resolved: itself when it exists, else
+/// the folder it would be written in.
 fn stays_inside(fixtures: &Path, scenario: &str) -> bool {
     let relative = Path::new(scenario);
     let plain = relative.components().next().is_some()
@@ -109,13 +123,18 @@ fn stays_inside(fixtures: &Path, scenario: &str) -> bool {
     if !plain {
         return false;
     }
-    match (
-        fixtures.canonicalize(),
-        fixtures.join(relative).canonicalize(),
-    ) {
-        (Ok(root), Ok(folder)) => folder.starts_with(&root) && folder != root,
-        // A folder that does not exist is reported by the replay, naming its file.
-        _ => true,
+    let Ok(root) = fixtures.canonicalize() else {
+        return true;
+    };
+    let target = fixtures.join(relative);
+    match target.canonicalize() {
+        Ok(found) => found.starts_with(&root) && found != root,
+        // Not there: a scenario is reported by the replay, naming its file; a file to write
+        // must be written inside.
+        Err(_) => target
+            .parent()
+            .and_then(|parent| parent.canonicalize().ok())
+            .is_none_or(|parent| parent.starts_with(&root)),
     }
 }
 
@@ -159,6 +178,16 @@ mod tests {
             (
                 "valid",
                 serde_json::json!({"valid": "link", "invalid_credentials": "ok"}),
+            ),
+            (
+                "outputs \"ok\"",
+                serde_json::json!({"valid": "ok", "invalid_credentials": "ok",
+                    "outputs": {"ok": "../outputs.json"}}),
+            ),
+            (
+                "outputs \"ok\"",
+                serde_json::json!({"valid": "ok", "invalid_credentials": "ok",
+                    "outputs": {"ok": "link/outputs.json"}}),
             ),
         ];
         for (index, (entry, plan)) in cases.into_iter().enumerate() {

@@ -93,6 +93,13 @@ impl VendorPlugin for FakeVendor {
     }
 
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
+        // The contract's input rules hold whatever the data: conformance checks them.
+        input.check_as_of()?;
+        if let Some(unknown) = input.service_ids.iter().flatten().find(|s| *s != "seats") {
+            return Err(PluginError::config(format!(
+                "service_ids names {unknown:?}; the fake vendor has only \"seats\"."
+            )));
+        }
         let mut accounts = input
             .account_ids
             .clone()

@@ -58,8 +58,14 @@ use serde_json::Value;
 
 mod fault_rules;
 mod faults;
+mod inputs;
+mod outputs;
 mod requests;
 mod tokens;
+
+pub use fault_rules::{FAULT_CLASSES, FAULT_ISOLATION, FAULT_RETRY_AFTER};
+pub use inputs::{AS_OF_CHECKED, UNKNOWN_SERVICE_CONFIG, YIELDS_RECORDS};
+pub use outputs::{Pending, EXPECTED_OUTPUTS};
 
 use crate::checks::plan::{Plan, PlanError};
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
@@ -124,6 +130,10 @@ pub struct Check {
 pub struct Report {
     /// The checks, in the order they are reported.
     pub checks: Vec<Check>,
+    /// Outputs that differ from the expected ones, or have none yet, for the author to
+    /// accept ([`outputs`]).
+    #[serde(skip)]
+    pub pending: Vec<Pending>,
 }
 
 impl Report {
@@ -243,6 +253,9 @@ pub fn run_conformance(
         unanswered: probe_replay.report.unmatched.clone(),
     };
     let echoed = run_echoing(compiled, valid(), &secrets)?;
+    let (probes, _) = run_scenario(compiled, valid(), &secrets, |session| {
+        inputs::probe_inputs(session, &first.service_ids)
+    })?;
     let derived = faults::derive_and_run(compiled, &plan.valid, &valid().1, &secrets)?;
     let mut expected = Vec::new();
     for (scenario, class) in &plan.expect {
@@ -250,12 +263,24 @@ pub fn run_conformance(
         let (run, replayed) = run_scenario(compiled, folder, &secrets, run_every_call)?;
         expected.push((scenario.as_str(), *class, run, replayed));
     }
+    let mut only_outputs = Vec::new();
+    for scenario in plan.outputs.keys() {
+        let ran = [&plan.valid, &plan.invalid_credentials].contains(&scenario)
+            || plan.expect.contains_key(scenario);
+        if !ran {
+            let folder = (scenario.as_str(), fixtures.join(scenario));
+            let (run, _) = run_scenario(compiled, folder, &secrets, run_every_call)?;
+            only_outputs.push((scenario.as_str(), run.outputs));
+        }
+    }
 
     let raw_outputs: Vec<&Output> = rejected_outputs
         .iter()
         .chain(&first.outputs)
         .chain(&second.outputs)
         .chain(&probe_outputs)
+        .chain(&probes.outputs)
+        .chain(only_outputs.iter().flat_map(|(_, outputs)| outputs))
         .chain(expected.iter().flat_map(|(_, _, run, _)| &run.outputs))
         .collect();
     let mut checks = vec![check_contract(
@@ -317,6 +342,9 @@ pub fn run_conformance(
     checks.push(fault_rules::check_fault_classes(&derived));
     checks.push(fault_rules::check_fault_retry_after(&derived));
     checks.push(fault_rules::check_fault_isolation(&derived));
+    checks.push(inputs::check_yields_records(&first.usage));
+    checks.push(inputs::check_as_of_checked(&probes));
+    checks.push(inputs::check_unknown_service(&probes, &first.account_ids));
     if let Some(accounts) = plan.accounts {
         checks.push(check_account_count(accounts, &first));
     }
@@ -327,7 +355,28 @@ pub fn run_conformance(
             .collect();
         checks.push(check_expected_classes(&runs));
     }
-    Ok(Report { checks })
+    let scenarios: Vec<(&str, Vec<&Output>)> = [
+        (plan.valid.as_str(), first.outputs.iter().collect()),
+        (
+            plan.invalid_credentials.as_str(),
+            rejected_outputs.iter().collect(),
+        ),
+    ]
+    .into_iter()
+    .chain(
+        expected
+            .iter()
+            .map(|(scenario, _, run, _)| (*scenario, run.outputs.iter().collect())),
+    )
+    .chain(
+        only_outputs
+            .iter()
+            .map(|(scenario, outputs)| (*scenario, outputs.iter().collect())),
+    )
+    .collect();
+    let (check, pending) = outputs::check_outputs(fixtures, &scenarios, &plan.outputs);
+    checks.push(check);
+    Ok(Report { checks, pending })
 }
 
 /// Checks that `list_accounts` gave the plan's number of accounts on the valid scenario.
