@@ -437,7 +437,7 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
 fn the_saas_alerts_plugin_passes_conformance() {
     let run = harness(&["conformance", "--fixtures", "fixtures"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("17 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("24 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn the_fake_vendor_plugin_passes_conformance() {
     ];
     let run = harness(&args, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("17 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("24 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]

@@ -141,6 +141,14 @@ impl<H: Http> VendorPlugin for PagedBackup<H> {
     fn fetch_usage(&mut self, input: &FetchUsageInput) -> Result<Usage, PluginError> {
         // The kit checks as_of and service_ids before any request, and keeps the contract:
         // every requested pair once, an unlisted tenant `not_found` (never 0), all sorted.
+        #[cfg(feature = "mutant-unknown-service-ignored")]
+        let known = mutants::known_services_only(input);
+        #[cfg(feature = "mutant-unknown-service-ignored")]
+        let input = &known;
+        #[cfg(feature = "mutant-as-of-unchecked")]
+        let (asked, valid) = (input, mutants::with_valid_as_of(input));
+        #[cfg(feature = "mutant-as-of-unchecked")]
+        let input = &valid;
         let mut usage = UsageBuilder::new(input, &[BACKUP_SEATS])?;
         let config = Config::from_credentials(&input.credentials)?;
         let listed = tenants::list(&mut self.http, &config)?;
@@ -167,6 +175,11 @@ impl<H: Http> VendorPlugin for PagedBackup<H> {
         let usage = mutants::last_record_twice(usage);
         #[cfg(feature = "mutant-missing-pair")]
         let usage = mutants::last_record_dropped(usage);
+        #[cfg(feature = "mutant-as-of-unchecked")]
+        let usage = Usage {
+            as_of: asked.as_of.clone(),
+            ..usage
+        };
         #[cfg(feature = "mutant-as-of-reformatted")]
         let usage = Usage {
             as_of: usage.as_of.replace('Z', "+00:00"),

@@ -26,6 +26,42 @@ pub fn zero_for_unlisted(
     listed
 }
 
+/// The error of a 429 with a wait of 0 seconds, which the host then keeps over the vendor's.
+#[cfg(feature = "mutant-retry-after-forced")]
+pub fn retry_now_on_429(error: plugin_contract::PluginError) -> plugin_contract::PluginError {
+    if error.http_status == Some(429) {
+        plugin_contract::PluginError {
+            retry_after_s: Some(0),
+            ..error
+        }
+    } else {
+        error
+    }
+}
+
+/// The input with `service_ids` the plugin does not have left out.
+#[cfg(feature = "mutant-unknown-service-ignored")]
+pub fn known_services_only(
+    input: &plugin_contract::FetchUsageInput,
+) -> plugin_contract::FetchUsageInput {
+    let mut known = input.clone();
+    if let Some(ids) = &mut known.service_ids {
+        ids.retain(|id| id == crate::BACKUP_SEATS);
+    }
+    known
+}
+
+/// The input with a valid `as_of` in place of the one asked, so that it is never checked.
+#[cfg(feature = "mutant-as-of-unchecked")]
+pub fn with_valid_as_of(
+    input: &plugin_contract::FetchUsageInput,
+) -> plugin_contract::FetchUsageInput {
+    plugin_contract::FetchUsageInput {
+        as_of: "2000-01-01T00:00:00Z".to_owned(),
+        ..input.clone()
+    }
+}
+
 /// The usage's records in reverse order.
 #[cfg(feature = "mutant-records-reversed")]
 pub fn records_reversed(mut usage: plugin_contract::Usage) -> plugin_contract::Usage {

@@ -12,6 +12,8 @@ use vendor_kit::http::Http;
 use vendor_kit::page;
 use vendor_kit::status::{self, Request};
 
+#[cfg(feature = "mutant-retry-after-forced")]
+use crate::mutants;
 use crate::{Config, DEFAULT_API_URL, TOKEN_HELP};
 
 /// A tenant as Paged Backup lists it.
@@ -49,7 +51,11 @@ pub fn list<H: Http>(http: &mut H, config: &Config) -> Result<Tenants, PluginErr
     let (mut tenants, mut without_id) = (Vec::new(), 0);
     let mut number = 1;
     loop {
-        let page = get_page(http, config, number)?;
+        let page = match get_page(http, config, number) {
+            Ok(page) => page,
+            Err(_) if cfg!(feature = "mutant-later-page-failure-dropped") && number > 1 => break,
+            Err(error) => return Err(error),
+        };
         tenants.extend(page.tenants);
         without_id += page.without_id;
         match page.next_page {
@@ -144,13 +150,30 @@ fn get_page<H: Http>(http: &mut H, config: &Config, number: u64) -> Result<Page,
         } else {
             class
         };
+        #[cfg(feature = "mutant-5xx-as-auth")]
+        let class = if response.status >= 500 {
+            ErrorClass::Auth
+        } else {
+            class
+        };
         let answer = format!("HTTP {}", response.status);
         let message = failure_message(class, number, &answer);
         #[cfg(feature = "mutant-token-in-error")]
         let message = format!("{message} The token sent was {}.", config.token);
-        return Err(PluginError::new(class, message).with_http_status(response.status));
+        let error = PluginError::new(class, message).with_http_status(response.status);
+        #[cfg(feature = "mutant-retry-after-forced")]
+        let error = mutants::retry_now_on_429(error);
+        return Err(error);
     }
     if page::is_web_page(&response.body) {
+        #[cfg(feature = "mutant-web-page-as-empty")]
+        if number > 1 {
+            return Ok(Page {
+                tenants: Vec::new(),
+                without_id: 0,
+                next_page: None,
+            });
+        }
         let class = status::web_page_class(request);
         let message = failure_message(class, number, "a web page, not JSON");
         return Err(PluginError::new(class, message).with_http_status(200));
@@ -221,6 +244,12 @@ fn read_tenants(list: List<'_>) -> Result<(Vec<Tenant>, usize), Broken> {
     Ok((tenants, without_id))
 }
 
+/// The member that holds a tenant's seats.
+#[cfg(not(feature = "mutant-seats-wrong-field"))]
+const SEATS: &[u8] = b"seats";
+#[cfg(feature = "mutant-seats-wrong-field")]
+const SEATS: &[u8] = b"seat_count";
+
 /// Reads one tenant from its members; `None` when it has no readable, non-blank id.
 fn read_tenant(members: Members<'_>) -> Option<Tenant> {
     let (mut id, mut name, mut status) = (None, String::new(), String::new());
@@ -231,7 +260,7 @@ fn read_tenant(members: Members<'_>) -> Option<Tenant> {
             b"id" => id = text(),
             b"name" => name = text().unwrap_or_default(),
             b"status" => status = text().unwrap_or_default(),
-            b"seats" => {
+            SEATS => {
                 seats =
                     serde_json::from_slice::<u64>(member.value).map_err(|_| {
                         match entries::kind(member.value) {

@@ -206,11 +206,13 @@ mod tests {
     #[test]
     fn scenario_folders_inside_the_fixtures_folder_are_read() {
         let plan = serde_json::json!({"valid": "ok", "invalid_credentials": "nested/bad",
-            "expect": {"missing": "transient"}});
+            "expect": {"missing": "transient"},
+            "outputs": {"ok": "ok/outputs.json", "nested/bad": "bad-outputs.json"}});
         let fixtures = fixtures_with("inside", plan);
         let read = Plan::read(&fixtures);
         std::fs::remove_dir_all(&fixtures).expect("removed");
         let plan = read.expect("read");
         assert_eq!((plan.valid.as_str(), plan.expect.len()), ("ok", 1));
+        assert_eq!(plan.outputs["ok"], "ok/outputs.json");
     }
 }

@@ -381,3 +381,300 @@ fn isolate(findings: &mut Findings, name: &str, valid: &Usage, usage: &Usage, ow
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use plugin_contract::PluginError;
+    use serde_json::json;
+
+    use super::super::faults::Traced;
+    use super::super::Output;
+    use super::*;
+
+    /// A call that succeeded with `text` (or `usage`), having requested `exchanges`.
+    fn ok(call: &'static str, text: &str, exchanges: &[usize]) -> Traced {
+        Traced {
+            output: Output {
+                call,
+                failed: false,
+                text: text.to_owned(),
+                raw: None,
+            },
+            error: None,
+            usage: None,
+            exchanges: exchanges.iter().copied().map(Some).collect(),
+        }
+    }
+
+    /// A call that failed with `error`, having requested `exchanges`.
+    fn failed(call: &'static str, error: PluginError, exchanges: &[usize]) -> Traced {
+        Traced {
+            output: Output {
+                call,
+                failed: true,
+                text: error.to_json(),
+                raw: None,
+            },
+            error: Some(error),
+            usage: None,
+            exchanges: exchanges.iter().copied().map(Some).collect(),
+        }
+    }
+
+    /// A `fetch_usage` that succeeded with `usage`, having requested `exchanges`.
+    fn usage(usage: serde_json::Value, exchanges: &[usize]) -> Traced {
+        let usage: Usage = serde_json::from_value(usage).expect("a usage");
+        let mut call = ok(
+            "fetch_usage",
+            &serde_json::to_string(&usage).expect("JSON"),
+            exchanges,
+        );
+        call.usage = Some(usage);
+        call
+    }
+
+    fn usage_of(records: &[(&str, u64)], failed: &[(&str, &str)]) -> serde_json::Value {
+        let records: Vec<_> = records
+            .iter()
+            .map(|(a, q)| json!({"account_id": a, "service_id": "users", "quantity": q}))
+            .collect();
+        let failed: Vec<_> = failed
+            .iter()
+            .map(|(a, class)| {
+                json!({"account_id": a, "service_ids": ["users"],
+                "error": {"class": class, "message": "failed"}})
+            })
+            .collect();
+        json!({"as_of": "2026-01-01T00:00:00Z", "records": records, "warnings": [], "failed_accounts": failed})
+    }
+
+    /// Two exchanges: the account list (0), then the users of c1 (1).
+    fn derived(valid: Vec<Traced>, variants: Vec<Variant>) -> Derived {
+        Derived {
+            requests: vec![
+                "GET /accounts".to_owned(),
+                "GET /users?account=c1".to_owned(),
+            ],
+            ids: vec![
+                vec!["accounts".to_owned()],
+                vec!["users".to_owned(), "c1".to_owned()],
+            ],
+            valid,
+            variants,
+            skipped: 0,
+        }
+    }
+
+    fn variant(exchange: usize, fault: Fault, calls: Vec<Traced>) -> Variant {
+        Variant {
+            exchange,
+            fault,
+            calls,
+        }
+    }
+
+    #[test]
+    fn a_5xx_typed_auth_fails_the_class_check_naming_the_fault_and_the_call() {
+        let valid = vec![ok("authenticate", "{}", &[0])];
+        let auth = failed("authenticate", PluginError::auth("no"), &[0]);
+        let check = check_fault_classes(&derived(
+            valid,
+            vec![variant(0, Fault::Status(500), vec![auth])],
+        ));
+        assert!(!check.passed);
+        assert_eq!(check.name, FAULT_CLASSES);
+        assert_eq!(
+            check.detail,
+            "1 checked; wrong class: 1 (e.g. HTTP 500 for GET /accounts (its first request): authenticate failed with class auth, not transient)"
+        );
+        let valid = vec![ok("authenticate", "{}", &[0])];
+        let transient = failed("authenticate", PluginError::transient("down"), &[0]);
+        let check = check_fault_classes(&derived(
+            valid,
+            vec![variant(0, Fault::Status(500), vec![transient])],
+        ));
+        assert!(check.passed, "{}", check.detail);
+    }
+
+    #[test]
+    fn a_404_is_config_on_the_first_request_and_not_found_on_a_later_one() {
+        let valid = || vec![ok("fetch_usage", "{}", &[0, 1])];
+        let later = |class| {
+            vec![variant(
+                1,
+                Fault::Status(404),
+                vec![failed("fetch_usage", PluginError::new(class, "x"), &[0, 1])],
+            )]
+        };
+        assert!(check_fault_classes(&derived(valid(), later(ErrorClass::NotFound))).passed);
+        assert!(!check_fault_classes(&derived(valid(), later(ErrorClass::Config))).passed);
+        let first = |class| {
+            vec![variant(
+                0,
+                Fault::Status(404),
+                vec![failed("fetch_usage", PluginError::new(class, "x"), &[0])],
+            )]
+        };
+        assert!(check_fault_classes(&derived(valid(), first(ErrorClass::Config))).passed);
+        assert!(!check_fault_classes(&derived(valid(), first(ErrorClass::NotFound))).passed);
+    }
+
+    #[test]
+    fn a_web_page_read_as_an_empty_list_fails_the_class_check_as_ignored() {
+        let valid = vec![ok("list_accounts", "{\"accounts\": [1]}", &[0, 1])];
+        let empty = ok("list_accounts", "{\"accounts\": []}", &[0, 1]);
+        let check = check_fault_classes(&derived(
+            valid,
+            vec![variant(1, Fault::WebPage, vec![empty])],
+        ));
+        assert!(!check.passed);
+        assert!(check.detail.contains("the fault ignored: 1 (e.g. a web page (200 text/html) for GET /users?account=c1: list_accounts succeeded, where vendor was due)"), "{}", check.detail);
+    }
+
+    #[test]
+    fn a_call_that_never_met_the_fault_must_keep_its_output() {
+        let valid = vec![ok("list_services", "{\"services\": [1]}", &[])];
+        let changed = ok("list_services", "{\"services\": []}", &[]);
+        let check = check_fault_classes(&derived(
+            valid,
+            vec![variant(1, Fault::NotHttp, vec![changed])],
+        ));
+        assert!(!check.passed);
+        assert!(check.detail.contains("a call that never requested the fault changed its output: 1 (e.g. a broken connection for GET /users?account=c1: list_services)"), "{}", check.detail);
+    }
+
+    #[test]
+    fn a_wait_forced_by_the_plugin_fails_the_retry_after_check() {
+        let limited = |retry_after_s| {
+            let mut error = PluginError::rate_limited("slow down");
+            error.retry_after_s = retry_after_s;
+            failed("authenticate", error, &[0])
+        };
+        let with = |retry_after_s| {
+            let derived = derived(
+                vec![ok("authenticate", "{}", &[0])],
+                vec![
+                    variant(
+                        0,
+                        Fault::RateLimited { retry_after: true },
+                        vec![limited(retry_after_s)],
+                    ),
+                    variant(
+                        0,
+                        Fault::RateLimited { retry_after: false },
+                        vec![limited(None)],
+                    ),
+                ],
+            );
+            check_fault_retry_after(&derived)
+        };
+        let check = with(Some(0));
+        assert!(!check.passed);
+        assert_eq!(check.name, FAULT_RETRY_AFTER);
+        assert_eq!(
+            check.detail,
+            "2 checked; the vendor's wait not kept: 1 (e.g. HTTP 429 with Retry-After: 7 for GET /accounts: authenticate's error has retry_after_s 0, not 7)"
+        );
+        assert!(with(Some(7)).passed, "{}", with(Some(7)).detail);
+        let derived = derived(
+            vec![ok("authenticate", "{}", &[0])],
+            vec![variant(
+                0,
+                Fault::RateLimited { retry_after: false },
+                vec![limited(Some(0))],
+            )],
+        );
+        let check = check_fault_retry_after(&derived);
+        assert!(
+            check
+                .detail
+                .contains("a wait the vendor never asked for: 1"),
+            "{}",
+            check.detail
+        );
+    }
+
+    #[test]
+    fn a_zero_for_a_failed_count_or_a_vanished_pair_fails_the_isolation_check() {
+        let valid = || vec![usage(usage_of(&[("c1", 3), ("c2", 5)], &[]), &[0, 1])];
+        let zero = usage(usage_of(&[("c1", 0), ("c2", 5)], &[]), &[0, 1]);
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::CutBody, vec![zero])],
+        ));
+        assert!(!check.passed);
+        assert_eq!(check.name, FAULT_ISOLATION);
+        assert!(check.detail.contains("a count changed instead of failing: 1 (e.g. a cut JSON body (200) for GET /users?account=c1: (c1, users) counted 0, 3 in the valid run)"), "{}", check.detail);
+        let vanished = usage(usage_of(&[("c2", 5)], &[]), &[0, 1]);
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::CutBody, vec![vanished])],
+        ));
+        assert!(
+            check.detail.contains("a pair vanished: 1"),
+            "{}",
+            check.detail
+        );
+        let twice = usage(
+            usage_of(&[("c1", 3), ("c2", 5)], &[("c1", "vendor")]),
+            &[0, 1],
+        );
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::CutBody, vec![twice])],
+        ));
+        assert!(
+            check.detail.contains("a pair reported twice: 1"),
+            "{}",
+            check.detail
+        );
+        let isolated = usage(usage_of(&[("c2", 5)], &[("c1", "vendor")]), &[0, 1]);
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::CutBody, vec![isolated])],
+        ));
+        assert!(check.passed, "{}", check.detail);
+    }
+
+    #[test]
+    fn one_accounts_fault_failing_another_account_or_the_whole_call_fails_the_isolation_check() {
+        let valid = || vec![usage(usage_of(&[("c1", 3), ("c2", 5)], &[]), &[0, 1])];
+        let other = usage(usage_of(&[("c1", 3)], &[("c2", "transient")]), &[0, 1]);
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::Status(500), vec![other])],
+        ));
+        assert!(!check.passed);
+        assert!(check.detail.contains("another account's pairs failed: 1 (e.g. HTTP 500 for GET /users?account=c1: (c2, users) failed with class transient for a request of c1)"), "{}", check.detail);
+        let whole = failed("fetch_usage", PluginError::transient("down"), &[0, 1]);
+        let check = check_fault_isolation(&derived(
+            valid(),
+            vec![variant(1, Fault::Status(500), vec![whole])],
+        ));
+        assert!(
+            check
+                .detail
+                .contains("one account's fault failed the whole call: 1"),
+            "{}",
+            check.detail
+        );
+        // The key rejected stops every account: the whole call may fail for it.
+        let auth = failed("fetch_usage", PluginError::auth("no"), &[0, 1]);
+        assert!(
+            check_fault_isolation(&derived(
+                valid(),
+                vec![variant(1, Fault::Status(401), vec![auth])]
+            ))
+            .passed
+        );
+        // A fault in the account list is no one account's: the whole call may fail.
+        let listing = failed("fetch_usage", PluginError::transient("down"), &[0]);
+        assert!(
+            check_fault_isolation(&derived(
+                valid(),
+                vec![variant(0, Fault::Status(500), vec![listing])]
+            ))
+            .passed
+        );
+    }
+}
