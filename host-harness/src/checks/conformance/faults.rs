@@ -7,7 +7,9 @@
 //! to a fresh instance that makes the five calls of the valid run, with the same credentials
 //! (secrets set to the canary); for each call the harness keeps which recorded exchanges it
 //! requested, in order. [`fault_rules`](super::fault_rules) checks what the contract says of
-//! each call against the valid run, also traced here.
+//! each call against the valid run, also traced here; every variant's outputs also go through
+//! the schema and secret checks (an error quoting a URL that carries the key leaks it there).
+//! The variants run on up to [`PARALLEL`] threads.
 
 use plugin_contract::{
     exports, AccountList, Authenticated, CallInput, Credentials, CredentialsInput, Description,
@@ -208,6 +210,15 @@ pub struct Derived {
     pub variants: Vec<Variant>,
     /// Exchanges left as they are: their recorded answer is not a success.
     pub skipped: usize,
+}
+
+impl Derived {
+    /// Returns what the plugin returned on every variant, for the schema and secret checks.
+    pub fn outputs(&self) -> impl Iterator<Item = &Output> {
+        self.variants
+            .iter()
+            .flat_map(|variant| variant.calls.iter().map(|call| &call.output))
+    }
 }
 
 /// Traces the valid scenario in `folder`, then each of its variants.

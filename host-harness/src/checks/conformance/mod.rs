@@ -44,6 +44,14 @@
 //! be read that fails as `vendor` instead of becoming 0. Each such scenario gets the five calls
 //! of the valid one; its requests count for [`RECORDED_ONLY`], its outputs for the schema and
 //! secret checks.
+//!
+//! Three more kinds of check need nothing of the author: `faults` derives fault scenarios
+//! from the valid one (each answer replaced in turn by a 401, 403, 404, 429, 5xx, web page,
+//! empty or cut body, broken connection) and `fault_rules` checks the classes, the
+//! `retry_after_s` and the isolation of one account's failure on each; `inputs` checks that
+//! the valid scenario yields records and that a bad `as_of` or an unknown service id is
+//! `config`. And `outputs` compares each scenario's outputs with the file the plan's
+//! `outputs` names for it, a snapshot its author accepted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -131,7 +139,7 @@ pub struct Report {
     /// The checks, in the order they are reported.
     pub checks: Vec<Check>,
     /// Outputs that differ from the expected ones, or have none yet, for the author to
-    /// accept ([`outputs`]).
+    /// accept (see [`Pending`]).
     #[serde(skip)]
     pub pending: Vec<Pending>,
 }
@@ -282,6 +290,7 @@ pub fn run_conformance(
         .chain(&probes.outputs)
         .chain(only_outputs.iter().flat_map(|(_, outputs)| outputs))
         .chain(expected.iter().flat_map(|(_, _, run, _)| &run.outputs))
+        .chain(derived.outputs())
         .collect();
     let mut checks = vec![check_contract(
         &schemas,
