@@ -3,7 +3,8 @@
 //!
 //! - [`FAULT_CLASSES`]: a call that requested the rewritten exchange fails with the class the
 //!   answer says (`vendor_kit::status`: 401 `auth`, 403 `permission`, 404 `config` on a call's
-//!   first request else `not_found`, 429 `rate_limited`, 5xx `transient`, a web page `config`
+//!   first request (to the URL credential the request went to: a token endpoint of its own is
+//!   another than the API's) else `not_found`, 429 `rate_limited`, 5xx `transient`, a web page `config`
 //!   on the first request else `vendor`, an empty body `vendor` (or `config` on the first
 //!   request), a cut body `vendor` or `transient`, a broken connection `transient`), or, for
 //!   `fetch_usage`, succeeds with the pairs that depended on it in `failed_accounts` with that
@@ -135,7 +136,7 @@ pub fn check_fault_classes(derived: &Derived) -> Check {
                 continue;
             }
             met += 1;
-            let first = call.first_is(variant.exchange);
+            let first = call.first_is(variant.exchange, &derived.urls);
             let classes = variant.fault.classes(first);
             let expected = either(classes);
             let which = if first { " (its first request)" } else { "" };
@@ -174,6 +175,15 @@ pub fn check_fault_classes(derived: &Derived) -> Check {
                 ),
             }
         }
+    }
+    if met == 0 && !derived.variants.is_empty() {
+        findings.add(
+            "no call met a fault",
+            format!(
+                "{} variants, and no call requested the exchange each rewrote",
+                derived.variants.len()
+            ),
+        );
     }
     let passed = format!(
         "{} variants ({} exchanges × {} faults{}): {met} calls met the fault and failed as its answer says, {unaffected} others kept the valid run's output",
@@ -459,6 +469,7 @@ mod tests {
                 vec!["accounts".to_owned()],
                 vec!["users".to_owned(), "c1".to_owned()],
             ],
+            urls: vec![0, 0],
             valid,
             variants,
             skipped: 0,
@@ -494,6 +505,22 @@ mod tests {
             vec![variant(0, Fault::Status(500), vec![transient])],
         ));
         assert!(check.passed, "{}", check.detail);
+    }
+
+    #[test]
+    fn variants_that_no_call_met_fail_the_class_check() {
+        let valid = vec![failed("authenticate", PluginError::config("no URL"), &[])];
+        let unmet = failed("authenticate", PluginError::config("no URL"), &[]);
+        let check = check_fault_classes(&derived(
+            valid,
+            vec![variant(0, Fault::Status(500), vec![unmet])],
+        ));
+        assert!(!check.passed);
+        assert!(
+            check.detail.contains("no call met a fault: 1"),
+            "{}",
+            check.detail
+        );
     }
 
     #[test]

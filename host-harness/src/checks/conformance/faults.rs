@@ -19,7 +19,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::{instance, with_canary, ConformanceError, Output, Session, AS_OF};
 use crate::checks::recording::{RecordedResponse, Recording};
-use crate::checks::replay::{read_json, ReplayServer};
+use crate::checks::replay::{read_json, ReplayServer, REPLAY_URL_PLACEHOLDER};
 use crate::runtime::plugin::PluginModule;
 
 /// The wait a derived 429 asks for in its `Retry-After`, in seconds.
@@ -182,9 +182,16 @@ impl Traced {
         self.exchanges.contains(&Some(index))
     }
 
-    /// Tells whether exchange `index` answered the call's first request.
-    pub fn first_is(&self, index: usize) -> bool {
-        self.exchanges.first() == Some(&Some(index))
+    /// Tells whether exchange `index` answered the call's first request to its URL: the
+    /// first of the call's requests whose exchange is in the same one of `urls` (see
+    /// [`Derived::urls`]).
+    pub fn first_is(&self, index: usize, urls: &[usize]) -> bool {
+        let url = urls.get(index);
+        self.exchanges
+            .iter()
+            .flatten()
+            .find(|e| urls.get(**e) == url)
+            == Some(&index)
     }
 }
 
@@ -205,6 +212,11 @@ pub struct Derived {
     /// The ids found in each exchange's path segments or query values (one account's
     /// request names one).
     pub ids: Vec<Vec<String>>,
+    /// Which URL credential each exchange's request went to, by index: the one whose path
+    /// leads to the request's path, the longest such (a token endpoint of its own beside the
+    /// API's root); each is a URL the MSP entered, whose wrong value shows on the call's
+    /// first request to it.
+    pub urls: Vec<usize>,
     /// The five calls on the valid scenario as recorded.
     pub valid: Vec<Traced>,
     pub variants: Vec<Variant>,
@@ -259,6 +271,12 @@ pub fn derive_and_run(
         .iter()
         .map(|e| ids_of(&e.request))
         .collect();
+    let roots = url_roots(&credentials);
+    let urls = recording
+        .exchanges
+        .iter()
+        .map(|e| url_of(&roots, &e.request.path))
+        .collect();
     let valid = run(recording.clone())?;
     let faulty: Vec<(usize, Fault)> = recording
         .exchanges
@@ -281,6 +299,7 @@ pub fn derive_and_run(
     Ok(Derived {
         requests,
         ids,
+        urls,
         valid,
         variants,
         skipped,
@@ -333,6 +352,41 @@ fn shown(request: &crate::checks::recording::RecordedRequest) -> String {
     } else {
         format!("{} {}?{}", request.method, request.path, query.join("&"))
     }
+}
+
+/// Returns the path of each URL credential of the scenario that leads to the replay server
+/// (`"{replay_url}/oauth/token"` gives `/oauth/token`), without a trailing `/`; the server's
+/// root when none does.
+fn url_roots(credentials: &Credentials) -> Vec<String> {
+    let mut roots: Vec<String> = credentials
+        .iter()
+        .filter_map(|(_, value)| value.trim().strip_prefix(REPLAY_URL_PLACEHOLDER))
+        .map(|rest| {
+            let path = rest.split(['?', '#']).next().unwrap_or_default();
+            path.trim_end_matches('/').to_owned()
+        })
+        .collect();
+    if roots.is_empty() {
+        roots.push(String::new());
+    }
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// Returns the index in `roots` of the longest root that leads to `path`; past the end when
+/// none does.
+fn url_of(roots: &[String], path: &str) -> usize {
+    let leads = |root: &str| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || root.is_empty())
+    };
+    roots
+        .iter()
+        .enumerate()
+        .filter(|(_, root)| leads(root))
+        .max_by_key(|(_, root)| root.len())
+        .map_or(roots.len(), |(index, _)| index)
 }
 
 /// Returns the path segments and query values of a recorded request: where an account's id
@@ -429,6 +483,38 @@ mod tests {
             delay_ms: None,
             not_http: false,
         }
+    }
+
+    #[test]
+    fn a_token_endpoint_of_its_own_is_another_url_than_the_api_root() {
+        let credentials: Credentials = [
+            ("api_url", "{replay_url}"),
+            ("token_url", "{replay_url}/oauth/token/"),
+            ("client_id", "app"),
+        ]
+        .into_iter()
+        .collect();
+        let roots = url_roots(&credentials);
+        assert_eq!(roots, ["", "/oauth/token"]);
+        assert_eq!(url_of(&roots, "/oauth/token"), 1);
+        assert_eq!(url_of(&roots, "/oauth/tokens"), 0);
+        assert_eq!(url_of(&roots, "/v1/companies"), 0);
+        // The token request is first to its URL, the companies after it first to theirs.
+        let call = Traced {
+            output: Output {
+                call: "authenticate",
+                failed: false,
+                text: String::new(),
+                raw: None,
+            },
+            error: None,
+            usage: None,
+            exchanges: vec![Some(0), Some(1), Some(2)],
+        };
+        let urls = [1, 0, 0];
+        assert!(call.first_is(0, &urls) && call.first_is(1, &urls));
+        assert!(!call.first_is(2, &urls));
+        assert!(!call.first_is(2, &[0, 0, 0]) && call.first_is(0, &[0, 0, 0]));
     }
 
     #[test]
