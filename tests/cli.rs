@@ -1091,6 +1091,74 @@ fn conformance_reports_every_check_after_a_replay_mismatch_naming_the_header_and
 }
 
 #[test]
+fn an_author_writes_pending_outputs_reads_them_renames_them_and_conformance_then_compares() {
+    let fixtures = conformance_fixtures("conformance-pending", |_, _| {});
+    let plan = json!({"valid": "valid", "invalid_credentials": "bad-key-401",
+        "outputs": {"valid": "valid/outputs.json"}});
+    std::fs::write(fixtures.join("conformance.json"), plan.to_string()).expect("written");
+    let args = [
+        "conformance",
+        "--fixtures",
+        fixtures.to_str().expect("utf-8 path"),
+    ];
+    let pending_args = [&args[..], &["--write-pending"]].concat();
+    let first = harness(&pending_args, &[]);
+    assert_eq!(first.code, 3, "{}{}", first.stdout, first.stderr);
+    assert!(
+        first.stdout.contains("FAIL  each scenario gives the outputs its author accepted: valid: valid/outputs.json cannot be read"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("no expected outputs for bad-key-401"),
+        "{}",
+        first.stdout
+    );
+    let pending = fixtures.join("valid/outputs.json.new");
+    let written = std::fs::read_to_string(&pending).expect("the pending outputs are written");
+    let calls: Value = serde_json::from_str(&written).expect("JSON");
+    let names: Vec<&str> = calls
+        .as_array()
+        .expect("a list of calls")
+        .iter()
+        .filter_map(|c| c["call"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "describe_credentials",
+            "authenticate",
+            "list_accounts",
+            "list_services",
+            "fetch_usage"
+        ]
+    );
+    assert!(
+        written.contains("replay-server") && !written.contains("127.0.0.1"),
+        "{written}"
+    );
+
+    // The author reads it and accepts it: conformance now passes, and writes nothing.
+    std::fs::rename(&pending, fixtures.join("valid/outputs.json")).expect("renamed");
+    let accepted = harness(&pending_args, &[]);
+    assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
+    assert!(!pending.exists());
+
+    // A count that moves fails, naming the call and where.
+    let changed = written.replacen("\"quantity\": 3", "\"quantity\": 4", 1);
+    assert_ne!(changed, written);
+    std::fs::write(fixtures.join("valid/outputs.json"), changed).expect("written");
+    let moved = harness(&args, &[]);
+    assert_eq!(moved.code, 3, "{}{}", moved.stdout, moved.stderr);
+    assert!(
+        moved.stdout.contains("valid: fetch_usage (call 5, at /output/records/0/quantity) differs from valid/outputs.json"),
+        "{}",
+        moved.stdout
+    );
+    assert!(!pending.exists(), "written without --write-pending");
+}
+
+#[test]
 fn conformance_refuses_a_scenario_whose_url_credential_points_at_the_real_vendor() {
     let real = "https://us-central1-the-byway-248217.cloudfunctions.net/reportApi/api/v1";
     let fixtures = conformance_fixtures("conformance-real-host", |_, credentials| {
