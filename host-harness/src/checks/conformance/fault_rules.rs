@@ -443,6 +443,7 @@ mod tests {
         call
     }
 
+    /// Returns a usage of service `users` with `records` and `failed` (account, class) pairs.
     fn usage_of(records: &[(&str, u64)], failed: &[(&str, &str)]) -> serde_json::Value {
         let records: Vec<_> = records
             .iter()
@@ -476,6 +477,7 @@ mod tests {
         }
     }
 
+    /// Returns the variant of `exchange` with `fault`.
     fn variant(exchange: usize, fault: Fault, calls: Vec<Traced>) -> Variant {
         Variant {
             exchange,

@@ -200,7 +200,9 @@ impl Traced {
 pub struct Variant {
     /// The index of the rewritten exchange.
     pub exchange: usize,
+    /// What the exchange's answer became.
     pub fault: Fault,
+    /// The five calls, in the valid run's order.
     pub calls: Vec<Traced>,
 }
 
@@ -219,6 +221,7 @@ pub struct Derived {
     pub urls: Vec<usize>,
     /// The five calls on the valid scenario as recorded.
     pub valid: Vec<Traced>,
+    /// Each rewritten exchange with each fault, in recorded order.
     pub variants: Vec<Variant>,
     /// Exchanges left as they are: their recorded answer is not a success.
     pub skipped: usize,
@@ -474,6 +477,7 @@ fn traced<O: DeserializeOwned>(
 mod tests {
     use super::*;
 
+    /// Returns a 200 with `body`.
     fn recorded(body: serde_json::Value) -> RecordedResponse {
         RecordedResponse {
             status: 200,

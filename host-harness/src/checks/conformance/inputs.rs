@@ -203,6 +203,7 @@ mod tests {
 
     use super::*;
 
+    /// Returns a usage with `records` and `failed` accounts.
     fn usage(records: serde_json::Value, failed: serde_json::Value) -> Result<Usage, PluginError> {
         Ok(serde_json::from_value(
             json!({"as_of": AS_OF, "records": records, "warnings": [], "failed_accounts": failed}),
@@ -210,6 +211,7 @@ mod tests {
         .expect("a usage"))
     }
 
+    /// Returns probes with the given results and no outputs.
     fn probes(
         bad_as_of: Vec<Result<Usage, PluginError>>,
         unknown: Result<Usage, PluginError>,
@@ -221,6 +223,7 @@ mod tests {
         }
     }
 
+    /// Returns a `config` failure.
     fn config() -> Result<Usage, PluginError> {
         Err(PluginError::config("no"))
     }

@@ -177,6 +177,7 @@ mod tests {
 
     use super::*;
 
+    /// Returns what `call` sent: `json`, an error when `failed`.
     fn output(call: &'static str, failed: bool, json: Value) -> Output {
         Output {
             call,
@@ -186,6 +187,7 @@ mod tests {
         }
     }
 
+    /// Makes a fixtures folder with a scenario folder `happy`.
     fn fixtures(name: &str) -> PathBuf {
         let folder = std::env::temp_dir().join(format!("outputs-{name}-{}", std::process::id()));
         std::fs::create_dir_all(folder.join("happy")).expect("folder made");
