@@ -187,6 +187,7 @@ mod tests {
             exchanges: 2,
             logs: strings(logs),
             issued: strings(issued),
+            issuing: Vec::new(),
         }
     }
 
