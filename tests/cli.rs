@@ -437,7 +437,7 @@ fn the_harness_runs_another_vendor_plugin_by_its_manifest() {
 fn the_saas_alerts_plugin_passes_conformance() {
     let run = harness(&["conformance", "--fixtures", "fixtures"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("24 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("25 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn the_fake_vendor_plugin_passes_conformance() {
     ];
     let run = harness(&args, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("24 checks, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("25 checks, 0 failed"), "{}", run.stdout);
 }
 
 #[test]
@@ -1052,7 +1052,7 @@ fn conformance_reports_every_check_after_a_replay_mismatch_naming_the_header_and
         &[],
     );
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("24 checks, "), "{}", run.stdout);
+    assert!(run.stdout.contains("25 checks, "), "{}", run.stdout);
     assert!(
         run.stdout.contains(
             r#"FAIL  the plugin asked only for recorded requests: no recorded exchange for valid: GET /reportApi/api/v1/reports/users?customerId=Ac7mE2sOnS9q4RtY1uVw (header api_key: expected "Bearer <redacted>", got a value without "Bearer ")"#
