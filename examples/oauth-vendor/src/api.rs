@@ -34,23 +34,21 @@ pub struct Company {
     pub status: String,
 }
 
-/// Lists every company, sorted by id, each id once (the first listed kept).
-pub fn companies<H: Http>(http: &mut H, config: &Config) -> Result<Vec<Company>, PluginError> {
-    // The call's first request to the API: where a wrong api_url shows.
-    let mut companies = pages(
-        http,
-        config,
-        "/v1/companies",
-        "",
-        Request::First,
-        read_company,
-    )?;
+/// Lists every company, sorted by id, each id once (the first listed kept); `first` says
+/// whether it is the call's first request to the API, where a wrong api_url shows.
+pub fn companies<H: Http>(
+    http: &mut H,
+    config: &Config,
+    first: Request,
+) -> Result<Vec<Company>, PluginError> {
+    let mut companies = pages(http, config, "/v1/companies", "", first, read_company)?;
     plugin_contract::order::sort_by(&mut companies, |a, b| a.id.cmp(&b.id));
     companies.dedup_by(|later, first| later.id == first.id);
     Ok(companies)
 }
 
-/// Lists every product as a service, sorted by id, each id once.
+/// Lists every product as a service, sorted by id, each id once; always a call's first request
+/// to the API.
 pub fn products<H: Http>(http: &mut H, config: &Config) -> Result<Vec<Service>, PluginError> {
     let mut services = pages(
         http,

@@ -31,7 +31,7 @@ use plugin_contract::{
 use serde_json::{json, Value};
 use vendor_kit::http::Http;
 use vendor_kit::oauth::{ClientAuth, ClientCredentials};
-use vendor_kit::status;
+use vendor_kit::status::{self, Request};
 use vendor_kit::url;
 use vendor_kit::usage::UsageBuilder;
 
@@ -87,7 +87,7 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
 
     fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
-        let companies = api::companies(&mut self.http, &config)?;
+        let companies = api::companies(&mut self.http, &config, Request::First)?;
         let active = companies.iter().filter(|c| c.status == "active").count();
         Ok(Authenticated {
             detail: format!(
@@ -100,7 +100,7 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
 
     fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
-        let accounts = api::companies(&mut self.http, &config)?
+        let accounts = api::companies(&mut self.http, &config, Request::First)?
             .into_iter()
             .map(|company| Account {
                 id: company.id,
@@ -133,7 +133,9 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
         let products = api::products(&mut self.http, &config)?;
         let product_ids: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
         let builder = UsageBuilder::new(input, &product_ids)?;
-        let companies = api::companies(&mut self.http, &config)?;
+        // The products answered the call's first request: a 404 or a web page on the
+        // companies is Tally Cloud's doing.
+        let companies = api::companies(&mut self.http, &config, Request::Later)?;
         let asked = |id: &str| {
             input
                 .account_ids
