@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use support::root;
 
 /// Copies the scenarios of `from` (a fixtures folder) named in `scenarios` into a fresh scratch
-/// folder `name`, with its `conformance.json`, changing each file with `change`.
+/// folder `name`, with its `conformance.json` and expected outputs, changing each exchanges and
+/// credentials file with `change`.
 fn fixtures_from(
     name: &str,
     from: &Path,
@@ -27,6 +28,11 @@ fn fixtures_from(
             let mut json: Value = serde_json::from_str(&text).expect("JSON");
             change(scenario, file, &mut json);
             std::fs::write(folder.join(scenario).join(file), json.to_string()).expect("written");
+        }
+        // The outputs the author accepted stay as they are: the change is to what is sent.
+        let outputs = from.join(scenario).join("outputs.json");
+        if outputs.is_file() {
+            std::fs::copy(&outputs, folder.join(scenario).join("outputs.json")).expect("copied");
         }
     }
     std::fs::copy(

@@ -9,7 +9,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use host_harness::checks::recording::Recording;
-use host_harness::checks::replay::ReplayServer;
+use host_harness::checks::replay::{replay_only, ReplayServer};
+use host_harness::runtime::manifest::PluginManifest;
+use host_harness::runtime::plugin::PluginModule;
+use plugin_contract::{CredentialsInput, FetchUsageInput, Secrets, VendorPlugin};
 use serde_json::Value;
 use support::{cargo_build, harness_binary, root, target_dir};
 
@@ -211,4 +214,71 @@ fn record_keeps_the_token_exchange_without_the_token_or_the_secret_and_it_replay
         "three companies, two products"
     );
     std::fs::remove_dir_all(&out).expect("the recording is removed");
+}
+
+/// Returns a random token of 12 to 60 printable ASCII characters (what a header can carry),
+/// quotes, backslashes, `%`, `+` and `=` among them.
+fn random_token(rng: &mut fastrand::Rng) -> String {
+    let length = rng.usize(12..=60);
+    (0..length)
+        .map(|_| char::from(rng.u8(0x21..0x7f)))
+        .collect()
+}
+
+#[test]
+fn random_issued_tokens_never_leave_the_plugin_even_when_the_vendor_echoes_them() {
+    let manifest = PluginManifest::load(&example().join("manifest.json")).expect("manifest");
+    let module = PluginModule::compile(&replay_only(&manifest), &[]).expect("compiles");
+    let path = root()
+        .join(EXAMPLE)
+        .join("fixtures/happy-path/exchanges.json");
+    let happy = std::fs::read_to_string(path).expect("the happy path is read");
+    let credentials = root()
+        .join(EXAMPLE)
+        .join("fixtures/happy-path/credentials.json");
+    let credentials: plugin_contract::Credentials =
+        serde_json::from_str(&std::fs::read_to_string(credentials).expect("read"))
+            .expect("credentials");
+    let mut rng = fastrand::Rng::with_seed(18);
+    for _ in 0..8 {
+        let token = random_token(&mut rng);
+        let quoted = serde_json::to_string(&token).expect("a JSON string");
+        let escaped = &quoted[1..quoted.len() - 1];
+        // The token is issued, then echoed by the vendor in a company's name.
+        let text = happy
+            .replace("<issued-1>", escaped)
+            .replace("Harbor Dental Group", &format!("Harbor {escaped}"));
+        let recording: Recording = serde_json::from_str(&text).expect("a recording");
+        let vendor = ReplayServer::serve(recording, credentials.clone()).expect("serves");
+        let mut plugin = module
+            .instantiate()
+            .expect("instantiates")
+            .without_redaction();
+        let input = CredentialsInput::new(vendor.credentials().clone());
+        let outputs = [
+            serde_json::to_string(&plugin.authenticate(&input)),
+            serde_json::to_string(&plugin.list_accounts(&input)),
+            serde_json::to_string(&plugin.list_services(&input)),
+            serde_json::to_string(&plugin.fetch_usage(&FetchUsageInput {
+                credentials: input.credentials.clone(),
+                as_of: "2026-11-01T00:00:00Z".to_owned(),
+                account_ids: None,
+                service_ids: None,
+            })),
+        ];
+        let leaked = Secrets::new([token.as_str()]);
+        for output in outputs {
+            let output = output.expect("encodable");
+            assert!(output.contains("\"Ok\""), "the call succeeded: {output}");
+            assert!(
+                !leaked.found_in(&output),
+                "the token left the plugin: {output}"
+            );
+        }
+        assert!(
+            vendor.report().unmatched.is_empty(),
+            "{:?}",
+            vendor.report()
+        );
+    }
 }
