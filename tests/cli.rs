@@ -10,44 +10,7 @@ use host_harness::seed::psa::sha256_hex;
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};
-use support::{harness_binary, json_exchange, root, scrub, SECRET_KEY};
-
-/// What one run of the command printed and returned.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
-
-/// Runs `host-harness args…` from the repository root with only the given credential variables.
-fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(harness_binary());
-    command.args(args).current_dir(root());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("HARNESS_CRED_") {
-            command.env_remove(name);
-        }
-    }
-    command.envs(env.iter().copied());
-    let output = command.output().expect("host-harness runs");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(
-        !run.stdout.contains(SECRET_KEY) && !run.stderr.contains(SECRET_KEY),
-        "the key leaked"
-    );
-    run
-}
+use support::{harness, harness_binary, json_exchange, root, scratch, scrub, Run, SECRET_KEY};
 
 /// A SaaS Alerts-compatible server with two customers, one user list each.
 fn vendor_server() -> ReplayServer {
@@ -74,14 +37,6 @@ fn vendor_server() -> ReplayServer {
         ],
     };
     ReplayServer::serve(recording, Credentials::default()).expect("server starts")
-}
-
-/// Returns a scratch folder of this test binary's own.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
 }
 
 /// Copies the fixture scenario `name` into `fixtures/name`.

@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use host_harness::checks::recording::Recording;
@@ -14,7 +13,7 @@ use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
 use plugin_contract::{CredentialsInput, FetchUsageInput, Secrets, VendorPlugin};
 use serde_json::Value;
-use support::{cargo_build, harness_binary, root, target_dir};
+use support::{cargo_build, root, scratch, target_dir, Run};
 
 /// The example's folder, relative to the repository's root.
 const EXAMPLE: &str = "examples/oauth-vendor";
@@ -54,40 +53,11 @@ fn example() -> &'static Path {
     })
 }
 
-/// What a run of the harness printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).expect("stdout is JSON")
-    }
-}
-
 /// Runs the harness on the example with `args` and the credentials of `env`.
 fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
     let manifest = example().join("manifest.json");
-    let mut command = Command::new(harness_binary());
-    command
-        .arg("--manifest")
-        .arg(&manifest)
-        .args(args)
-        .current_dir(root());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("HARNESS_CRED_") {
-            command.env_remove(name);
-        }
-    }
-    command.envs(env.iter().copied());
-    let output = command.output().expect("host-harness runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let manifest = manifest.to_str().expect("utf-8 path");
+    support::harness(&[&["--manifest", manifest][..], args].concat(), env)
 }
 
 /// Serves the happy path as the live vendor would: a real token issued and expected back.
@@ -99,14 +69,6 @@ fn live_vendor() -> ReplayServer {
     let recording: Recording =
         serde_json::from_str(&text.replace("<issued-1>", TOKEN)).expect("a recording");
     ReplayServer::serve(recording, Default::default()).expect("the live vendor starts")
-}
-
-/// Returns a fresh scratch folder named `name`.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
 }
 
 #[test]

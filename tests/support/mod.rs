@@ -343,3 +343,50 @@ pub fn fake_vendor_wasi(name: &str, wasi: bool) -> PathBuf {
     std::fs::write(&path, manifest.to_string()).expect("manifest written");
     path
 }
+
+/// What one run of the command printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Returns stdout as JSON, failing the test when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `host-harness args…` from the repository root with only the given credential variables,
+/// failing the test when [`SECRET_KEY`] is printed.
+pub fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(harness_binary());
+    command.args(args).current_dir(root());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HARNESS_CRED_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().expect("host-harness runs");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stdout.contains(SECRET_KEY) && !run.stderr.contains(SECRET_KEY),
+        "the key leaked"
+    );
+    run
+}
+
+/// Returns a fresh scratch folder `name` of this test binary's own.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
