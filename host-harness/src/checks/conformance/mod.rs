@@ -53,7 +53,6 @@
 //! `config`. And `outputs` compares each scenario's outputs with the file the plan's
 //! `outputs` names for it, a snapshot its author accepted.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -70,12 +69,14 @@ mod faults;
 mod inputs;
 mod outputs;
 mod requests;
+mod schema;
 mod tokens;
 
 use calls::{
     check_account_count, check_as_of, check_expected_classes, check_ids, check_sorted,
     check_unknown_account, check_usage,
 };
+use schema::{check_contract, check_imports, OutputSchemas};
 
 pub use fault_rules::{FAULT_CLASSES, FAULT_ISOLATION, FAULT_RETRY_AFTER};
 pub use inputs::{AS_OF_CHECKED, UNKNOWN_SERVICE_CONFIG, YIELDS_RECORDS};
@@ -83,8 +84,6 @@ pub use outputs::{Pending, EXPECTED_OUTPUTS};
 
 use crate::checks::plan::{Plan, PlanError};
 use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
-use crate::checks::schemas;
-use crate::runtime::imports::unportable_imports;
 use crate::runtime::manifest::PluginManifest;
 use crate::runtime::plugin::{LoadError, PluginInstance, PluginModule};
 
@@ -392,146 +391,6 @@ pub fn run_conformance(
     let (check, pending) = outputs::check_outputs(fixtures, &scenarios, &plan.outputs);
     checks.push(check);
     Ok(Report { checks, pending })
-}
-
-/// Checks that the module imports only host functions every stock Extism SDK provides.
-fn check_imports(wasm: &[u8]) -> Check {
-    match unportable_imports(wasm) {
-        Ok(found) if found.is_empty() => pass(
-            LOADS_EVERYWHERE,
-            "it imports only functions every SDK provides",
-        ),
-        Ok(found) => fail(
-            LOADS_EVERYWHERE,
-            format!(
-                "it imports {}, which some stock SDK does not provide (Node's @extism/extism 1.0.3 has no http_headers: read the status with http_status_code and leave headers to the host; see contract/HOST-PROFILE.md)",
-                found.join(", ")
-            ),
-        ),
-        Err(problem) => fail(
-            LOADS_EVERYWHERE,
-            format!("its imports cannot be read: {problem}"),
-        ),
-    }
-}
-
-/// The contract's schemas of every call's output and of the error, compiled.
-struct OutputSchemas(BTreeMap<&'static str, jsonschema::Validator>);
-
-impl OutputSchemas {
-    /// Compiles the output schemas and `error.json` from [`schemas::all`].
-    fn compile() -> Result<OutputSchemas, ConformanceError> {
-        let mut validators = BTreeMap::new();
-        for (file, schema) in schemas::all() {
-            if file.ends_with(".output.json") || file == "error.json" {
-                let validator =
-                    jsonschema::validator_for(&schema).map_err(|e| ConformanceError::Schema {
-                        file,
-                        problem: e.to_string(),
-                    })?;
-                validators.insert(file, validator);
-            }
-        }
-        Ok(OutputSchemas(validators))
-    }
-
-    /// Lists what is wrong with `output`, each problem naming the call, the JSON pointer and
-    /// what is wrong.
-    fn problems(&self, output: &Output) -> Vec<String> {
-        let (what, file) = if output.failed {
-            ("error", "error.json".to_owned())
-        } else {
-            ("output", format!("{}.output.json", output.call))
-        };
-        let call = output.call;
-        let Some(validator) = self.0.get(file.as_str()) else {
-            return vec![format!("{call} {what}: the contract has no schema {file}")];
-        };
-        let instance: Value = match serde_json::from_str(&output.text) {
-            Ok(instance) => instance,
-            Err(e) => return vec![format!("{call} {what} is not JSON: {e}")],
-        };
-        validator
-            .iter_errors(&instance)
-            .map(|error| {
-                let pointer = error.instance_path().as_str().to_owned();
-                let at = if pointer.is_empty() {
-                    "the top level".to_owned()
-                } else {
-                    pointer
-                };
-                format!("{call} {what} at {at}: {error} ({file})")
-            })
-            .collect()
-    }
-}
-
-/// Validates every output and error against its schema, and checks what a schema cannot say
-/// of the credentials schema: a credential that looks secret (its name holds key, token, secret
-/// or password, and it is not a `format: uri` address) is `writeOnly`, and every required
-/// credential is a property.
-fn check_contract<'a>(
-    schemas: &OutputSchemas,
-    outputs: impl Iterator<Item = &'a Output>,
-    credentials_schema: &Value,
-    secrets: &[String],
-) -> Check {
-    let mut problems: Vec<String> = Vec::new();
-    let names: BTreeSet<&str> = credentials_schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(name, _)| name.as_str())
-        .collect();
-    let properties = credentials_schema.get("properties");
-    for name in &names {
-        // A URL credential (`format: uri`) is an address, not a secret, whatever its name
-        // (`token_url`); a URL may not carry a secret anyway (`vendor_kit::url`).
-        let is_url = properties
-            .and_then(|p| p.get(*name))
-            .and_then(|p| p.get("format"))
-            .is_some_and(|format| format == "uri");
-        let looks_secret = !is_url
-            && ["key", "token", "secret", "password"]
-                .iter()
-                .any(|w| name.to_ascii_lowercase().contains(w));
-        if looks_secret && !secrets.iter().any(|s| s == name) {
-            problems.push(format!(
-                "credential {name} looks secret but is not writeOnly"
-            ));
-        }
-    }
-    for required in credentials_schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if !required.as_str().is_some_and(|r| names.contains(r)) {
-            problems.push(format!("required credential {required} is not a property"));
-        }
-    }
-    let mut validated = 0;
-    for output in outputs {
-        validated += 1;
-        for problem in schemas.problems(output) {
-            if !problems.contains(&problem) {
-                problems.push(problem);
-            }
-        }
-    }
-    if problems.is_empty() {
-        return pass(
-            CONTRACT,
-            &format!(
-                "{validated} outputs and errors valid; {} credentials, {} secret",
-                names.len(),
-                secrets.len()
-            ),
-        );
-    }
-    fail(CONTRACT, listed(problems, "; "))
 }
 
 /// Joins the first [`MAX_LISTED_PROBLEMS`] of `items` and counts the rest.
@@ -862,7 +721,8 @@ mod tests {
 
     use super::*;
 
-    fn output(call: &'static str, failed: bool, json: Value) -> Output {
+    /// Returns what `call` sent: `json`, an error when `failed`.
+    pub(super) fn output(call: &'static str, failed: bool, json: Value) -> Output {
         Output {
             call,
             failed,

@@ -175,17 +175,8 @@ fn first_difference(a: &Value, b: &Value, at: String) -> Option<String> {
 mod tests {
     use std::collections::BTreeMap;
 
+    use super::super::tests::output;
     use super::*;
-
-    /// Returns what `call` sent: `json`, an error when `failed`.
-    fn output(call: &'static str, failed: bool, json: Value) -> Output {
-        Output {
-            call,
-            failed,
-            text: json.to_string(),
-            raw: None,
-        }
-    }
 
     /// Makes a fixtures folder with a scenario folder `happy`.
     fn fixtures(name: &str) -> PathBuf {
