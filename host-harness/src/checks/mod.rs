@@ -7,6 +7,7 @@ pub mod echo;
 pub mod matching;
 pub mod personal;
 pub mod plan;
+pub mod pseudonyms;
 pub mod record_requests;
 pub mod recorder;
 pub mod recording;
