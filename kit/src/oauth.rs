@@ -173,11 +173,17 @@ fn client_of(grant: &ClientCredentials<'_>) -> (String, String, String) {
 
 /// Returns the token kept for `grant`'s client, if any.
 fn kept_token(grant: &ClientCredentials<'_>) -> Option<String> {
-    let client = client_of(grant);
     KEPT.with(|kept| {
         kept.borrow()
             .as_ref()
-            .filter(|kept| kept.client == client)
+            .filter(|kept| {
+                let (token_url, client_id, client_secret) = &kept.client;
+                (
+                    token_url.as_str(),
+                    client_id.as_str(),
+                    client_secret.as_str(),
+                ) == (grant.token_url, grant.client_id, grant.client_secret)
+            })
             .map(|kept| kept.access_token.clone())
     })
 }

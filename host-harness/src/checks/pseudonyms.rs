@@ -3,7 +3,7 @@
 //! consistent pseudonym for each across a recording. The rules are stated in full in
 //! [`recorder`](crate::checks::recorder)'s documentation; the scanners that find e-mail and IP
 //! addresses, phone numbers and names inside text are [`contacts`](crate::checks::contacts)
-//! and [`personal`](crate::checks::personal).
+//! and [`personal`].
 
 use std::cmp::Reverse;
 use std::collections::HashMap;

@@ -39,7 +39,7 @@
 //!   separators or `+` (an id, a count) are never taken for a phone number outside a phone key,
 //!   nor the last groups of a longer number;
 //! - payment card numbers, IBANs, US social security and UK national insurance numbers and
-//!   street addresses (see [`personal`] for their shapes and checks), alone or inside text,
+//!   street addresses (see [`personal`](crate::checks::personal) for their shapes and checks), alone or inside text,
 //!   become a pseudonym of their own form, whole and before the phone rule:
 //!   `4000 0000 0000 0010` (a test card number that passes the Luhn check, laid out as the
 //!   original), `GB00 TEST 0000 0000 0000 01`, `000-00-0001`, `QQ 00 00 01 A`,

@@ -20,32 +20,28 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// Returns the values the recorded responses issue (tokens, session cookies: see
-    /// [`issued_values`]), each once, in the order they appear.
-    pub fn issued_values(&self) -> Vec<String> {
-        let mut found: Vec<String> = Vec::new();
+    /// Returns what the recorded responses issue (tokens, session cookies: see
+    /// [`issued_values`]): the values, each once in the order they appear, and `METHOD /path` of
+    /// each request whose answer issues one (a token endpoint), each once in recorded order.
+    pub fn issued(&self) -> (Vec<String>, Vec<String>) {
+        let (mut values, mut endpoints): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for exchange in &self.exchanges {
-            for value in exchange.response.issued_values() {
-                if !found.contains(&value) {
-                    found.push(value);
+            let issued = exchange.response.issued_values();
+            if issued.is_empty() {
+                continue;
+            }
+            let request = &exchange.request;
+            let endpoint = format!("{} {}", request.method.to_ascii_uppercase(), request.path);
+            if !endpoints.contains(&endpoint) {
+                endpoints.push(endpoint);
+            }
+            for value in issued {
+                if !values.contains(&value) {
+                    values.push(value);
                 }
             }
         }
-        found
-    }
-
-    /// Returns `METHOD /path` of each request whose recorded response issues a value (a token
-    /// endpoint), each once, in recorded order.
-    pub fn issuing_requests(&self) -> Vec<String> {
-        let mut found: Vec<String> = Vec::new();
-        for exchange in &self.exchanges {
-            let request = &exchange.request;
-            let shown = format!("{} {}", request.method.to_ascii_uppercase(), request.path);
-            if !exchange.response.issued_values().is_empty() && !found.contains(&shown) {
-                found.push(shown);
-            }
-        }
-        found
+        (values, endpoints)
     }
 }
 

@@ -273,8 +273,7 @@ impl ReplayServer {
                 .or_default()
                 .push(index);
         }
-        let issued = recording.issued_values();
-        let issuing = recording.issuing_requests();
+        let (issued, issuing) = recording.issued();
         let known = Known {
             expected: None,
             issued: plugin_contract::Secrets::new(issued.iter().map(String::as_str)),

@@ -5,7 +5,7 @@
 //! Every run's instance gets a [`LogLines`] observer that wants every level, so a plugin logs
 //! all it would; the lines come as the plugin wrote them (conformance instances do not
 //! redact), and are scanned for the canary and for the values the recording issues
-//! ([`Recording::issued_values`](crate::checks::recording::Recording::issued_values): an
+//! ([`Recording::issued`](crate::checks::recording::Recording::issued): an
 //! `access_token`, `refresh_token` or `id_token`, a JWT, a session cookie), in every form
 //! [`Secrets`] finds.
 
