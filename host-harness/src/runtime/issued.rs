@@ -34,10 +34,27 @@ pub fn issued_values<'h>(
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim_start_matches('\u{feff}');
+    if !may_issue(text) {
+        return unique_long_enough(found);
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(json) => issued_in_json(&json, &mut found),
         Err(_) => found.extend(jwts_in(text)),
     }
+    unique_long_enough(found)
+}
+
+/// Tells whether a body may hold an issued value: a member name of [`ISSUED_MEMBERS`], a JWT's
+/// `eyJ`, or a `\u` escape that could spell either. Every response of a sync goes through
+/// [`issued_values`], so a body without any (a list of thousands of users) is not parsed.
+fn may_issue(text: &str) -> bool {
+    ISSUED_MEMBERS.iter().any(|member| text.contains(member))
+        || text.contains("eyJ")
+        || text.contains("\\u")
+}
+
+/// Returns `found` without repeats and without values shorter than [`MIN_ISSUED_LEN`].
+fn unique_long_enough(found: Vec<String>) -> Vec<String> {
     let mut unique = Vec::with_capacity(found.len());
     for value in found {
         if value.trim().chars().count() >= MIN_ISSUED_LEN && !unique.contains(&value) {
@@ -167,6 +184,12 @@ mod tests {
             found,
             ["c00kie-abcd", "at-1-abcd", "rt/2-abcd", "it-abcdef", JWT]
         );
+    }
+
+    #[test]
+    fn a_member_name_spelled_with_escapes_is_still_read() {
+        let body = br#"{"data": {"access\u005ftoken": "tok-escaped-1"}}"#;
+        assert_eq!(issued_values([], body), ["tok-escaped-1"]);
     }
 
     #[test]
