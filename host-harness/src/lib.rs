@@ -22,7 +22,10 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod clock;
 pub mod files;
 pub mod render;
 pub mod runtime;
 pub mod seed;
+pub mod store;
+pub mod ui;

@@ -6,6 +6,7 @@
 
 mod output;
 mod progress;
+mod stored;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -100,6 +101,14 @@ enum CliError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Approve(#[from] ApproveError),
+    #[error(transparent)]
+    Approval(host_harness::store::approvals::ApprovalError),
+    #[error(transparent)]
+    Store(#[from] host_harness::store::StoreError),
+    #[error(transparent)]
+    Step(#[from] host_harness::store::steps::StepError),
+    #[error(transparent)]
+    Ui(#[from] host_harness::ui::UiError),
     #[error("cannot read {what} {}", .path.display())]
     Read {
         what: &'static str,
@@ -188,20 +197,23 @@ enum Command {
     },
     /// Map vendor accounts and services onto a PSA snapshot; write the mapping file.
     Map {
-        /// The PSA snapshot (JSON or CSV).
-        #[arg(long, value_name = "FILE")]
-        psa: PathBuf,
+        /// The PSA snapshot (JSON or CSV); with --store, imported when the store has none.
+        #[arg(long, value_name = "FILE", required_unless_present = "store")]
+        psa: Option<PathBuf>,
         /// The mapping file: its decisions are kept, and it is rewritten.
         #[arg(long, value_name = "FILE", default_value = "mapping.json")]
         mapping: PathBuf,
+        /// Keep the connection and the mapping in this store instead (what `ui` shows).
+        #[arg(long, value_name = "FILE", conflicts_with = "mapping")]
+        store: Option<PathBuf>,
     },
     /// Sync usage for the mapping and print the review (exit 1 if the mapping is not finished).
     Sync {
         #[command(flatten)]
         sync: SyncArgs,
         /// The PSA snapshot (JSON or CSV).
-        #[arg(long, value_name = "FILE")]
-        psa: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "store")]
+        psa: Option<PathBuf>,
         /// The mapping file written by `map` and edited by a person.
         #[arg(long, value_name = "FILE", default_value = "mapping.json")]
         mapping: PathBuf,
@@ -211,6 +223,10 @@ enum Command {
         /// Where to write the review as JSON for `approve` [default: review.json beside the mapping file].
         #[arg(long, value_name = "FILE")]
         review: Option<PathBuf>,
+        /// Sync the mapping of this store and keep the sync there instead (no file is read or
+        /// written).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["psa", "mapping", "review"])]
+        store: Option<PathBuf>,
     },
     /// Approve lines of the review `sync` wrote: write the PSA change set, apply it to the PSA
     /// snapshot and append it to the history (no plugin call; exit 1 on a failed or unknown
@@ -221,8 +237,8 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = "review.json")]
         review: PathBuf,
         /// The PSA snapshot (JSON or CSV) the review was made against; rewritten in its format.
-        #[arg(long, value_name = "FILE")]
-        psa: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "store")]
+        psa: Option<PathBuf>,
         /// The mapping file the review was made with [default: mapping.json beside the review].
         #[arg(long, value_name = "FILE")]
         mapping: Option<PathBuf>,
@@ -235,6 +251,23 @@ enum Command {
         /// The folder of changes.json, changes.csv and approvals.jsonl [default: the review's folder].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Approve the latest review of this store instead, in one transaction with its PSA
+        /// snapshot (no file is read or written).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["psa", "mapping", "review", "out"])]
+        store: Option<PathBuf>,
+    },
+    /// Serve the seed's screens for this plugin in a browser: on 127.0.0.1 only, at the URL it
+    /// prints (with this session's token), on the state of a store.
+    Ui {
+        /// A PSA snapshot (JSON or CSV) to import when the store has none.
+        #[arg(long, value_name = "FILE")]
+        psa: Option<PathBuf>,
+        /// The store [default: host-harness.db in the working folder].
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        /// The port [default: a free one].
+        #[arg(long)]
+        port: Option<u16>,
     },
     /// Run the seed flow against the live vendor and write what crossed the wire as fixtures.
     Record {
@@ -321,13 +354,29 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
             services,
         } => usage(cli, secrets, &sync.as_of(), accounts, services),
         Command::Seed { sync, psa } => seed(cli, secrets, &sync.as_of(), psa.as_deref()),
-        Command::Map { psa, mapping } => map(cli, secrets, psa, mapping),
+        Command::Map {
+            psa,
+            store: Some(store),
+            ..
+        } => stored::map(cli, secrets, psa.as_deref(), store),
+        Command::Map {
+            psa: Some(psa),
+            mapping,
+            store: None,
+        } => map(cli, secrets, psa, mapping),
         Command::Sync {
             sync: args,
-            psa,
+            json,
+            store: Some(store),
+            ..
+        } => stored::sync(cli, secrets, &args.as_of(), store, *json),
+        Command::Sync {
+            sync: args,
+            psa: Some(psa),
             mapping,
             json,
             review,
+            store: None,
         } => {
             let review = review
                 .clone()
@@ -335,12 +384,19 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
             sync_review(cli, secrets, &args.as_of(), psa, mapping, *json, &review)
         }
         Command::Approve {
+            all,
+            lines,
+            store: Some(store),
+            ..
+        } => stored::approve(store, *all, lines),
+        Command::Approve {
             review,
-            psa,
+            psa: Some(psa),
             mapping,
             all,
             lines,
             out,
+            store: None,
         } => {
             let mapping = mapping
                 .clone()
@@ -356,14 +412,27 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
         Command::Package { out } => package(&cli.manifest, out),
         Command::Schemas { write } => schemas(write.as_deref()),
         Command::Serve { scenario } => serve(scenario),
+        Command::Ui { psa, store, port } => stored::ui(
+            cli,
+            psa.as_deref(),
+            &store.clone().unwrap_or_else(stored::default_store),
+            *port,
+        ),
+        Command::Map { psa: None, .. }
+        | Command::Sync { psa: None, .. }
+        | Command::Approve { psa: None, .. } => {
+            // clap refuses this command line first (`required_unless_present`).
+            eprintln!("host-harness: give --psa FILE or --store FILE");
+            Ok(Exit::Failure)
+        }
     }
 }
 
 /// A plugin loaded for one command: on the live vendor, or on a replay server that is all it
 /// may reach, with the credentials the command line gave.
-struct Session {
-    module: PluginModule,
-    credentials: Credentials,
+pub(crate) struct Session {
+    pub(crate) module: PluginModule,
+    pub(crate) credentials: Credentials,
     replay: Option<ReplayServer>,
     retry_budget: Duration,
 }
@@ -371,7 +440,7 @@ struct Session {
 impl Session {
     /// Starts the replay (if asked), gathers the credentials and loads the plugin; fills
     /// `secrets` first with every credential value, then with the secret ones only.
-    fn open(cli: &Cli, secrets: &mut Secrets) -> Result<Session, CliError> {
+    pub(crate) fn open(cli: &Cli, secrets: &mut Secrets) -> Result<Session, CliError> {
         if cli.replay.is_some() {
             warn_allow_hosts_ignored(cli);
         }
@@ -412,14 +481,14 @@ impl Session {
     }
 
     /// Makes an instance whose failed calls are retried within `--retry-budget`.
-    fn retrying(&self) -> Result<Retrying<PluginInstance>, CliError> {
+    pub(crate) fn retrying(&self) -> Result<Retrying<PluginInstance>, CliError> {
         let policy = RetryPolicy::within(self.retry_budget);
         Ok(Retrying::new(self.module.instantiate()?, policy))
     }
 
     /// Returns every form of the secret credentials and of the secrets the vendor issued to
     /// `plugin` so far (tokens, session cookies): what nothing printed may hold.
-    fn secrets_after(&self, plugin: &PluginInstance) -> Secrets {
+    pub(crate) fn secrets_after(&self, plugin: &PluginInstance) -> Secrets {
         let values: Vec<String> = self
             .module
             .secret_fields()
@@ -437,7 +506,7 @@ impl Session {
 
     /// Ends a replay: every request must have been recorded and, when `all_used`, every
     /// recorded exchange requested.
-    fn close(self, all_used: bool) -> Result<(), CliError> {
+    pub(crate) fn close(self, all_used: bool) -> Result<(), CliError> {
         match self.replay {
             Some(replay) if all_used => replay.finish().map(drop)?,
             Some(replay) => replay.check_unmatched()?,
@@ -449,7 +518,7 @@ impl Session {
 
 /// Says on stderr that `--allow-host` is ignored, when it was given to a run that replays:
 /// scripts written before replays were kept to their own server may still pass it.
-fn warn_allow_hosts_ignored(cli: &Cli) {
+pub(crate) fn warn_allow_hosts_ignored(cli: &Cli) {
     if !cli.allow_hosts.is_empty() {
         eprintln!(
             "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
@@ -619,7 +688,7 @@ fn sync_review(
 
 /// The variable that makes `approve` stop itself (abort, as a kill would) at a [`Step`], named
 /// by [`Step::as_str`]: the tests' way to kill it between its steps.
-const STOP_AT_ENV: &str = "HOST_HARNESS_TEST_STOP_AT";
+pub(crate) const STOP_AT_ENV: &str = "HOST_HARNESS_TEST_STOP_AT";
 
 /// Approves lines of the review in `review_file`, made from `psa_file` and `mapping_file`:
 /// writes the change set into `out` (the review's folder by default), applies it to the PSA

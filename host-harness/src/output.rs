@@ -70,19 +70,6 @@ pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliE
     })
 }
 
-/// Returns the clock's time as RFC 3339, to the second.
-pub(crate) fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
+pub(crate) use host_harness::clock::now_rfc3339;
 
-/// Returns an error's message followed by each of its causes.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
-}
+pub(crate) use host_harness::render::with_causes;

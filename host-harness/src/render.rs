@@ -366,6 +366,30 @@ pub fn conformance(report: &Report) -> String {
 
 /// Renders an approval for a person: the lines changed, those left as they were, the files.
 pub fn approval(approval: &Approval, written: Option<&Written>) -> String {
+    let mut out = approval_lines(approval);
+    match written {
+        Some(written) => {
+            let _ = writeln!(
+                out,
+                "\n   Change set: {}, {}\n   PSA snapshot updated: {} (the next sync shows these lines as no change)\n   History: {} (appended)",
+                written.changes_json.display(),
+                written.changes_csv.display(),
+                written.psa.display(),
+                written.history.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\n   Nothing written: no approved line changes the PSA."
+            );
+        }
+    }
+    out
+}
+
+/// Renders what an approval decided: the lines changed, those left as they were, the failed.
+pub fn approval_lines(approval: &Approval) -> String {
     let set = &approval.change_set;
     let mut out = format!(
         "Approved {} changes to the PSA, counted as of {}\n",
@@ -401,25 +425,19 @@ pub fn approval(approval: &Approval, written: Option<&Written>) -> String {
             shown(&approval.failed.join(", "))
         );
     }
-    match written {
-        Some(written) => {
-            let _ = writeln!(
-                out,
-                "\n   Change set: {}, {}\n   PSA snapshot updated: {} (the next sync shows these lines as no change)\n   History: {} (appended)",
-                written.changes_json.display(),
-                written.changes_csv.display(),
-                written.psa.display(),
-                written.history.display()
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "\n   Nothing written: no approved line changes the PSA."
-            );
-        }
-    }
     out
+}
+
+/// Returns an error's message followed by each of its causes.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -194,6 +194,8 @@ struct Playback {
     known: Known,
     /// See [`ReplayReport::leaks`].
     leaks: Vec<String>,
+    /// See [`ReplayServer::refuse_wrong_secrets`].
+    refuse_wrong_secrets: bool,
 }
 
 impl ReplayServer {
@@ -281,6 +283,7 @@ impl ReplayServer {
         let playback = Arc::new(Mutex::new(Playback {
             known,
             leaks: Vec::new(),
+            refuse_wrong_secrets: false,
             by_request,
             times_served: vec![0; recording.exchanges.len()],
             exchanges: recording.exchanges,
@@ -328,6 +331,14 @@ impl ReplayServer {
     /// [`ReplayReport::leaks`].
     pub fn expect_secrets(&self, secrets: plugin_contract::Secrets) {
         lock(&self.playback).known.expected = Some(secrets);
+    }
+
+    /// Answers, from now on, a request that matches a recorded one except for the secret where
+    /// `<redacted>` stands (see [`ReplayServer::expect_secrets`]) with HTTP 401, as a vendor
+    /// answers a wrong key, instead of 501: what lets a person try a wrong key against a
+    /// scenario in the web host. Such a request is not reported as unmatched.
+    pub fn refuse_wrong_secrets(&self) {
+        lock(&self.playback).refuse_wrong_secrets = true;
     }
 
     /// Returns the values the recording's responses issue (tokens, session cookies), each once.
@@ -512,6 +523,12 @@ fn read_body(request: &mut tiny_http::Request) -> Option<Vec<u8>> {
     (body.len() <= MAX_REQUEST_BODY_BYTES).then_some(body)
 }
 
+/// The `Content-Type` of a JSON answer.
+fn json_content_type() -> tiny_http::Header {
+    tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
+        .expect("a valid header")
+}
+
 /// A response ready to send.
 type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
@@ -585,6 +602,26 @@ impl Playback {
         });
         self.note_leaks(&sent, closest);
         let Some(index) = chosen else {
+            if self.refuse_wrong_secrets && self.known.expected.is_some() {
+                let any_secret = Known {
+                    expected: None,
+                    issued: self.known.issued.clone(),
+                };
+                if recorded.iter().any(|&i| {
+                    request_mismatch(&self.exchanges[i].request, &sent, &any_secret).is_none()
+                }) {
+                    self.served.push(ServedRequest {
+                        request: shown,
+                        status: 401,
+                        exchange: None,
+                    });
+                    let body = br#"{"error":"unauthorized","message":"replay: not the scenario's secret"}"#;
+                    let response = tiny_http::Response::from_data(body.to_vec())
+                        .with_status_code(401)
+                        .with_header(json_content_type());
+                    return (Some(response), Duration::ZERO);
+                }
+            }
             // Method, path and query were recorded: say which header or body field differed.
             let why = recorded
                 .first()
@@ -858,6 +895,23 @@ mod tests {
         ])));
         token.response.body = Some(serde_json::json!({"access_token": "<issued-1>"}));
         token
+    }
+
+    #[test]
+    fn a_wrong_secret_is_refused_with_401_when_asked_and_is_not_reported_unmatched() {
+        let server = serve(vec![token_exchange()]);
+        server.expect_secrets(plugin_contract::Secrets::new(["s3cret key"]));
+        server.refuse_wrong_secrets();
+        let url = server.base_url().to_owned();
+        let wrong_key = "client_secret=guess&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], wrong_key), 401);
+        let wrong_grant = "grant_type=password&client_secret=s3cret+key";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], wrong_grant), 501);
+        let right = "client_secret=s3cret+key&grant_type=client_credentials";
+        assert_eq!(send(&url, "POST", "/oauth/token", &[], right), 200);
+        let error = server.finish().unwrap_err().to_string();
+        assert!(error.contains("grant_type"), "{error}");
+        assert!(!error.contains("client_secret"), "{error}");
     }
 
     #[test]

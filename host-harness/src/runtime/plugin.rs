@@ -219,6 +219,12 @@ impl PluginInstance {
         self
     }
 
+    /// Returns a handle that stops this instance's running call from another thread (the call
+    /// ends in a trap and the instance is replaced): how a host cancels a sync.
+    pub fn cancel_handle(&self) -> extism::CancelHandle {
+        self.plugin.cancel_handle()
+    }
+
     /// Returns the secrets the vendor issued to this instance so far.
     pub fn issued(&self) -> &Issued {
         &self.issued

@@ -83,7 +83,7 @@ pub struct ChangeSet {
 }
 
 /// What one approval decided.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The lines that change.
     pub change_set: ChangeSet,

@@ -269,7 +269,7 @@ pub fn finish_interrupted(psa_path: &Path, out: &Path) -> Result<Option<String>,
 }
 
 /// Returns the bytes of `changes.json` and `changes.csv` for `set`.
-fn change_set_files(set: &ChangeSet) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+pub fn change_set_files(set: &ChangeSet) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
     let json = serde_json::to_string_pretty(set)? + "\n";
     Ok((json.into_bytes(), change_set_csv(set)?.into_bytes()))
 }

@@ -82,6 +82,9 @@ pub enum Basis {
     ExactName,
     /// A person's decision in the mapping file.
     MappingFile,
+    /// Several candidates claim it (PSA links, names, or another vendor account): the entry
+    /// waits for a person to choose.
+    Conflict,
     /// Nothing: the entry waits for a person.
     Nothing,
 }
@@ -136,6 +139,178 @@ impl Mapping {
             }
         }
         mapped
+    }
+}
+
+/// A person's change to the mapping, from a mapping screen or a script.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "snake_case")]
+pub enum Edit {
+    /// Maps a vendor account to a PSA account (several vendor accounts may feed one).
+    MapAccount {
+        vendor_account_id: String,
+        psa_account_id: String,
+    },
+    /// Puts a vendor account back to waiting for a person.
+    UnmapAccount { vendor_account_id: String },
+    /// Leaves a vendor account out of billing: never synced.
+    ExcludeAccount { vendor_account_id: String },
+    /// Maps a vendor service to a PSA product.
+    MapService {
+        service_id: String,
+        psa_product_id: String,
+    },
+    /// Puts a vendor service back to waiting for a person.
+    UnmapService { service_id: String },
+}
+
+/// Why an edit was refused; the mapping is left as it was.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The mapping has no such vendor account.
+    #[error("the mapping has no vendor account {0:?}")]
+    NoVendorAccount(String),
+    /// The mapping has no such vendor service.
+    #[error("the mapping has no vendor service {0:?}")]
+    NoService(String),
+    /// The PSA snapshot has no such account.
+    #[error("the PSA snapshot has no account {0:?}")]
+    NoPsaAccount(String),
+    /// No agreement line of the PSA snapshot bills such a product.
+    #[error("the PSA snapshot bills no product {0:?}")]
+    NoPsaProduct(String),
+}
+
+impl Mapping {
+    /// Applies a person's `edit`, checked against `psa`; the entry then rests on a person's
+    /// decision ([`Basis::MappingFile`]) and is kept by every later [`auto_map`].
+    pub fn apply(&mut self, edit: &Edit, psa: &PsaSnapshot) -> Result<(), EditError> {
+        match edit {
+            Edit::MapAccount {
+                vendor_account_id,
+                psa_account_id,
+            } => {
+                let name = psa
+                    .account(psa_account_id)
+                    .map(|a| a.name.clone())
+                    .ok_or_else(|| EditError::NoPsaAccount(psa_account_id.clone()))?;
+                let entry = self.account_mut(vendor_account_id)?;
+                entry.state = State::Mapped;
+                entry.psa_account_id = Some(psa_account_id.clone());
+                entry.basis = Basis::MappingFile;
+                entry.reason = format!("mapped by a person to {name}");
+            }
+            Edit::UnmapAccount { vendor_account_id } => {
+                let entry = self.account_mut(vendor_account_id)?;
+                entry.state = State::Unmapped;
+                entry.psa_account_id = None;
+                entry.basis = Basis::Nothing;
+                entry.reason = "unmapped by a person".into();
+            }
+            Edit::ExcludeAccount { vendor_account_id } => {
+                let entry = self.account_mut(vendor_account_id)?;
+                entry.state = State::Excluded;
+                entry.psa_account_id = None;
+                entry.basis = Basis::MappingFile;
+                entry.reason = "excluded from billing by a person".into();
+            }
+            Edit::MapService {
+                service_id,
+                psa_product_id,
+            } => {
+                if !psa
+                    .agreement_lines
+                    .iter()
+                    .any(|l| &l.product_id == psa_product_id)
+                {
+                    return Err(EditError::NoPsaProduct(psa_product_id.clone()));
+                }
+                let entry = self.service_mut(service_id)?;
+                entry.state = State::Mapped;
+                entry.psa_product_id = Some(psa_product_id.clone());
+                entry.reason = "mapped by a person".into();
+            }
+            Edit::UnmapService { service_id } => {
+                let entry = self.service_mut(service_id)?;
+                entry.state = State::Unmapped;
+                entry.psa_product_id = None;
+                entry.reason = "unmapped by a person".into();
+            }
+        }
+        Ok(())
+    }
+
+    fn account_mut(&mut self, id: &str) -> Result<&mut AccountMapping, EditError> {
+        self.accounts
+            .iter_mut()
+            .find(|a| a.vendor_account_id == id)
+            .ok_or_else(|| EditError::NoVendorAccount(id.to_owned()))
+    }
+
+    fn service_mut(&mut self, id: &str) -> Result<&mut ServiceMapping, EditError> {
+        self.services
+            .iter_mut()
+            .find(|s| s.service_id == id)
+            .ok_or_else(|| EditError::NoService(id.to_owned()))
+    }
+}
+
+/// Which vendor accounts a mapping screen shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Show {
+    /// Every account.
+    All,
+    /// Mapped ones.
+    Mapped,
+    /// Ones waiting for a person.
+    Unmapped,
+    /// Unmapped ones with a suggestion.
+    Suggestion,
+    /// Unmapped ones that several candidates claim.
+    Conflict,
+    /// Ones left out of billing.
+    Excluded,
+}
+
+impl Show {
+    /// Every filter, in the order a screen offers them.
+    pub const ALL: [Show; 6] = [
+        Show::All,
+        Show::Mapped,
+        Show::Unmapped,
+        Show::Suggestion,
+        Show::Conflict,
+        Show::Excluded,
+    ];
+
+    /// Returns the filter's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::All => "all",
+            Show::Mapped => "mapped",
+            Show::Unmapped => "unmapped",
+            Show::Suggestion => "suggestion",
+            Show::Conflict => "conflict",
+            Show::Excluded => "excluded",
+        }
+    }
+
+    /// Returns the filter of this name.
+    pub fn parse(name: &str) -> Option<Show> {
+        Show::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Tells whether `entry` passes the filter.
+    pub fn admits(self, entry: &AccountMapping) -> bool {
+        match self {
+            Show::All => true,
+            Show::Mapped => entry.state == State::Mapped,
+            Show::Unmapped => entry.state == State::Unmapped,
+            Show::Suggestion => entry.state == State::Unmapped && !entry.suggestions.is_empty(),
+            Show::Conflict => entry.state == State::Unmapped && entry.basis == Basis::Conflict,
+            Show::Excluded => entry.state == State::Excluded,
+        }
     }
 }
 
@@ -204,7 +379,7 @@ fn map_account(account: &Account, psa: &PsaSnapshot, previous: &Mapping) -> Acco
         return entry(
             State::Unmapped,
             None,
-            Basis::Nothing,
+            Basis::Conflict,
             format!(
                 "conflict: the vendor links it to several PSA accounts ({})",
                 ids.join(", ")
@@ -237,7 +412,7 @@ fn map_account(account: &Account, psa: &PsaSnapshot, previous: &Mapping) -> Acco
         ids => entry(
             State::Unmapped,
             None,
-            Basis::Nothing,
+            Basis::Conflict,
             format!(
                 "conflict: the name matches several PSA accounts ({})",
                 ids.join(", ")
@@ -267,7 +442,7 @@ fn flag_shared_psa_accounts(mapped: &mut [AccountMapping]) {
         if claimants.contains(&entry.vendor_account_id) {
             entry.state = State::Unmapped;
             entry.psa_account_id = None;
-            entry.basis = Basis::Nothing;
+            entry.basis = Basis::Conflict;
             entry.reason = format!(
                 "conflict: vendor accounts {} all match PSA account {id}",
                 claimants.join(", ")

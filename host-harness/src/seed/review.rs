@@ -92,6 +92,24 @@ pub enum LineKind {
     NoChange,
 }
 
+impl LineKind {
+    /// Every kind, in the order a review lists them.
+    pub const ALL: [LineKind; 3] = [
+        LineKind::NewRevenue,
+        LineKind::Reconcile,
+        LineKind::NoChange,
+    ];
+
+    /// Returns the kind as a person reads it: `new revenue`, `reconcile`, `no change`.
+    pub fn label(self) -> &'static str {
+        match self {
+            LineKind::NewRevenue => "new revenue",
+            LineKind::Reconcile => "reconcile",
+            LineKind::NoChange => "no change",
+        }
+    }
+}
+
 /// Usage of an unmapped vendor account.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct UnmappedUsage {
