@@ -293,3 +293,37 @@ async function syncEnded(page, shots, name) {
   await expect(page.getByRole("button", { name: "Cancel" })).toBeDisabled();
   await shots.take(page, name);
 }
+
+// Nobody else can drive the server: no token, a wrong token, another Host or a post without
+// the CSRF token is refused, and the page allows no inline script.
+test("the server refuses what its own browser did not send", async ({ page, browserLog, request }) => {
+  const vendor = VENDORS[0];
+  const ui = await startUi(vendor);
+  try {
+    for (const url of [`${ui.origin}/`, `${ui.origin}/connect`, `${ui.origin}/?token=0000`]) {
+      const response = await request.get(url, { maxRedirects: 0 });
+      expect(response.status(), url).toBeGreaterThanOrEqual(400);
+      expect(await response.text()).not.toContain("connect-form");
+    }
+    const rebound = await request.get(ui.url, { maxRedirects: 0, headers: { Host: `evil.example:${new URL(ui.origin).port}` } });
+    expect(rebound.status(), "a request for another Host").toBeGreaterThanOrEqual(400);
+
+    await page.goto(ui.url);
+    await expect(page.locator("#integration-status")).toHaveText("not connected");
+    const csp = (await page.request.get(`${ui.origin}/`)).headers()["content-security-policy"] || "";
+    expect(csp).toContain("script-src");
+    expect(csp).not.toContain("unsafe-inline");
+    // The browser's own cookie, but no CSRF token and a foreign Origin: refused, nothing changes.
+    const forged = await page.request.post(`${ui.origin}/mapping`, {
+      form: { edit: "exclude_account", vendor_account_id: "Ac7mE2sOnS9q4RtY1uVw", back: "/accounts" },
+      headers: { Origin: "http://evil.example" },
+      maxRedirects: 0,
+    });
+    expect(forged.status(), "a post without the CSRF token").toBeGreaterThanOrEqual(400);
+    await page.goto(`${ui.origin}/`);
+    await expect(page.locator("#integration-status")).toHaveText("not connected");
+    expect(browserLog.errors).toEqual([]);
+  } finally {
+    await ui.stop();
+  }
+});
