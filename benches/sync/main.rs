@@ -13,6 +13,7 @@ mod support;
 
 mod approval;
 mod hosts;
+mod mapping_screen;
 mod measure;
 mod memory;
 mod phases;
@@ -59,6 +60,13 @@ fn main() {
     if std::env::var("BENCH_ONLY").as_deref() == Ok("approve") {
         let (mut out, mut not_met) = (String::new(), Vec::new());
         approval::write(&mut out, if quick { 1 } else { 3 }, &mut not_met);
+        print!("{out}");
+        not_met.iter().for_each(|note| println!("\n- {note}"));
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("mapping") {
+        let (mut out, mut not_met) = (String::new(), Vec::new());
+        mapping_screen::write(&mut out, 5, &mut not_met);
         print!("{out}");
         not_met.iter().for_each(|note| println!("\n- {note}"));
         return;
@@ -154,6 +162,7 @@ fn main() {
 
     // ---- the host's approval of a large review ----
     approval::write(&mut out, if quick { 1 } else { 3 }, &mut not_met);
+    mapping_screen::write(&mut out, if quick { 1 } else { 5 }, &mut not_met);
 
     if !quick {
         per_platform(&mut out, &compiled);

@@ -15,9 +15,11 @@
 //!   and the JSON Schemas.
 //! - [`seed`]: the host's side of the seed: a PSA snapshot, mapping, the review of a sync and
 //!   its approval.
+//! - [`store`]: the host's state in SQLite, each step of the seed one transaction, and the
+//!   steps themselves; [`ui`], the web host, is a face over it as the CLI is.
 //!
 //! Beside them, [`render`] lays out every text for a person, [`bundle`] writes the release
-//! bundle a host installs, and [`files`] writes every file whole or not at all (any folder may
+//! bundle a host installs, [`clock`] reads the time, and [`files`] writes every file whole or not at all (any folder may
 //! use it; it uses none). The CLI (`src/main.rs`) only parses arguments and calls these.
 
 pub mod bundle;

@@ -132,12 +132,33 @@ fn no_module_imports_one_that_imports_it_back() {
 }
 
 #[test]
+fn only_the_web_host_uses_the_store_and_nothing_uses_the_web_host() {
+    for (module, used) in &module_graph() {
+        let top = module.split("::").next().unwrap_or_default();
+        for target in used {
+            let used_top = target.split("::").next().unwrap_or_default();
+            assert!(
+                used_top != "ui" || top == "ui",
+                "{module} uses {target}: the web host is a face nothing else uses"
+            );
+            assert!(
+                used_top != "store" || top == "ui" || top == "store",
+                "{module} uses {target}: only the web host and the CLI use the store"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_runtime_uses_no_other_folder_and_the_checks_only_the_runtime() {
     let graph = module_graph();
     let allowed = [
         ("runtime", &["runtime"][..]),
         ("checks", &["runtime", "checks", "files"]),
         ("files", &[]),
+        ("clock", &[]),
+        // The store keeps the seed's state; the web host is a face over it, used by no one.
+        ("store", &["store", "seed", "clock"]),
     ];
     for (module, used) in &graph {
         for (folder, may_use) in allowed {

@@ -124,17 +124,19 @@ export function findSecret(text, secret) {
   return secretForms(secret).filter((form) => haystack.includes(form));
 }
 
-/** Screenshots named `NN-name.png` into `$SCREENSHOTS_DIR`, or a temporary folder removed after. */
+/**
+ * Screenshots named `NAME.png` (the spec numbers them in the flow's order: `01-integrations`,
+ * `02-connect-error`, …) into `$SCREENSHOTS_DIR`/`prefix`, or a temporary folder removed after.
+ */
 export function screenshots(prefix = "") {
   const keep = Boolean(process.env.SCREENSHOTS_DIR);
   const dir = keep ? path.resolve(process.env.SCREENSHOTS_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), "host-harness-shots-"));
   fs.mkdirSync(dir, { recursive: true });
-  let n = 0;
   return {
     dir,
     async take(page, name) {
-      n += 1;
-      const file = path.join(dir, `${prefix}${String(n).padStart(2, "0")}-${name}.png`);
+      const file = path.join(dir, `${prefix}${name}.png`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       await page.screenshot({ path: file, fullPage: true });
       return file;
     },

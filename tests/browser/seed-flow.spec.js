@@ -83,7 +83,7 @@ async function flow(page, ui, vendor, shots) {
     await expect(nav.getByRole("link", { name: screen, exact: true })).toBeVisible();
   }
   await expect(page.locator("#integration-status")).toHaveText("not connected");
-  await shots.take(page, "integrations");
+  await shots.take(page, "01-integrations");
 
   // Connect: the form from the schema, the replay's URL filled in, a wrong key first.
   await nav.getByRole("link", { name: "Connect", exact: true }).click();
@@ -97,7 +97,7 @@ async function flow(page, ui, vendor, shots) {
   await expect(page.locator(`#error-${vendor.url.field}`)).toHaveText("");
   await expect(page.locator("#connect-error")).toHaveText("");
   await expect(page.getByLabel(vendor.key.label)).toHaveValue("");
-  await shots.take(page, "connect-error");
+  await shots.take(page, "02-connect-error");
 
   // The right key: the plugin's sentence, and the status pending.
   await page.getByLabel(vendor.key.label).fill(vendor.key.right);
@@ -105,7 +105,7 @@ async function flow(page, ui, vendor, shots) {
   await expect(page.locator("#connect-result")).not.toBeEmpty();
   await expect(page.locator(`#error-${vendor.key.field}`)).toHaveText("");
   await expect(page.getByLabel(vendor.key.label)).toHaveValue("");
-  await shots.take(page, "connect-pending");
+  await shots.take(page, "03-connected");
   await nav.getByRole("link", { name: "Integrations", exact: true }).click();
   await expect(page.locator("#integration-status")).toHaveText("pending");
 
@@ -131,7 +131,7 @@ async function flow(page, ui, vendor, shots) {
     .toBe(true);
   await page.waitForLoadState("networkidle");
   await expect(page.locator("#vendor-accounts li[data-vendor-id]")).toHaveCount(await vendorCount(page));
-  await shots.take(page, "accounts");
+  await shots.take(page, "04-accounts");
 
   for (const [psaId, vendorId] of vendor.dragged) {
     await expect(vendorRow(vendorId).locator(".state")).toHaveText("unmapped");
@@ -141,7 +141,7 @@ async function flow(page, ui, vendor, shots) {
     await expect(vendorRow(vendorId).locator(".state")).toHaveText("mapped");
     await expect(vendorRow(vendorId).locator(".psa-name")).toContainText(name);
   }
-  await shots.take(page, "accounts-dragged");
+  await shots.take(page, "04b-accounts-dragged");
 
   const keyboard = vendor.keyboard;
   if (keyboard.unmapFirst) {
@@ -166,7 +166,7 @@ async function flow(page, ui, vendor, shots) {
   await mapHere.focus();
   await page.keyboard.press("Space");
   await expect(vendorRow(keyboard.vendor).locator(".state")).toHaveText("mapped");
-  await shots.take(page, "accounts-keyboard");
+  await shots.take(page, "04c-accounts-keyboard");
 
   // Services: the auto-matched service unmapped (Finish then disabled), found again by its
   // Product ID in the search, and dropped on the service.
@@ -184,19 +184,19 @@ async function flow(page, ui, vendor, shots) {
   const product = page.locator(`#psa-products li[data-product-id="${vendor.service.product}"]`);
   await expect(page.locator("#psa-products li[data-product-id]")).toHaveCount(1);
   await expect(product).toBeVisible();
-  await shots.take(page, "services-search");
+  await shots.take(page, "04d-services-search");
   await page.waitForLoadState("networkidle");
   await product.dragTo(service);
   await page.waitForLoadState("networkidle");
   await expect(service.locator(".state")).toHaveText("mapped");
   await expect(service.locator(".psa-name")).toContainText(vendor.service.product);
   await expect(page.locator("#finish")).toBeEnabled();
-  await shots.take(page, "services-mapped");
+  await shots.take(page, "05-services");
 
   // Finish starts the sync; its status, then Refresh, which goes to the review.
   await page.locator("#finish").click();
   await expect(page).toHaveURL(`${ui.origin}/sync`);
-  await syncEnded(page, shots, "sync");
+  await syncEnded(page, shots, ["06-sync", "06b-sync-ended"]);
   await page.locator("#refresh").click();
   await expect(page).toHaveURL(/\/review/);
   const lines = page.locator("#review-lines tr[data-line]");
@@ -204,7 +204,7 @@ async function flow(page, ui, vendor, shots) {
   await expect(page.locator("#failed")).toBeVisible();
   await expect(page.locator("#unmapped-usage")).toBeVisible();
   await expect(page.locator("#warnings")).toBeVisible();
-  await shots.take(page, "review");
+  await shots.take(page, "07-review");
 
   // Filter and sort: only the kind asked for.
   await page.getByLabel("Kind").selectOption("no change");
@@ -238,19 +238,19 @@ async function flow(page, ui, vendor, shots) {
     for (const key of approved) expect(text).toContain(key.split(/[|:/]/)[0]);
     for (const secret of [vendor.key.right, vendor.key.wrong]) expect(findSecret(text, secret)).toEqual([]);
   }
-  await shots.take(page, "approval");
+  await shots.take(page, "08-approved");
 
   // Sync again: the two approved lines are no change now.
   await nav.getByRole("link", { name: "Review", exact: true }).click();
   await page.getByRole("button", { name: "Sync again" }).click();
   await expect(page).toHaveURL(`${ui.origin}/sync`);
-  await syncEnded(page, shots, "sync-again");
+  await syncEnded(page, shots, ["08b-sync-again", "08c-sync-again-ended"]);
   await page.locator("#refresh").click();
   await expect(page).toHaveURL(/\/review/);
   for (const key of approved) {
     await expect(page.locator(`#review-lines tr[data-line="${key}"] .kind`)).toHaveText("no change");
   }
-  await shots.take(page, "review-again");
+  await shots.take(page, "08d-review-again");
 
   await nav.getByRole("link", { name: "Integrations", exact: true }).click();
   await expect(page.locator("#integration-status")).toHaveText("active");
@@ -259,7 +259,7 @@ async function flow(page, ui, vendor, shots) {
   await expect(history).toBeVisible();
   await expect(history.locator("#syncs tbody tr")).toHaveCount(2);
   await expect(history.locator("#approvals tbody tr")).toHaveCount(1);
-  await shots.take(page, "history");
+  await shots.take(page, "09-history");
 }
 
 /** The number of vendor accounts the list says it found. */
@@ -273,12 +273,12 @@ async function vendorCount(page) {
  * "Listing accounts…" or "N of M accounts" while it runs, then "Sync finished", Refresh lit and
  * Cancel off. A replayed sync may end before a poll sees "N of M": each text seen is noted.
  */
-async function syncEnded(page, shots, name) {
+async function syncEnded(page, shots, [started, ended]) {
   const status = page.getByRole("status").and(page.locator("#sync-status"));
   await expect(status).toBeVisible();
   const seen = [await status.locator(".text").textContent()];
   // As the page came (running, with its spinner, unless the replay was quicker), then ended.
-  await shots.take(page, `${name}-started`);
+  await shots.take(page, started);
   await expect(async () => {
     const text = await status.locator(".text").textContent();
     if (seen.at(-1) !== text) seen.push(text);
@@ -291,7 +291,7 @@ async function syncEnded(page, shots, name) {
   await expect(page.locator("#refresh")).toBeEnabled();
   await expect(status.locator(".spinner")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Cancel" })).toBeDisabled();
-  await shots.take(page, name);
+  await shots.take(page, ended);
 }
 
 // Nobody else can drive the server: no token, a wrong token, another Host or a post without

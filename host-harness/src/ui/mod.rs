@@ -315,6 +315,10 @@ impl App {
                 content_type: "text/javascript; charset=utf-8",
                 bytes: include_bytes!("assets/app.js"),
             }),
+            (Method::Get, "/favicon.ico" | "/assets/icon.svg") => Ok(Reply::Asset {
+                content_type: "image/svg+xml",
+                bytes: include_bytes!("assets/icon.svg"),
+            }),
             (Method::Get, "/assets/app.css") => Ok(Reply::Asset {
                 content_type: "text/css; charset=utf-8",
                 bytes: include_bytes!("assets/app.css"),

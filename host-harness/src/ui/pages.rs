@@ -50,6 +50,7 @@ fn layout(context: &Context, current: &str, title: &str, content: Markup) -> Mar
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="csrf-token" content=(context.csrf);
                 title { (title) " · " (context.vendor) " · host-harness" }
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/app.js" defer {}
             }
@@ -91,6 +92,7 @@ pub fn error_page(status: u16, message: &str) -> Markup {
             head {
                 meta charset="utf-8";
                 title { "host-harness: " (status) }
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/app.css";
             }
             body {

@@ -54,6 +54,10 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(() => reload(control.dataset.target), 120);
     });
   }
+  // Text typed before this script ran is searched for now.
+  for (const control of document.querySelectorAll('input[type="search"][data-target]')) {
+    if (control.value) reload(control.dataset.target);
+  }
   markSelection();
   watchSync();
 });
