@@ -111,6 +111,8 @@ async function flow(page, ui, vendor, shots) {
 
   // Accounts: the auto-matches, then two drags and one mapping by keyboard alone.
   await nav.getByRole("link", { name: "Accounts", exact: true }).click();
+  // app.js listens from DOMContentLoaded: a filter changed before then is not applied.
+  await page.waitForLoadState("load");
   const vendorRow = (id) => page.locator(`#vendor-accounts li[data-vendor-id="${id}"]`);
   const psaRow = (id) => page.locator(`#psa-accounts li[data-psa-id="${id}"]`);
   for (const name of vendor.autoMatched) {
@@ -171,6 +173,7 @@ async function flow(page, ui, vendor, shots) {
   // Services: the auto-matched service unmapped (Finish then disabled), found again by its
   // Product ID in the search, and dropped on the service.
   await nav.getByRole("link", { name: "Services", exact: true }).click();
+  await page.waitForLoadState("load");
   const service = page.locator(`#vendor-services li[data-service-id="${vendor.service.id}"]`);
   await expect(page.locator("#finish")).toBeEnabled();
   if ((await service.locator(".state").textContent()) === "mapped") {
