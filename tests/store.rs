@@ -1,6 +1,7 @@
 //! The MSP's steps on one store from the CLI (`map`, `sync`, `approve --store`), as a scheduled
 //! job runs them beside `host-harness ui`: each step is one transaction, a kill in the middle
-//! of an approval keeps nothing of it, and the key is in no byte of the store.
+//! of an approval keeps nothing of it, the files scripts read come out of it and a mapping
+//! file goes back in, and the key is in no byte of the store.
 
 mod support;
 
@@ -21,11 +22,15 @@ fn step(store: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     harness(&all, env)
 }
 
-/// Returns every byte the store keeps on disk (the database and SQLite's journal files).
+/// Returns every byte of the files in `folder`: the store and SQLite's journal files.
 fn store_bytes(folder: &Path) -> String {
     let mut text = String::new();
     for entry in std::fs::read_dir(folder).expect("the folder lists") {
-        let bytes = std::fs::read(entry.expect("an entry").path()).expect("a store file reads");
+        let path = entry.expect("an entry").path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(path).expect("a store file reads");
         text.push_str(&String::from_utf8_lossy(&bytes));
     }
     text
@@ -76,7 +81,39 @@ fn map_sync_and_approve_share_one_store_and_a_kill_during_approval_keeps_nothing
     assert_eq!(approvals.len(), 1);
     assert_eq!(approvals[0].psa_sha256_before, before);
     assert_ne!(opened.psa().unwrap().unwrap().1, before);
+    let mapping = opened.mapping().unwrap();
     drop(opened);
+
+    // The files scripts read come out of the store, and a mapping file goes back in.
+    let out = folder.join("export");
+    let exported = step(&store, &["export", "--out", out.to_str().unwrap()], &[]);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    for name in [
+        "mapping.json",
+        "psa.json",
+        "review.json",
+        "changes.json",
+        "changes.csv",
+    ] {
+        assert!(
+            out.join(name).exists(),
+            "{name} not exported: {}",
+            exported.stdout
+        );
+    }
+    let csv = std::fs::read_to_string(out.join("changes.csv")).unwrap();
+    assert!(
+        csv.starts_with("psa_account_id,psa_account_name,psa_product_id"),
+        "{csv}"
+    );
+    let mapping_file = out.join("mapping.json");
+    let imported = step(
+        &store,
+        &["import", "--mapping", mapping_file.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert_eq!(Store::open(&store).unwrap().mapping().unwrap(), mapping);
 
     let again = step(&store, &["sync", "--as-of", AS_OF, "--json"], &[]);
     assert_eq!(again.code, 0, "{}", again.stderr);

@@ -82,7 +82,7 @@ pub fn write(out: &mut String, runs: usize, not_met: &mut Vec<String>) {
     let (page, page_bytes) = time(&|| {
         let left = psa_accounts(&psa, &query(""));
         let right = vendor_accounts(&mapping, &psa, &query(""), None, "csrf");
-        accounts(&context, &left, &right).into_string().len()
+        accounts(&context, None, &left, &right).into_string().len()
     });
     let (search, search_bytes) = time(&|| psa_accounts(&psa, &query("04 9")).into_string().len());
     let (filter, filter_bytes) = time(&|| {

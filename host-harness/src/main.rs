@@ -256,6 +256,25 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with_all = ["psa", "mapping", "review", "out"])]
         store: Option<PathBuf>,
     },
+    /// Write a store's state as the files scripts read: mapping.json, psa.json, review.json
+    /// and the latest approval's changes.json and changes.csv (no plugin call).
+    Export {
+        /// The store [default: host-harness.db in the working folder].
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        /// The folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Replace a store's mapping with a mapping file (as `map` writes it and a person edits it).
+    Import {
+        /// The store [default: host-harness.db in the working folder].
+        #[arg(long, value_name = "FILE")]
+        store: Option<PathBuf>,
+        /// The mapping file.
+        #[arg(long, value_name = "FILE")]
+        mapping: PathBuf,
+    },
     /// Serve the seed's screens for this plugin in a browser: on 127.0.0.1 only, at the URL it
     /// prints (with this session's token), on the state of a store.
     Ui {
@@ -412,6 +431,13 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
         Command::Package { out } => package(&cli.manifest, out),
         Command::Schemas { write } => schemas(write.as_deref()),
         Command::Serve { scenario } => serve(scenario),
+        Command::Export { store, out } => {
+            stored::export(&store.clone().unwrap_or_else(stored::default_store), out)
+        }
+        Command::Import { store, mapping } => stored::import(
+            &store.clone().unwrap_or_else(stored::default_store),
+            mapping,
+        ),
         Command::Ui { psa, store, port } => stored::ui(
             cli,
             psa.as_deref(),

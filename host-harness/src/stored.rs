@@ -1,10 +1,14 @@
 //! The CLI's faces over the store (`--store`): `ui`, and `map`, `sync` and `approve` on the
 //! same state the web host keeps, through the same [`host_harness::store::steps`].
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use host_harness::files;
 use host_harness::render;
 use host_harness::seed::approve::Choice;
+use host_harness::seed::history::change_set_files;
+use host_harness::seed::mapping::Mapping;
 use host_harness::seed::psa::PsaSnapshot;
 use host_harness::store::approvals::ApprovalError;
 use host_harness::store::steps::{self, Calling, StepError};
@@ -12,7 +16,7 @@ use host_harness::store::Store;
 use host_harness::ui::{serve, UiOptions};
 use plugin_contract::Secrets;
 
-use crate::output::{emit, now_rfc3339, print_result};
+use crate::output::{emit, now_rfc3339, print_result, read_json, write_json};
 use crate::{warn_allow_hosts_ignored, Cli, CliError, Exit, Session, STOP_AT_ENV};
 
 /// Serves the web host until the process is stopped.
@@ -34,8 +38,12 @@ pub(crate) fn ui(
         allow_hosts: cli.allow_hosts.clone(),
     };
     serve(&options, |url| {
-        println!("host-harness ui: serving {} on {url}", store.display());
-        println!("   Open it in a browser; the token in it is this session's. Ctrl-C stops.");
+        // A reader that closed stdout (a script that took the URL) must not stop the server.
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "host-harness ui: serving {} on {url}\n   Open it in a browser; the token in it is this session's. Ctrl-C stops.",
+            store.display()
+        );
     })?;
     Ok(Exit::Success)
 }
@@ -174,6 +182,56 @@ pub(crate) fn approve(store_path: &Path, all: bool, lines: &[String]) -> Result<
         Err(ApprovalError::Refused(refused)) => Err(refused.into()),
         Err(other) => Err(CliError::Approval(other)),
     }
+}
+
+/// Writes the store's state as the files scripts read: `mapping.json`, `psa.json` (as the
+/// approvals left it), `review.json` (the latest review) and, after an approval, the latest
+/// `changes.json` and `changes.csv`, each whole or not at all; prints what it wrote.
+pub(crate) fn export(store_path: &Path, out: &Path) -> Result<Exit, CliError> {
+    let store = open(store_path, None)?;
+    std::fs::create_dir_all(out).map_err(|source| CliError::Write {
+        path: out.to_owned(),
+        source,
+    })?;
+    let mut written = vec![out.join("mapping.json")];
+    write_json(&written[0], &store.mapping()?)?;
+    if let Some((psa, _)) = store.psa()? {
+        written.push(out.join("psa.json"));
+        write_json(&out.join("psa.json"), &psa)?;
+    }
+    if let Some(review) = store.last_review()?.and_then(|sync| sync.review) {
+        written.push(out.join("review.json"));
+        write_json(&out.join("review.json"), &review)?;
+    }
+    if let Some(last) = store.approvals()?.pop() {
+        let (json, csv) = change_set_files(&last.approval.change_set)?;
+        for (name, bytes) in [("changes.json", json), ("changes.csv", csv)] {
+            let path = out.join(name);
+            files::write(&path, &bytes).map_err(|source| CliError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path);
+        }
+    }
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(Exit::Success)
+}
+
+/// Replaces the store's mapping with a mapping file (as `map` writes it and a person edits it).
+pub(crate) fn import(store_path: &Path, mapping: &Path) -> Result<Exit, CliError> {
+    let mut store = open(store_path, None)?;
+    let mapping: Mapping = read_json("the mapping file", mapping)?;
+    store.replace_mapping(&mapping)?;
+    println!(
+        "Imported {} account and {} service decisions into {}.",
+        mapping.accounts.len(),
+        mapping.services.len(),
+        store_path.display()
+    );
+    Ok(Exit::Success)
 }
 
 /// The store a command uses when `--store` names none.

@@ -583,6 +583,47 @@ mod tests {
     }
 
     #[test]
+    fn a_persons_edits_are_checked_against_the_psa_and_kept_by_the_next_auto_map() {
+        let accounts = [account("v1", "Acme", &[]), account("v2", "Globex", &[])];
+        let psa = psa(&[("p1", "Acme Corp"), ("p2", "Initech")]);
+        let mut mapping = auto_map(&accounts, &[], &psa, &Mapping::default());
+        let map = |vendor: &str, psa: &str| Edit::MapAccount {
+            vendor_account_id: vendor.into(),
+            psa_account_id: psa.into(),
+        };
+        assert_eq!(
+            mapping.apply(&map("v1", "p9"), &psa),
+            Err(EditError::NoPsaAccount("p9".into()))
+        );
+        assert_eq!(
+            mapping.apply(&map("v9", "p1"), &psa),
+            Err(EditError::NoVendorAccount("v9".into()))
+        );
+        mapping.apply(&map("v1", "p1"), &psa).unwrap();
+        let exclude = Edit::ExcludeAccount {
+            vendor_account_id: "v2".into(),
+        };
+        mapping.apply(&exclude, &psa).unwrap();
+        assert!(Show::Excluded.admits(&mapping.accounts[1]));
+        let again = auto_map(&accounts, &[], &psa, &mapping);
+        assert_eq!(again.psa_account_of("v1"), Some("p1"));
+        assert_eq!(again.accounts[1].state, State::Excluded);
+        let unmap = Edit::UnmapAccount {
+            vendor_account_id: "v1".into(),
+        };
+        mapping.apply(&unmap, &psa).unwrap();
+        assert_eq!(mapping.psa_account_of("v1"), None);
+        let product = Edit::MapService {
+            service_id: "s1".into(),
+            psa_product_id: "NOPE".into(),
+        };
+        assert_eq!(
+            mapping.apply(&product, &psa),
+            Err(EditError::NoPsaProduct("NOPE".into()))
+        );
+    }
+
+    #[test]
     fn exact_names_map_and_near_names_are_only_suggested() {
         let psa = psa(&[("1", "Acme & Sons"), ("2", "Hooli Ltd")]);
         let mapping = auto_map(

@@ -158,7 +158,13 @@ pub fn serve(options: &UiOptions, ready: impl FnOnce(&str)) -> Result<(), UiErro
         job: Job::default(),
     };
     for request in server.incoming_requests() {
-        app.handle(request);
+        // A bug in one page must not stop the host: the request is dropped (tiny_http answers
+        // it 500) and the next one is served.
+        let handled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.handle(request)));
+        if handled.is_err() {
+            eprintln!("host-harness ui: a request failed inside the host; it was answered 500");
+        }
     }
     Ok(())
 }
@@ -473,6 +479,7 @@ impl App {
         let (psa, _) = self.store.psa()?.unwrap_or_default();
         Ok(Reply::Page(pages::accounts(
             &self.context()?,
+            query.get("show"),
             &lists::psa_accounts(&psa, &lists::Query::of(query, "q", "p")),
             &lists::vendor_accounts(
                 &self.store.mapping()?,

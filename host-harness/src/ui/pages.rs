@@ -316,7 +316,12 @@ pub fn connect(
 }
 
 /// Renders Accounts: PSA accounts left, vendor accounts right.
-pub fn accounts(context: &Context, psa_list: &Markup, vendor_list: &Markup) -> Markup {
+pub fn accounts(
+    context: &Context,
+    show: Option<&str>,
+    psa_list: &Markup,
+    vendor_list: &Markup,
+) -> Markup {
     layout(
         context,
         "/accounts",
@@ -335,8 +340,8 @@ pub fn accounts(context: &Context, psa_list: &Markup, vendor_list: &Markup) -> M
                     h2 #vendor-title { (context.vendor) " accounts" }
                     label for="vendor-show" { "Show" }
                     select #vendor-show data-target="vendor-accounts-box" data-param="show" {
-                        @for show in crate::seed::mapping::Show::ALL {
-                            option value=(show.as_str()) { (show.as_str()) }
+                        @for filter in crate::seed::mapping::Show::ALL {
+                            option value=(filter.as_str()) selected[show == Some(filter.as_str())] { (filter.as_str()) }
                         }
                     }
                     label for="vendor-search" { "Filter vendor accounts" }
