@@ -133,7 +133,7 @@ pub fn vendor_accounts(
                     span.state { (entry.state.as_str()) }
                     span.basis { (entry.reason) }
                     @if let Some(name) = psa_name { span.psa-name { "→ " (name) } }
-                    @for suggestion in &entry.suggestions {
+                    @for suggestion in entry.suggestions.iter().filter(|_| entry.state == State::Unmapped) {
                         span.suggestion { "Suggestion: " (suggestion.psa_name) " (" (suggestion.psa_account_id) ")" }
                     }
                     form.map method="post" action="/mapping" {
