@@ -121,7 +121,6 @@ pub(crate) fn sync(
         &session.credentials,
         as_of,
         &now_rfc3339,
-        &mut |_| {},
         &|| false,
     );
     *secrets = session.secrets_after(plugin.inner());

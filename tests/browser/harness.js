@@ -126,11 +126,12 @@ export function findSecret(text, secret) {
 
 /**
  * Screenshots named `NAME.png` (the spec numbers them in the flow's order: `01-integrations`,
- * `02-connect-error`, …) into `$SCREENSHOTS_DIR`/`prefix`, or a temporary folder removed after.
+ * `02-connect-error`, …) into `$SCREENSHOTS_DIR`/`prefix` (relative to the repository's root), or a temporary folder removed after.
  */
 export function screenshots(prefix = "") {
   const keep = Boolean(process.env.SCREENSHOTS_DIR);
-  const dir = keep ? path.resolve(process.env.SCREENSHOTS_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), "host-harness-shots-"));
+  // Relative to the repository's root, as `SCREENSHOTS_DIR=docs/screenshots ./dev browser` means it.
+  const dir = keep ? path.resolve(ROOT, process.env.SCREENSHOTS_DIR) : fs.mkdtempSync(path.join(os.tmpdir(), "host-harness-shots-"));
   fs.mkdirSync(dir, { recursive: true });
   return {
     dir,

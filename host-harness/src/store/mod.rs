@@ -97,11 +97,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Returns the store's file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Applies the migrations the store has not applied yet, each in one transaction.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let applied = self.schema_version()?;

@@ -97,11 +97,8 @@ pub fn connect<P: VendorPlugin>(
     };
     let psa = store.psa()?.map(|(psa, _)| psa).ok_or(StepError::NoPsa)?;
     let mapping = auto_map(&accounts, &services, &psa, &store.mapping()?);
-    let synced_before = store
-        .syncs()?
-        .iter()
-        .any(|s| s.status == crate::store::syncs::SyncStatus::Done);
-    let was_active = previous.is_some_and(|c| c.status == Status::Active) || synced_before;
+    let was_active =
+        previous.is_some_and(|c| c.status == Status::Active) || store.has_finished_sync()?;
     let state = ConnectionState {
         vendor_id: calling.vendor_id.to_owned(),
         public_credentials: public,
@@ -127,7 +124,7 @@ pub fn connect<P: VendorPlugin>(
 }
 
 /// Syncs usage as of `as_of` for the store's mapping and reviews it against the store's PSA
-/// snapshot: the sync is stored as running (`started` is told its id), then with everything it
+/// snapshot: the sync is stored as running, then with everything it
 /// counted and its review, or as failed (the connection failing with the class), or as
 /// cancelled when `cancelled()` says so once the plugin returned.
 pub fn sync<P: VendorPlugin>(
@@ -136,7 +133,6 @@ pub fn sync<P: VendorPlugin>(
     credentials: &Credentials,
     as_of: &str,
     clock: &dyn Fn() -> String,
-    started: &mut dyn FnMut(i64),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<(i64, Review), StepError> {
     let mapping = store.mapping()?;
@@ -149,7 +145,6 @@ pub fn sync<P: VendorPlugin>(
         mapping_sha256: mapping_sha256(&mapping)?,
     };
     let id = store.start_sync(as_of, &clock())?;
-    started(id);
     let fetched = fetch_mapped_usage(plugin, credentials, &mapping, as_of);
     if cancelled() {
         store.finish_sync(id, SyncEnd::Cancelled, &clock())?;

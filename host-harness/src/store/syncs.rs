@@ -150,10 +150,27 @@ impl Store {
         raw.into_iter().map(decode_sync).collect()
     }
 
+    /// Returns the latest sync, whatever its status.
+    pub fn last_sync(&self) -> Result<Option<SyncRow>, StoreError> {
+        let query = format!("SELECT {SYNC_COLUMNS} FROM syncs ORDER BY id DESC LIMIT 1");
+        let raw = self.db.query_row(&query, [], raw_sync).optional()?;
+        raw.map(decode_sync).transpose()
+    }
+
+    /// Tells whether any sync ever ended with a review.
+    pub fn has_finished_sync(&self) -> Result<bool, StoreError> {
+        Ok(self.db.query_row(
+            "SELECT EXISTS (SELECT 1 FROM syncs WHERE status = 'done')",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
     /// Returns the latest sync that ended with a review.
     pub fn last_review(&self) -> Result<Option<SyncRow>, StoreError> {
-        let query =
-            format!("SELECT {SYNC_COLUMNS} FROM syncs WHERE status = 'done' ORDER BY id DESC");
+        let query = format!(
+            "SELECT {SYNC_COLUMNS} FROM syncs WHERE status = 'done' ORDER BY id DESC LIMIT 1"
+        );
         let raw = self.db.query_row(&query, [], raw_sync).optional()?;
         raw.map(decode_sync).transpose()
     }

@@ -141,7 +141,6 @@ impl Job {
                 &credentials,
                 &as_of,
                 &crate::clock::now_rfc3339,
-                &mut |_| {},
                 &cancelled,
             );
             let ended = match result {

@@ -200,9 +200,8 @@ const MAX_BODY_BYTES: u64 = 1 << 20;
 
 /// What a handler answers.
 enum Reply {
+    /// A page, or a fragment of one (a list) for the script to put in place.
     Page(Markup),
-    /// A fragment of a page (a list), for the script to put in place.
-    Fragment(Markup),
     Redirect(String),
     Json(String),
     Download {
@@ -255,7 +254,7 @@ impl App {
             }
         };
         let _ = match reply {
-            Reply::Page(markup) | Reply::Fragment(markup) => request.respond(with_security(
+            Reply::Page(markup) => request.respond(with_security(
                 Response::from_string(markup.into_string())
                     .with_header(header("Content-Type", "text/html; charset=utf-8")),
             )),
@@ -370,7 +369,7 @@ impl App {
         Ok(Reply::Page(pages::integrations(
             &self.context()?,
             connection.as_ref(),
-            self.store.syncs()?.first(),
+            self.store.last_sync()?.as_ref(),
         )))
     }
 
@@ -493,7 +492,7 @@ impl App {
 
     fn psa_accounts_list(&self, query: &Form) -> Result<Reply, StoreError> {
         let (psa, _) = self.store.psa()?.unwrap_or_default();
-        Ok(Reply::Fragment(lists::psa_accounts(
+        Ok(Reply::Page(lists::psa_accounts(
             &psa,
             &lists::Query::of(query, "q", "p"),
         )))
@@ -501,7 +500,7 @@ impl App {
 
     fn vendor_accounts_list(&self, query: &Form) -> Result<Reply, StoreError> {
         let (psa, _) = self.store.psa()?.unwrap_or_default();
-        Ok(Reply::Fragment(lists::vendor_accounts(
+        Ok(Reply::Page(lists::vendor_accounts(
             &self.store.mapping()?,
             &psa,
             &lists::Query::of(query, "vq", "vp"),
@@ -523,7 +522,7 @@ impl App {
 
     fn psa_products_list(&self, query: &Form) -> Result<Reply, StoreError> {
         let (psa, _) = self.store.psa()?.unwrap_or_default();
-        Ok(Reply::Fragment(lists::psa_products(
+        Ok(Reply::Page(lists::psa_products(
             &psa,
             &lists::Query::of(query, "q", "p"),
         )))

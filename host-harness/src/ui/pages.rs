@@ -486,6 +486,7 @@ pub fn review(
         );
     };
     let count = |kind| review.lines.iter().filter(|l| l.kind == kind).count();
+    let psa = psa.index();
     layout(
         context,
         "/review",
@@ -523,7 +524,7 @@ pub fn review(
                             tr data-line=(key) {
                                 td { input type="checkbox" name="line" value=(key) aria-label=(format!("Select line {key}")); }
                                 td { (line.psa_account_name) " " span.id { (line.psa_account_id) } }
-                                td { (psa.index().product_name(&line.psa_product_id).unwrap_or("")) " " span.id { (line.psa_product_id) } }
+                                td { (psa.product_name(&line.psa_product_id).unwrap_or("")) " " span.id { (line.psa_product_id) } }
                                 td.kind { (line.kind.label()) }
                                 td.number { @match line.psa_quantity { Some(q) => { (q) } None => { "–" } } }
                                 td.number { (line.vendor_quantity) }
