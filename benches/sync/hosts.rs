@@ -54,30 +54,29 @@ pub fn measure(bundle_manifest: &Path, customers: usize, runs: usize) -> Vec<Hos
     let server = ReplayServer::start(&scenario).expect("replay starts");
     let credentials =
         std::fs::read_to_string(scenario.join("credentials.json")).expect("credentials.json");
-    let manifest = bundle_manifest.to_string_lossy().into_owned();
-    let script = |program: &str, file: &str, extra: &[&str]| -> Vec<String> {
-        let mut command = vec![program.to_owned(), file.to_owned()];
-        command.extend(extra.iter().map(|a| a.to_string()));
-        command.extend(
-            [
-                "--manifest",
-                &manifest,
-                "--replay-url",
-                server.base_url(),
-                "--credentials-json",
-                credentials.trim(),
-                "--runs",
-                &runs.to_string(),
-                "--overhead-calls",
-                &OVERHEAD_CALLS.to_string(),
-                "--probe-url",
-                &format!("{REPLAY_URL_PLACEHOLDER}{API_PREFIX}/reports/customers"),
-                "--probe-headers",
-                &json!({ "api_key": KEY }).to_string(),
-            ]
-            .map(str::to_owned),
-        );
-        command
+    let probe = json!({ "api_key": KEY }).to_string();
+    let probe_url = format!("{REPLAY_URL_PLACEHOLDER}{API_PREFIX}/reports/customers");
+    let (runs_text, overhead) = (runs.to_string(), OVERHEAD_CALLS.to_string());
+    let timing = [
+        "--runs",
+        &runs_text,
+        "--overhead-calls",
+        &overhead,
+        "--probe-url",
+        &probe_url,
+        "--probe-headers",
+        &probe,
+    ];
+    let script = |program: &[&str], file: &str, extra: &[&str]| {
+        let extra = [extra, &timing[..]].concat();
+        script_command(
+            program,
+            file,
+            &extra,
+            bundle_manifest,
+            &server,
+            &credentials,
+        )
     };
     let mut rows = vec![
         HostRow {
@@ -92,10 +91,7 @@ pub fn measure(bundle_manifest: &Path, customers: usize, runs: usize) -> Vec<Hos
         },
     ];
     let python = root.join("hosts/python");
-    let mut command = ["python3", "-m", "uv", "run", "--locked", "--quiet"]
-        .map(str::to_owned)
-        .to_vec();
-    command.extend(script("python", "bench.py", &[]));
+    let command = script(&PYTHON, "bench.py", &[]);
     rows.push(scripted(
         "Python",
         setup_python(&python).and_then(|()| run(&python, &command, customers)),
@@ -103,7 +99,7 @@ pub fn measure(bundle_manifest: &Path, customers: usize, runs: usize) -> Vec<Hos
     let node = root.join("hosts/node");
     let node_ready = setup_node(&node);
     for sdk in ["1", "2"] {
-        let command = script("node", "bench.js", &["--sdk", sdk]);
+        let command = script(&["node"], "bench.js", &["--sdk", sdk]);
         let times = node_ready
             .clone()
             .and_then(|()| run(&node, &command, customers));
@@ -177,7 +173,7 @@ fn rust(bundle_manifest: &Path, server: &ReplayServer, runs: usize) -> HostTimes
 }
 
 /// Makes uv available and the Python host's environment synced, as `./dev hosts` does.
-fn setup_python(dir: &Path) -> Result<(), String> {
+pub fn setup_python(dir: &Path) -> Result<(), String> {
     let uv = Command::new("python3")
         .args(["-m", "uv", "--version"])
         .output();
@@ -198,7 +194,7 @@ fn setup_python(dir: &Path) -> Result<(), String> {
 }
 
 /// Installs the Node host's packages with `npm ci` when they are missing.
-fn setup_node(dir: &Path) -> Result<(), String> {
+pub fn setup_node(dir: &Path) -> Result<(), String> {
     let installed = ["extism-1", "extism-2"]
         .iter()
         .all(|sdk| dir.join("node_modules").join(sdk).exists());
@@ -233,6 +229,27 @@ fn setup_step(dir: &Path, command: &[&str]) -> Result<(), String> {
 /// Runs a host's bench script in `dir` and reads its JSON line: the medians, and the runtime
 /// and SDK it ran on.
 fn run(dir: &Path, command: &[String], customers: usize) -> Result<(HostTimes, String), String> {
+    let (report, versions) = run_script(dir, command, customers)?;
+    let number = |key: &str| {
+        report[key]
+            .as_f64()
+            .ok_or_else(|| format!("printed no {key}: {report}"))
+    };
+    let times = HostTimes {
+        fetch_usage: Duration::from_secs_f64(number("fetch_usage_ms")? / 1000.0),
+        request: Duration::from_secs_f64(number("request_ms")? / 1000.0),
+        call: Some(Duration::from_secs_f64(number("call_overhead_us")? / 1e6)),
+    };
+    Ok((times, versions))
+}
+
+/// Runs a host's bench script in `dir`, checks that it counted one record per customer, and
+/// returns its JSON line and the runtime and SDK it ran on.
+pub fn run_script(
+    dir: &Path,
+    command: &[String],
+    customers: usize,
+) -> Result<(Value, String), String> {
     let until = command.iter().position(|a| a == "--manifest");
     let shown = command[..until.unwrap_or(command.len())].join(" ");
     eprintln!("hosts: {shown} …");
@@ -251,29 +268,51 @@ fn run(dir: &Path, command: &[String], customers: usize) -> Result<(HostTimes, S
     let line = last_line(&output.stdout);
     let report: Value = serde_json::from_str(&line)
         .map_err(|e| format!("`{shown}` printed {line:?}, not its JSON: {e}"))?;
-    let number = |key: &str| {
-        report[key]
-            .as_f64()
-            .ok_or_else(|| format!("`{shown}` printed no {key}: {line}"))
-    };
-    let records = number("records")? as usize;
+    let records = report["records"].as_u64().unwrap_or(0) as usize;
     if records != customers {
         return Err(format!(
             "`{shown}` counted {records} records, not {customers}"
         ));
     }
-    let times = HostTimes {
-        fetch_usage: Duration::from_secs_f64(number("fetch_usage_ms")? / 1000.0),
-        request: Duration::from_secs_f64(number("request_ms")? / 1000.0),
-        call: Some(Duration::from_secs_f64(number("call_overhead_us")? / 1e6)),
-    };
     let versions = format!(
         "{}, {}",
         report["runtime"].as_str().unwrap_or("?"),
         report["sdk"].as_str().unwrap_or("?")
     );
-    Ok((times, versions))
+    Ok((report, versions))
 }
+
+/// Returns the command that runs `script` (`bench.py` or `bench.js`) of a host with `program`
+/// against `server`, loading `manifest` with the scenario's `credentials` (its JSON text).
+pub fn script_command(
+    program: &[&str],
+    script: &str,
+    extra: &[&str],
+    manifest: &Path,
+    server: &ReplayServer,
+    credentials: &str,
+) -> Vec<String> {
+    let mut command: Vec<String> = program.iter().map(|a| a.to_string()).collect();
+    command.push(script.to_owned());
+    command.extend(extra.iter().map(|a| a.to_string()));
+    command.extend(
+        [
+            "--manifest",
+            &manifest.to_string_lossy(),
+            "--replay-url",
+            server.base_url(),
+            "--credentials-json",
+            credentials.trim(),
+        ]
+        .map(str::to_owned),
+    );
+    command
+}
+
+/// The command that runs the Python host's bench script, as `./dev hosts` runs its tests.
+pub const PYTHON: [&str; 7] = [
+    "python3", "-m", "uv", "run", "--locked", "--quiet", "python",
+];
 
 /// Returns the last non-empty line of a process's output.
 fn last_line(bytes: &[u8]) -> String {

@@ -6,17 +6,23 @@
 //!
 //! `BENCH_QUICK=1` leaves out the slow sections (per-platform pools, memory) and writes
 //! `target/bench/BENCHMARKS.quick.md` instead, for work on the benchmark itself.
-//! `BENCH_ONLY=approve` runs only the approval section (no plugin) and prints it.
+//! `BENCH_ONLY=approve` runs only the approval section (no plugin) and prints it;
+//! `BENCH_ONLY=mapping` the mapping screen's, `BENCH_ONLY=frontier` the size-speed frontier's,
+//! `BENCH_ONLY=per-platform` the per-platform syncs' (every host, then the pools);
+//! `BENCH_ONLY=profile` a load to profile inside the module (`profile.rs`).
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
 mod approval;
+mod frontier;
 mod hosts;
 mod mapping_screen;
 mod measure;
 mod memory;
+mod per_platform;
 mod phases;
+mod profile;
 mod tenant;
 
 use std::fmt::Write as _;
@@ -25,20 +31,19 @@ use std::time::{Duration, Instant};
 
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
-use host_harness::runtime::pool::ConnectionPool;
-use plugin_contract::{CredentialsInput, FetchUsageInput, VendorPlugin};
+use plugin_contract::{CredentialsInput, VendorPlugin};
 use saas_alerts_plugin::SaasAlerts;
 
 use crate::measure::{
     average, cores, gzip_size, load, machine, median, mib, ms, row, time, us, yes, NativeHttp,
 };
 use crate::memory::{measure_maxima, min_pages, write_maxima};
-use crate::tenant::{customer_id, serve, tenant, usage_input, BILLABLE};
+use crate::tenant::{serve, tenant, usage_input, BILLABLE};
 
 /// Counts the runs of each median.
 const RUNS: usize = 11;
-/// The vendor's latency in the per-platform table.
-pub const PER_PLATFORM_LATENCY_MS: u64 = 50;
+/// Counts the syncs of each median of the per-platform hosts' table.
+const SYNC_RUNS: usize = 5;
 /// The tenant sizes of the `billable-users` table and of its phases.
 const SIZES: [usize; 3] = [1_000, 5_000, 20_000];
 /// The tenant every host is measured on.
@@ -74,6 +79,29 @@ fn main() {
     support::build_plugin();
     let root = support::root();
     let manifest = PluginManifest::load(&root.join("manifest.json")).expect("manifest loads");
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("profile") {
+        eprintln!("profiled {} calls", profile::run(&manifest));
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("per-platform") {
+        let (mut out, mut not_met) = (String::new(), Vec::new());
+        let bundle = host_harness::bundle::write_bundle(&manifest, &root.join("target/bench/dist"))
+            .expect("the bundle is written");
+        let syncs = per_platform::measure_hosts(&bundle.join("manifest.json"), SYNC_RUNS);
+        per_platform::write_hosts(&mut out, &syncs, SYNC_RUNS, &mut not_met);
+        per_platform::write_pools(&mut out, &compile(&manifest), &mut not_met);
+        print!("{out}");
+        not_met.iter().for_each(|note| println!("\n- {note}"));
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("frontier") {
+        let (mut out, mut not_met) = (String::new(), Vec::new());
+        let points = frontier::measure(&manifest, RUNS);
+        frontier::write(&mut out, &points, RUNS, &mut not_met);
+        print!("{out}");
+        not_met.iter().for_each(|note| println!("\n- {note}"));
+        return;
+    }
     let bundle = host_harness::bundle::write_bundle(&manifest, &root.join("target/bench/dist"))
         .expect("the bundle is written");
     let mut out = String::new();
@@ -155,17 +183,23 @@ fn main() {
         .collect();
     billable_targets(&mut out, &times, &breakdowns, &mut not_met);
     phases::write(&mut out, &breakdowns);
+    if !quick {
+        let points = frontier::measure(&manifest, RUNS);
+        frontier::write(&mut out, &points, RUNS, &mut not_met);
+    }
 
-    // ---- every host on one tenant ----
+    // ---- every host on one tenant, then a per-platform sync in every host ----
     let rows = hosts::measure(&bundle.join("manifest.json"), HOSTS_CUSTOMERS, RUNS);
     hosts::write(&mut out, &rows, HOSTS_CUSTOMERS, RUNS);
+    let syncs = per_platform::measure_hosts(&bundle.join("manifest.json"), SYNC_RUNS);
+    per_platform::write_hosts(&mut out, &syncs, SYNC_RUNS, &mut not_met);
 
     // ---- the host's approval of a large review ----
     approval::write(&mut out, if quick { 1 } else { 3 }, &mut not_met);
     mapping_screen::write(&mut out, if quick { 1 } else { 5 }, &mut not_met);
 
     if !quick {
-        per_platform(&mut out, &compiled);
+        per_platform::write_pools(&mut out, &compiled, &mut not_met);
         memory(
             &mut out,
             &manifest,
@@ -334,54 +368,6 @@ fn billable_targets(
         "| 20,000 customers ≤ 4.5 × the 5,000 time | {growth:.2} × | {} |",
         yes(growth <= 4.5)
     );
-}
-
-/// Writes the per-platform table: 1,000 customers at 50 ms per request across pools.
-fn per_platform(out: &mut String, compiled: &PluginModule) {
-    let latency = Duration::from_millis(PER_PLATFORM_LATENCY_MS);
-    let customers = 1_000;
-    let server = serve(tenant(customers, 12), latency.as_millis() as u64);
-    let input = FetchUsageInput {
-        account_ids: Some((0..customers).map(customer_id).collect()),
-        ..usage_input(
-            &server,
-            Some(vec![
-                "billable-users.microsoft-365".into(),
-                "billable-users.google-workspace".into(),
-            ]),
-        )
-    };
-    let _ = writeln!(out, "\n## Per-platform `fetch_usage`, {customers} customers, {} ms per request\n\nSharded by `account_ids` across a pool of instances (`host_harness::runtime::pool`). The floor is requests × latency / N, with requests = one user list per customer plus one customer list per shard.\n\n| pool | wall | vendor requests | floor | wall/floor | target |\n|---|---|---|---|---|---|", latency.as_millis());
-    for instances in [1, 4, 8, 16] {
-        let instances_made: Vec<PluginInstance> = (0..instances)
-            .map(|_| compiled.instantiate().expect("instantiates"))
-            .collect();
-        let mut pool = ConnectionPool::new(instances_made, input.credentials.clone());
-        let before = server.served().len();
-        let started = Instant::now();
-        let usage = pool.fetch_usage(&input).expect("counts");
-        let wall = started.elapsed();
-        assert_eq!(usage.records.len(), customers * 2);
-        let requests = server.served().len() - before;
-        let floor = latency.mul_f64(requests as f64 / instances as f64);
-        let ratio = wall.as_secs_f64() / floor.as_secs_f64();
-        let target = if instances == 8 {
-            format!("≤ 1.25: {}", yes(ratio <= 1.25))
-        } else {
-            String::new()
-        };
-        let label = if instances == 1 {
-            "1 (sequential)".to_owned()
-        } else {
-            instances.to_string()
-        };
-        let _ = writeln!(
-            out,
-            "| {label} | {} | {requests} | {} | {ratio:.2} | {target} |",
-            ms(wall),
-            ms(floor)
-        );
-    }
 }
 
 /// Writes the memory section: one customer of 50,000 users, then the documented maxima.

@@ -11,12 +11,12 @@ use saas_alerts_plugin::usage::MAX_ACCOUNT_IDS;
 use serde_json::json;
 
 use crate::measure::{mib, thousands};
+use crate::per_platform::POOL_LATENCY_MS as PER_PLATFORM_LATENCY_MS;
 use crate::support::json_exchange;
 use crate::tenant::{
     customer_entry, customer_id, list_body, recording, serve, tenant, text_exchange, usage_input,
     user_entry, BILLABLE, DATA_SEED,
 };
-use crate::PER_PLATFORM_LATENCY_MS;
 
 /// How a call ends given all the memory wasm32 can address, and the least memory it needs to
 /// end that way.

@@ -2,13 +2,14 @@
 
     uv run --locked python bench.py --manifest M --replay-url http://127.0.0.1:PORT
         --credentials-json '{"api_key": "k", "api_url": "{replay_url}"}' --runs 11
+        [--service-ids '["billable-users"]']
 
-prints one line of JSON: `fetch_usage_ms`, the median `fetch_usage` of billable-users for all
-accounts (output decoded), `call_overhead_us`, the median `describe_credentials`, each after one
-warm-up; `request_ms`, the median GET of `--probe-url` (with `--probe-headers`) through the
-adapter's HTTP alone, null without it; `records`, the records counted; `runtime` and `sdk`,
-what it ran on. `{replay_url}` in a credential or the probe's URL stands for `--replay-url`, as
-in a scenario's `credentials.json`.
+prints one line of JSON: `fetch_usage_ms`, the median `fetch_usage` of `--service-ids`
+(billable-users unless told) for all accounts (output decoded), `call_overhead_us`, the median
+`describe_credentials`, each after one warm-up; `request_ms`, the median GET of `--probe-url`
+(with `--probe-headers`) through the adapter's HTTP alone, null without it; `records`, the
+records counted; `runtime` and `sdk`, what it ran on. `{replay_url}` in a credential or the
+probe's URL stands for `--replay-url`, as in a scenario's `credentials.json`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def main() -> None:
     parser.add_argument("--credentials-json", required=True, help="the scenario's credentials")
     parser.add_argument("--runs", type=int, default=11, help="fetch_usage calls timed")
     parser.add_argument("--overhead-calls", type=int, default=201, help="describe_credentials")
+    parser.add_argument(
+        "--service-ids", default='["billable-users"]', help="fetch_usage's services, as JSON"
+    )
     parser.add_argument("--probe-url", help="a GET timed alone through the adapter's HTTP")
     parser.add_argument("--probe-headers", default="{}", help="the probe's headers, as JSON")
     args = parser.parse_args()
@@ -56,7 +60,8 @@ def main() -> None:
         name: value.replace(REPLAY_URL, args.replay_url)
         for name, value in json.loads(args.credentials_json).items()
     }
-    usage_input = {"credentials": credentials, "as_of": AS_OF, "service_ids": ["billable-users"]}
+    services = json.loads(args.service_ids)
+    usage_input = {"credentials": credentials, "as_of": AS_OF, "service_ids": services}
     usage: dict[str, Any] = {}
     with VendorPlugin.load(args.manifest, [urlsplit(args.replay_url).hostname or ""]) as plugin:
 

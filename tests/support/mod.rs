@@ -47,7 +47,7 @@ pub fn cargo_build(args: &[&str]) {
 ///
 /// Cargo gives a test the variables of its package (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …);
 /// build scripts that track them (ring's does) would rebuild half the tree on every run.
-fn nested(mut command: Command) -> Command {
+pub fn nested(mut command: Command) -> Command {
     for (name, _) in std::env::vars() {
         let set_by_cargo_for_tests = [
             "CARGO_MANIFEST_",

@@ -47,7 +47,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use plugin_contract::Credentials;
 use serde::Serialize;
@@ -170,6 +170,7 @@ pub struct ReplayReport {
 pub struct ReplayServer {
     server: Arc<tiny_http::Server>,
     base_url: String,
+    scenario: Arc<Scenario>,
     playback: Arc<Mutex<Playback>>,
     credentials: Credentials,
     workers: Vec<JoinHandle<()>>,
@@ -179,23 +180,31 @@ pub struct ReplayServer {
     issuing: Vec<String>,
 }
 
-/// The recording being played back, and what it has served so far.
-struct Playback {
+/// The recording being played back: read by every worker at once, changed by none.
+struct Scenario {
     exchanges: Vec<Exchange>,
     /// Exchange indexes by `METHOD /path?query`, in recorded order.
     by_request: HashMap<String, Vec<usize>>,
+    /// Suffixes an echoing server appended to the strings it served, removed from requests.
+    echoed: Vec<String>,
+}
+
+/// What the server has served so far, and what it was told: the one state the workers share,
+/// each holding its lock only to choose an exchange and to note what it answered, so that the
+/// matching of one request never waits for another's.
+struct Playback {
     times_served: Vec<usize>,
     served: Vec<ServedRequest>,
     unmatched: Vec<String>,
     unmatched_omitted: usize,
-    /// Suffixes an echoing server appended to the strings it served, removed from requests.
-    echoed: Vec<String>,
     /// The secrets expected and those the recording issues.
-    known: Known,
+    known: Arc<Known>,
     /// See [`ReplayReport::leaks`].
     leaks: Vec<String>,
     /// See [`ReplayServer::refuse_wrong_secrets`].
     refuse_wrong_secrets: bool,
+    /// See [`ReplayServer::round_trips`].
+    round_trips: Vec<Duration>,
 }
 
 impl ReplayServer {
@@ -280,28 +289,36 @@ impl ReplayServer {
             expected: None,
             issued: plugin_contract::Secrets::new(issued.iter().map(String::as_str)),
         };
+        let scenario = Arc::new(Scenario {
+            by_request,
+            exchanges: recording.exchanges,
+            echoed,
+        });
         let playback = Arc::new(Mutex::new(Playback {
-            known,
+            known: Arc::new(known),
             leaks: Vec::new(),
             refuse_wrong_secrets: false,
-            by_request,
-            times_served: vec![0; recording.exchanges.len()],
-            exchanges: recording.exchanges,
+            times_served: vec![0; scenario.exchanges.len()],
             served: Vec::new(),
             unmatched: Vec::new(),
             unmatched_omitted: 0,
-            echoed,
+            round_trips: Vec::new(),
         }));
         let server = Arc::new(server);
         let workers = (0..WORKERS)
             .map(|_| {
-                let (server, playback) = (Arc::clone(&server), Arc::clone(&playback));
-                std::thread::spawn(move || serve_requests(&server, &playback))
+                let (server, scenario, playback) = (
+                    Arc::clone(&server),
+                    Arc::clone(&scenario),
+                    Arc::clone(&playback),
+                );
+                std::thread::spawn(move || serve_requests(&server, &scenario, &playback))
             })
             .collect();
         Ok(ReplayServer {
             server,
             base_url,
+            scenario,
             playback,
             credentials,
             workers,
@@ -322,7 +339,7 @@ impl ReplayServer {
 
     /// Returns how many exchanges the scenario recorded.
     pub fn exchange_count(&self) -> usize {
-        lock(&self.playback).exchanges.len()
+        self.scenario.exchanges.len()
     }
 
     /// Tells the server the secrets the plugin was given: from now on, the text standing for a
@@ -330,7 +347,12 @@ impl ReplayServer {
     /// a request holding one where the recording has none is reported in
     /// [`ReplayReport::leaks`].
     pub fn expect_secrets(&self, secrets: plugin_contract::Secrets) {
-        lock(&self.playback).known.expected = Some(secrets);
+        let mut playback = lock(&self.playback);
+        let issued = playback.known.issued.clone();
+        playback.known = Arc::new(Known {
+            expected: Some(secrets),
+            issued,
+        });
     }
 
     /// Answers, from now on, a request that matches a recorded one except for the secret where
@@ -355,6 +377,12 @@ impl ReplayServer {
     /// Returns the requests served so far, in order.
     pub fn served(&self) -> Vec<ServedRequest> {
         lock(&self.playback).served.clone()
+    }
+
+    /// Returns each answered request's round trip as the server saw it, in the order they
+    /// ended: from the request read to its answer written, a recorded `delay_ms` included.
+    pub fn round_trips(&self) -> Vec<Duration> {
+        lock(&self.playback).round_trips.clone()
     }
 
     /// Refuses credentials that would send the plugin to another host than this server: every
@@ -425,7 +453,8 @@ impl ReplayServer {
             served: playback.served.clone(),
             unmatched: playback.unmatched.clone(),
             unmatched_omitted: playback.unmatched_omitted,
-            unused: playback
+            unused: self
+                .scenario
                 .exchanges
                 .iter()
                 .zip(&playback.times_served)
@@ -485,25 +514,36 @@ fn listen() -> Result<std::net::TcpListener, ReplayError> {
 }
 
 /// Answers requests from `server` until it is unblocked.
-fn serve_requests(server: &tiny_http::Server, playback: &Mutex<Playback>) {
+fn serve_requests(
+    server: &tiny_http::Server,
+    scenario: &Scenario,
+    playback: &Arc<Mutex<Playback>>,
+) {
     while let Ok(mut request) = server.recv() {
+        let received = Instant::now();
         let body = read_body(&mut request);
-        let (response, delay) = lock(playback).answer(&request, body);
+        let (response, delay) = scenario.answer(playback, &request, body);
         // The client may have given up (timeout); nothing to do about it here.
-        let send = move || match response {
-            Some(response) => drop(request.respond(response)),
-            None => {
-                let mut raw = request.into_writer();
-                let _ = raw.write_all(NOT_HTTP).and_then(|()| raw.flush());
+        let send = move || {
+            match response {
+                Some(response) => drop(request.respond(response)),
+                None => {
+                    let mut raw = request.into_writer();
+                    let _ = raw.write_all(NOT_HTTP).and_then(|()| raw.flush());
+                }
             }
+            received.elapsed()
         };
         if delay.is_zero() {
-            send();
+            let took = send();
+            lock(playback).round_trips.push(took);
         } else {
             // A slow answer must not hold up the others, as on a real server.
+            let playback = Arc::clone(playback);
             std::thread::spawn(move || {
                 std::thread::sleep(delay);
-                send();
+                let took = send();
+                lock(&playback).round_trips.push(took);
             });
         }
     }
@@ -535,14 +575,20 @@ type Answer = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 /// What a `not_http` exchange answers: no HTTP client can read it as a response.
 const NOT_HTTP: &[u8] = b"this is not HTTP\r\n\r\n";
 
-impl Playback {
-    /// Finds the exchange for `request`; returns its response (`None`: answer [`NOT_HTTP`])
-    /// and how long to wait first.
+impl Scenario {
+    /// Finds the exchange for `request` and notes it in `playback`; returns its response
+    /// (`None`: answer [`NOT_HTTP`]) and how long to wait first. The lock is held only to
+    /// choose among the matching exchanges and to note the outcome.
     fn answer(
-        &mut self,
+        &self,
+        playback: &Mutex<Playback>,
         request: &tiny_http::Request,
         body: Option<Vec<u8>>,
     ) -> (Option<Answer>, Duration) {
+        let (known, refuse_wrong_secrets) = {
+            let playback = lock(playback);
+            (Arc::clone(&playback.known), playback.refuse_wrong_secrets)
+        };
         let (path, raw_query) = request.url().split_once('?').unwrap_or((request.url(), ""));
         let mut query = parse_query(raw_query);
         let mut path = path.to_owned();
@@ -565,7 +611,7 @@ impl Playback {
             })
             .collect();
         let mut shown = shown_request(&method, request.url());
-        if let Some(expected) = &self.known.expected {
+        if let Some(expected) = &known.expected {
             shown = expected.redact(&shown).into_owned();
         }
         let sent = SentRequest {
@@ -582,35 +628,47 @@ impl Playback {
             headers: BTreeMap::new(),
             body: None,
         });
-        let recorded: Vec<usize> = self.by_request.get(&key).cloned().unwrap_or_default();
-        let known = &self.known;
+        let recorded: &[usize] = self.by_request.get(&key).map_or(&[], Vec::as_slice);
         let candidates: Vec<usize> = recorded
             .iter()
             .copied()
-            .filter(|&i| request_mismatch(&self.exchanges[i].request, &sent, known).is_none())
+            .filter(|&i| request_mismatch(&self.exchanges[i].request, &sent, &known).is_none())
             .collect();
-        let chosen = candidates
-            .iter()
-            .copied()
-            .find(|&i| self.times_served[i] == 0)
-            .or(candidates.last().copied());
+        let chosen = {
+            let mut playback = lock(playback);
+            let chosen = candidates
+                .iter()
+                .copied()
+                .find(|&i| playback.times_served[i] == 0)
+                .or(candidates.last().copied());
+            if let Some(index) = chosen {
+                playback.times_served[index] += 1;
+            }
+            chosen
+        };
         // Leaks are told against the exchange served, or the closest one recorded.
         let closest = chosen.or(recorded.first().copied()).or_else(|| {
             self.exchanges.iter().position(|e| {
                 e.request.method.eq_ignore_ascii_case(&sent.method) && e.request.path == sent.path
             })
         });
-        self.note_leaks(&sent, closest);
+        let leaks = self.leaks(&sent, closest, &known);
+        let mut playback = lock(playback);
+        for leak in leaks {
+            if playback.leaks.len() < MAX_UNMATCHED_KEPT && !playback.leaks.contains(&leak) {
+                playback.leaks.push(leak);
+            }
+        }
         let Some(index) = chosen else {
-            if self.refuse_wrong_secrets && self.known.expected.is_some() {
+            if refuse_wrong_secrets && known.expected.is_some() {
                 let any_secret = Known {
                     expected: None,
-                    issued: self.known.issued.clone(),
+                    issued: known.issued.clone(),
                 };
                 if recorded.iter().any(|&i| {
                     request_mismatch(&self.exchanges[i].request, &sent, &any_secret).is_none()
                 }) {
-                    self.served.push(ServedRequest {
+                    playback.served.push(ServedRequest {
                         request: shown,
                         status: 401,
                         exchange: None,
@@ -625,16 +683,16 @@ impl Playback {
             // Method, path and query were recorded: say which header or body field differed.
             let why = recorded
                 .first()
-                .and_then(|&i| request_mismatch(&self.exchanges[i].request, &sent, &self.known));
-            if self.unmatched.len() < MAX_UNMATCHED_KEPT {
-                self.unmatched.push(match why {
+                .and_then(|&i| request_mismatch(&self.exchanges[i].request, &sent, &known));
+            if playback.unmatched.len() < MAX_UNMATCHED_KEPT {
+                playback.unmatched.push(match why {
                     Some(why) => format!("{shown} ({why})"),
                     None => shown.clone(),
                 });
             } else {
-                self.unmatched_omitted += 1;
+                playback.unmatched_omitted += 1;
             }
-            self.served.push(ServedRequest {
+            playback.served.push(ServedRequest {
                 request: shown.clone(),
                 status: 501,
                 exchange: None,
@@ -645,13 +703,13 @@ impl Playback {
                 Duration::ZERO,
             );
         };
-        self.times_served[index] += 1;
         let recorded = &self.exchanges[index].response;
-        self.served.push(ServedRequest {
+        playback.served.push(ServedRequest {
             request: shown,
             status: recorded.status,
             exchange: Some(index),
         });
+        drop(playback);
         let delay = Duration::from_millis(recorded.delay_ms.unwrap_or(0));
         if recorded.not_http {
             return (None, delay);
@@ -678,20 +736,16 @@ impl Playback {
         );
         (Some(response), delay)
     }
-}
 
-impl Playback {
-    /// Notes each place of `sent` that holds a known secret where the exchange it matched, or
-    /// the closest one (`recorded`: an index, or `None`), has none.
-    fn note_leaks(&mut self, sent: &SentRequest, recorded: Option<usize>) {
+    /// Returns each place of `sent` that holds a known secret where the exchange it matched,
+    /// or the closest one (`recorded`: an index, or `None`), has none.
+    fn leaks(&self, sent: &SentRequest, recorded: Option<usize>, known: &Known) -> Vec<String> {
         let recorded = recorded.map(|i| &self.exchanges[i].request);
-        let request = format!("{} {}", sent.method, self.known.redact(&sent.path));
-        for place in leaks(recorded, sent, &self.known) {
-            let leak = format!("{request}: {place}");
-            if self.leaks.len() < MAX_UNMATCHED_KEPT && !self.leaks.contains(&leak) {
-                self.leaks.push(leak);
-            }
-        }
+        let request = format!("{} {}", sent.method, known.redact(&sent.path));
+        leaks(recorded, sent, known)
+            .into_iter()
+            .map(|place| format!("{request}: {place}"))
+            .collect()
     }
 }
 

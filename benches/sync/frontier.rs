@@ -1,0 +1,237 @@
+//! The size-speed frontier of the module: the plugin built at each opt-level, per crate, and
+//! with and without wasm SIMD, each measured for its size and its wasm/native time.
+//!
+//! Each variant is `./dev build` with cargo `--config` values into a target folder of its own
+//! (`target/frontier/<slug>`), shrunk by the same `wasm-opt`, then loaded by the Rust harness
+//! from a manifest beside it and timed as the `billable-users` table times the shipped module,
+//! against the same native baseline.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use host_harness::runtime::manifest::PluginManifest;
+use host_harness::runtime::plugin::PluginModule;
+use plugin_contract::VendorPlugin;
+use saas_alerts_plugin::SaasAlerts;
+
+use crate::measure::{median, ms, NativeHttp};
+use crate::support;
+use crate::tenant::{serve, tenant, usage_input, BILLABLE};
+
+/// The crates a `fetch_usage` of `billable-users` spends its time in: the JSON parser and
+/// printer, the plugin's counting, the kit's entry-by-entry reader, the contract's output rules.
+const HOT_CRATES: [&str; 6] = [
+    "serde_json",
+    "serde_core",
+    "serde",
+    "saas-alerts-plugin",
+    "vendor-kit",
+    "plugin-contract",
+];
+
+/// The tenant sizes each variant is timed at.
+const SIZES: [usize; 2] = [1_000, 5_000];
+
+/// Adds wasm SIMD to a build: every stock host runs it (wasmtime under the Rust and Python
+/// SDKs, V8 in Node 16.4 and later).
+const SIMD: &str = "target.wasm32-unknown-unknown.rustflags=[\"-C\",\"target-feature=+simd128\"]";
+
+/// One build of the module.
+struct Variant {
+    /// What it is, for the table.
+    label: String,
+    /// Its folder under `target/frontier/`.
+    slug: String,
+    /// The cargo `--config` values it is built with.
+    config: Vec<String>,
+}
+
+/// One variant's figures, or why there are none.
+pub struct Point {
+    label: String,
+    /// The module's size after `wasm-opt`, and its wasm/native at each of [`SIZES`].
+    figures: Result<(usize, Vec<(Duration, f64)>), String>,
+}
+
+/// Returns the variants: opt-level "s", "z", 2 and 3; the hot crates at 3 with the rest at
+/// "s" or "z"; "s" with LLVM's inlining raised; and some of them again with SIMD.
+fn variants() -> Vec<Variant> {
+    let level = |level: &str| format!("profile.plugin.opt-level={level}");
+    // LLVM inlines calls up to this cost: 75 at "s", 225 at 2 and 3 (fat LTO inlines across
+    // crates at the root crate's level, which is why per-crate levels move little).
+    let inline = |threshold: u32| {
+        format!("target.wasm32-unknown-unknown.rustflags=[\"-C\",\"llvm-args=-inline-threshold={threshold}\"]")
+    };
+    let hot: Vec<String> = HOT_CRATES
+        .iter()
+        .map(|name| format!("profile.plugin.package.{name}.opt-level=3"))
+        .collect();
+    let with = |base: String, extra: &[String]| {
+        let mut config = vec![base];
+        config.extend_from_slice(extra);
+        config
+    };
+    let mut variants = vec![
+        ("opt-level \"s\" (shipped)", "s", vec![level("\"s\"")]),
+        ("opt-level \"z\"", "z", vec![level("\"z\"")]),
+        ("opt-level 2", "2", vec![level("2")]),
+        ("opt-level 3", "3", vec![level("3")]),
+        (
+            "hot crates 3, the rest \"s\"",
+            "hot3-s",
+            with(level("\"s\""), &hot),
+        ),
+        (
+            "opt-level \"s\", inline threshold 120",
+            "s-inline120",
+            vec![level("\"s\""), inline(120)],
+        ),
+        (
+            "opt-level \"s\", inline threshold 200",
+            "s-inline200",
+            vec![level("\"s\""), inline(200)],
+        ),
+        (
+            "hot crates 3, the rest \"z\"",
+            "hot3-z",
+            with(level("\"z\""), &hot),
+        ),
+    ];
+    let simd = [
+        (
+            "opt-level \"s\", SIMD",
+            "s-simd",
+            vec![level("\"s\""), SIMD.to_owned()],
+        ),
+        (
+            "opt-level 3, SIMD",
+            "3-simd",
+            vec![level("3"), SIMD.to_owned()],
+        ),
+        (
+            "hot crates 3, the rest \"z\", SIMD",
+            "hot3-z-simd",
+            with(level("\"z\""), &[&hot[..], &[SIMD.to_owned()]].concat()),
+        ),
+    ];
+    variants.extend(simd);
+    variants
+        .into_iter()
+        .map(|(label, slug, config)| Variant {
+            label: label.to_owned(),
+            slug: slug.to_owned(),
+            config,
+        })
+        .collect()
+}
+
+/// Builds and times every variant against `manifest` (the shipped one), `runs` per median.
+pub fn measure(manifest: &PluginManifest, runs: usize) -> Vec<Point> {
+    let servers: Vec<_> = SIZES.map(|customers| serve(tenant(customers, 0), 0)).into();
+    let natives: Vec<Duration> = servers
+        .iter()
+        .map(|server| {
+            let input = usage_input(server, Some(vec![BILLABLE.into()]));
+            let call = || {
+                SaasAlerts::new(NativeHttp)
+                    .fetch_usage(&input)
+                    .expect("counts");
+            };
+            call();
+            median(runs, call)
+        })
+        .collect();
+    variants()
+        .into_iter()
+        .map(|variant| {
+            eprintln!("frontier: building {}", variant.label);
+            let figures = build(&variant, manifest).and_then(|(size, module)| {
+                let mut plugin = module.instantiate().map_err(|e| e.to_string())?;
+                let times = servers
+                    .iter()
+                    .zip(&natives)
+                    .map(|(server, native)| {
+                        let input = usage_input(server, Some(vec![BILLABLE.into()]));
+                        plugin.fetch_usage(&input).expect("counts");
+                        let wasm = median(runs, || {
+                            plugin.fetch_usage(&input).expect("counts");
+                        });
+                        (wasm, wasm.as_secs_f64() / native.as_secs_f64())
+                    })
+                    .collect();
+                Ok((size, times))
+            });
+            Point {
+                label: variant.label,
+                figures,
+            }
+        })
+        .collect()
+}
+
+/// Builds `variant` with `./dev build` and compiles it from a manifest like `shipped` beside it;
+/// returns its size and the compiled module.
+fn build(variant: &Variant, shipped: &PluginManifest) -> Result<(usize, PluginModule), String> {
+    let root = support::root();
+    let folder = root.join("target/frontier").join(&variant.slug);
+    let mut command = Command::new(root.join("dev"));
+    command
+        .args(["build", "saas-alerts-plugin", "-q"])
+        .env("CARGO_TARGET_DIR", &folder)
+        .current_dir(root);
+    for config in &variant.config {
+        command.args(["--config", config]);
+    }
+    let status = support::nested(command)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("`./dev build` failed ({status})"));
+    }
+    let mut manifest = shipped.clone();
+    manifest.wasm.path = Path::new("plugin/saas_alerts_plugin.wasm").to_owned();
+    manifest.wasm.sha256 = None;
+    let path = folder.join("manifest.json");
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    let manifest = PluginManifest::load(&path).map_err(|e| e.to_string())?;
+    let size = manifest.read_wasm().map_err(|e| e.to_string())?.len();
+    let module =
+        PluginModule::compile(&manifest, &["127.0.0.1".to_owned()]).map_err(|e| e.to_string())?;
+    Ok((size, module))
+}
+
+/// Writes the frontier table, and a note when no variant meets both targets.
+pub fn write(out: &mut String, points: &[Point], runs: usize, not_met: &mut Vec<String>) {
+    let _ = writeln!(out, "\n## The size-speed frontier\n\nThe plugin built as `./dev build saas-alerts-plugin --config …` (cargo, then `wasm-opt -Oz --converge`) for each variant, into `target/frontier/<variant>/`; `fetch_usage` of `billable-users` for all accounts, median of {runs} runs after one warm-up, against the same native baseline as above. Hot crates: {}. SIMD is `-C target-feature=+simd128`, which wasmtime (under the Rust and Python SDKs) and V8 (Node 16.4 and later) run by default.\n\n| variant | `.wasm` | ≤ 200 KB | wasm, 1,000 | wasm/native, 1,000 | wasm, 5,000 | wasm/native, 5,000 | both targets |\n|---|---|---|---|---|---|---|---|", HOT_CRATES.map(|c| format!("`{c}`")).join(", "));
+    let mut any_met = false;
+    for point in points {
+        match &point.figures {
+            Ok((size, times)) => {
+                let small = *size <= 200_000;
+                let fast = times.iter().all(|(_, ratio)| *ratio <= 1.5);
+                any_met |= small && fast;
+                let cells: Vec<String> = times
+                    .iter()
+                    .map(|(wasm, ratio)| format!("{} | {ratio:.2}", ms(*wasm)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| {} | {size} B | {} | {} | {} |",
+                    point.label,
+                    if small { "yes" } else { "no" },
+                    cells.join(" | "),
+                    if small && fast { "**met**" } else { "" }
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(out, "| {} | not measured: {why} | | | | | | |", point.label);
+            }
+        }
+    }
+    if !any_met {
+        not_met.push("**wasm within 1.5 × native while the module stays under 200 KB**: no variant of *The size-speed frontier* meets both; see the table for the nearest, and *Where the time goes* for the functions that cost it.".to_owned());
+    }
+}
