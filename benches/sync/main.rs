@@ -9,7 +9,8 @@
 //! `BENCH_ONLY=approve` runs only the approval section (no plugin) and prints it;
 //! `BENCH_ONLY=mapping` the mapping screen's, `BENCH_ONLY=frontier` the size-speed frontier's,
 //! `BENCH_ONLY=per-platform` the per-platform syncs' (every host, then the pools);
-//! `BENCH_ONLY=profile` a load to profile inside the module (`profile.rs`).
+//! `BENCH_ONLY=profile` the load `perf` samples inside the module (`profile.rs`),
+//! `BENCH_ONLY=inside` that profile's section.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -92,6 +93,12 @@ fn main() {
         per_platform::write_pools(&mut out, &compile(&manifest), &mut not_met);
         print!("{out}");
         not_met.iter().for_each(|note| println!("\n- {note}"));
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("inside") {
+        let mut out = String::new();
+        profile::write(&mut out, &profile::measure());
+        print!("{out}");
         return;
     }
     if std::env::var("BENCH_ONLY").as_deref() == Ok("frontier") {
@@ -186,6 +193,7 @@ fn main() {
     if !quick {
         let points = frontier::measure(&manifest, RUNS);
         frontier::write(&mut out, &points, RUNS, &mut not_met);
+        profile::write(&mut out, &profile::measure());
     }
 
     // ---- every host on one tenant, then a per-platform sync in every host ----

@@ -50,10 +50,20 @@ impl<'a> Tenant<'a> {
         }
     }
 
-    /// Returns the customer of id `id`, if the tenant lists it.
-    pub fn get(&self, id: &str) -> Option<&'a Customer> {
-        let found = self.customers.binary_search_by(|c| c.id.as_str().cmp(id));
-        found.ok().map(|at| self.customers[at])
+    /// Returns the customer of id `id`, if the tenant lists it, looking from position `*from`
+    /// on and moving it past the customer found.
+    ///
+    /// Ids asked for in order are found from where the last one was: the next customer is most
+    /// often the one, found by one comparison instead of a search (whose string comparisons
+    /// took a tenth of a sync of all accounts in wasm).
+    pub fn find(&self, id: &str, from: &mut usize) -> Option<&'a Customer> {
+        let rest = self.customers.get(*from..)?;
+        let at = match rest.first() {
+            Some(next) if next.id == id => 0,
+            _ => rest.binary_search_by(|c| c.id.as_str().cmp(id)).ok()?,
+        };
+        *from += at + 1;
+        Some(rest[at])
     }
 
     /// Lists the customers, sorted by id.
@@ -143,6 +153,20 @@ mod tests {
 
     fn list(entries: serde_json::Value) -> CustomerList {
         customers_of(serde_json::from_value(entries).unwrap())
+    }
+
+    #[test]
+    fn ids_asked_in_order_are_found_whether_next_further_on_or_missing() {
+        let customers = list(json!([{"id": "d"}, {"id": "b"}, {"id": "a"}, {"id": "c"}]));
+        let tenant = Tenant::of(&customers);
+        let mut from = 0;
+        let mut found = |id: &str| tenant.find(id, &mut from).map(|c| c.id.clone());
+        assert_eq!(found("a").as_deref(), Some("a"));
+        assert_eq!(found("a0"), None, "a missing id between two listed ones");
+        assert_eq!(found("c").as_deref(), Some("c"), "one further on, past b");
+        assert_eq!(found("d").as_deref(), Some("d"));
+        assert_eq!(found("e"), None, "past the last customer");
+        assert_eq!(from, 4);
     }
 
     #[test]

@@ -41,9 +41,10 @@ pub fn fetch_usage<H: Http>(http: &mut H, input: &FetchUsageInput) -> Result<Usa
     plugin_contract::order::sort(&mut account_ids);
     account_ids.dedup();
 
+    let mut from = 0;
     for account_id in account_ids {
         let mut counter = AccountCounter::new(account_id, &wanted);
-        match tenant.get(account_id) {
+        match tenant.find(account_id, &mut from) {
             Some(customer) => counter.count(&mut client, customer)?,
             None => counter.fail_all(PluginError::not_found(format!(
                 "SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."
