@@ -6,13 +6,13 @@
 // prints one line of JSON: `fetch_usage_ms`, the median `fetch_usage` of billable-users for all
 // accounts (output decoded), `call_overhead_us`, the median `describe_credentials`, each after
 // one warm-up; `request_ms`, the median GET of the probe URL through the adapter's HTTP alone
-// (`sendSync`), null without it; `records`, the records counted; `runtime` and `sdk`, what it
+// (`sendSync`, in a worker of its own), null without it; `records`, the records counted; `runtime` and `sdk`, what it
 // ran on. `{replay_url}` in a credential or the probe's URL stands for `--replay-url`, as in a
 // scenario's credentials.json.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadPlugin } from './src/adapter.js';
-import { sendSync } from './src/http.js';
+import { requestWorker, sendSync } from './src/http.js';
 
 const AS_OF = '2026-11-01T00:00:00Z';
 const SDK_PACKAGES = { 1: 'extism-1', 2: 'extism-2' };
@@ -67,8 +67,13 @@ try {
   let requestMs = null;
   if (values['probe-url']) {
     const probe = { url: values['probe-url'].replaceAll('{replay_url}', replayUrl), method: 'GET', headers: JSON.parse(values['probe-headers']) };
-    const policy = { allowedHosts: plugin.allowedHosts, maxResponseBytes: plugin.manifest.limits.max_http_response_bytes, timeoutMs: plugin.manifest.limits.request_timeout_ms };
-    requestMs = await medianMs(Number(values.runs), () => sendSync(probe, null, policy));
+    const worker = requestWorker();
+    const policy = { allowedHosts: plugin.allowedHosts, maxResponseBytes: plugin.manifest.limits.max_http_response_bytes, timeoutMs: plugin.manifest.limits.request_timeout_ms, worker };
+    try {
+      requestMs = await medianMs(Number(values.runs), () => sendSync(probe, null, policy));
+    } finally {
+      await worker.close();
+    }
   }
   console.log(
     JSON.stringify({
