@@ -30,12 +30,11 @@ export class TransportFailure extends Error {
   }
 }
 
-/**
- * Copies bytes into a buffer of their own. `store` in SDK 1.0.3 hands the plugin the whole
- * ArrayBuffer under a Uint8Array, ignoring its offset and length (2.x copies a view), and a
- * structured clone of a view copies its whole buffer too: so every body crossing is exact-size.
- */
+/** Copies bytes into an ArrayBuffer of their own, exactly their size. */
 function ownBytes(bytes) {
+  // SDK 1.0.3's `store` hands the plugin the whole ArrayBuffer under a Uint8Array, ignoring the
+  // view's offset and length (2.x copies the view); a structured clone of a view (the request
+  // body posted to the worker) copies its whole buffer too.
   return Uint8Array.prototype.slice.call(bytes);
 }
 
