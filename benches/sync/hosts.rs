@@ -390,5 +390,5 @@ pub fn write(out: &mut String, rows: &[HostRow], customers: usize, runs: usize) 
             )
         })
         .collect();
-    let _ = writeln!(out, "\nThe rest of a call (the call less its request: the plugin's work in wasm, the boundary and the host's decoding) takes {} in the Rust host. Against it: {}. The Node adapter makes each request in a child process it waits for (`spawnSync`: Node host functions are synchronous; see `hosts/node/README.md`).", ms(rest(rust)), others.join("; "));
+    let _ = writeln!(out, "\nThe rest of a call (the call less its request: the plugin's work in wasm, the boundary and the host's decoding) takes {} in the Rust host. Against it: {}. The Node adapter makes each request in a worker thread it waits for (`Atomics.wait`: Node host functions are synchronous; see `hosts/node/README.md`).", ms(rest(rust)), others.join("; "));
 }

@@ -2,17 +2,19 @@
 // Times this adapter against a replay server, for `cargo bench --bench sync`'s table of hosts:
 //   node bench.js --sdk 1|2 --manifest M --replay-url http://127.0.0.1:PORT \
 //     --credentials-json '{"api_key":"k","api_url":"{replay_url}"}' --runs 11 [--overhead-calls 201]
-//     [--probe-url URL --probe-headers JSON]
-// prints one line of JSON: `fetch_usage_ms`, the median `fetch_usage` of billable-users for all
-// accounts (output decoded), `call_overhead_us`, the median `describe_credentials`, each after
-// one warm-up; `request_ms`, the median GET of the probe URL through the adapter's HTTP alone
-// (`sendSync`), null without it; `records`, the records counted; `runtime` and `sdk`, what it
-// ran on. `{replay_url}` in a credential or the probe's URL stands for `--replay-url`, as in a
-// scenario's credentials.json.
+//     [--probe-url URL --probe-headers JSON] [--service-ids '["billable-users"]']
+// prints one line of JSON: `fetch_usage_ms`, the median `fetch_usage` for all accounts of the
+// services of `--service-ids` (default billable-users; a per-platform service such as
+// billable-users.microsoft-365 makes one request per customer), output decoded;
+// `call_overhead_us`, the median `describe_credentials`, each after one warm-up; `request_ms`, the
+// median GET of the probe URL through the adapter's HTTP alone (`sendSync`, in a worker of its
+// own), null without it; `records`, the records counted; `runtime` and `sdk`, what it ran on.
+// `{replay_url}` in a credential or the probe's URL stands for `--replay-url`, as in a scenario's
+// credentials.json.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadPlugin } from './src/adapter.js';
-import { sendSync } from './src/http.js';
+import { requestWorker, sendSync } from './src/http.js';
 
 const AS_OF = '2026-11-01T00:00:00Z';
 const SDK_PACKAGES = { 1: 'extism-1', 2: 'extism-2' };
@@ -46,17 +48,20 @@ const { values } = parseArgs({
     'overhead-calls': { type: 'string', default: '201' },
     'probe-url': { type: 'string' },
     'probe-headers': { type: 'string', default: '{}' },
+    'service-ids': { type: 'string', default: '["billable-users"]' },
   },
 });
 if (!values.manifest || !values['replay-url'] || !values['credentials-json']) {
-  console.error('usage: node bench.js --sdk 1|2 --manifest M --replay-url URL --credentials-json JSON [--runs N] [--overhead-calls N]');
+  console.error(
+    "usage: node bench.js --sdk 1|2 --manifest M --replay-url URL --credentials-json JSON [--runs N] [--overhead-calls N] [--probe-url URL --probe-headers JSON] [--service-ids '[\"ID\",...]']",
+  );
   process.exit(2);
 }
 const replayUrl = values['replay-url'];
 const credentials = Object.fromEntries(
   Object.entries(JSON.parse(values['credentials-json'])).map(([name, value]) => [name, value.replaceAll('{replay_url}', replayUrl)]),
 );
-const usageInput = { credentials, as_of: AS_OF, service_ids: ['billable-users'] };
+const usageInput = { credentials, as_of: AS_OF, service_ids: JSON.parse(values['service-ids']) };
 const plugin = await loadPlugin(values.manifest, { sdk: values.sdk, allowHosts: [new URL(replayUrl).hostname] });
 let usage;
 try {
@@ -67,8 +72,13 @@ try {
   let requestMs = null;
   if (values['probe-url']) {
     const probe = { url: values['probe-url'].replaceAll('{replay_url}', replayUrl), method: 'GET', headers: JSON.parse(values['probe-headers']) };
-    const policy = { allowedHosts: plugin.allowedHosts, maxResponseBytes: plugin.manifest.limits.max_http_response_bytes, timeoutMs: plugin.manifest.limits.request_timeout_ms };
-    requestMs = await medianMs(Number(values.runs), () => sendSync(probe, null, policy));
+    const worker = requestWorker();
+    const policy = { allowedHosts: plugin.allowedHosts, maxResponseBytes: plugin.manifest.limits.max_http_response_bytes, timeoutMs: plugin.manifest.limits.request_timeout_ms, worker };
+    try {
+      requestMs = await medianMs(Number(values.runs), () => sendSync(probe, null, policy));
+    } finally {
+      await worker.close();
+    }
   }
   console.log(
     JSON.stringify({

@@ -2,7 +2,7 @@
 // (`@extism/extism` 1.0.3 or 2.x), gives it host profile 1.0's HTTP, and returns the contract's
 // JSON or a typed error from each call.
 import { errorOfFailure, fillRetryAfter, PluginCallError } from './errors.js';
-import { hostFunctions, newCallState } from './http.js';
+import { hostFunctions, newCallState, requestWorker } from './http.js';
 import { checkWasi, loadManifest, parseVersion } from './manifest.js';
 
 export { PluginCallError } from './errors.js';
@@ -31,6 +31,7 @@ export class PluginInstance {
   #module;
   #plugin;
   #functions;
+  #worker = requestWorker();
   #call = newCallState();
 
   /** Wraps the SDK `extism` for `manifest`; use {@link loadPlugin} instead. */
@@ -46,6 +47,7 @@ export class PluginInstance {
         requestTimeoutMs: manifest.limits.request_timeout_ms,
         callTimeoutMs: manifest.limits.timeout_ms,
         failuresAsValues: readsFailuresAsValues(manifest.interface_version),
+        worker: this.#worker,
       },
       () => this.#call,
     );
@@ -94,10 +96,11 @@ export class PluginInstance {
     }
   }
 
-  /** Releases the SDK's plugin. */
+  /** Releases the SDK's plugin and stops the worker that made its requests. */
   async close() {
     await this.#plugin?.close();
     this.#plugin = undefined;
+    await this.#worker.close();
   }
 }
 

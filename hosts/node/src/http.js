@@ -1,18 +1,15 @@
 // The plugin's HTTP under host profile 1.0, in place of the SDK's built-in `http_request`.
 //
-// Node host functions are synchronous, so each request runs in a short-lived child process
-// (`fetch-child.js`) that this process waits for with `spawnSync`. The child never follows a
-// redirect and reads no proxy variable; this side checks the URL and its host before anything
-// is sent, and kills the child if it outlives the request's time.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Node host functions are synchronous, so each request runs in a long-lived worker thread
+// (`fetch-worker.js`) that this thread waits for (`sync-worker.js`). The worker never follows a
+// redirect and has no proxy variable in its environment; this side checks the URL and its host
+// before anything is sent, and stops the worker if it outlives the request's time.
 import { hostAllowed } from './allowed-hosts.js';
+import { SyncWorker, WorkerLost } from './sync-worker.js';
 
-const CHILD = fileURLToPath(new URL('./fetch-child.js', import.meta.url));
-/** Gives the child this long beyond the request's own bound to report its timeout itself. */
-const CHILD_GRACE_MS = 2_000;
-/** Leaves room for the status and headers on top of the body in the child's answer. */
-const HEADER_ROOM_BYTES = 1 << 20;
+const FETCH_WORKER = new URL('./fetch-worker.js', import.meta.url);
+/** Gives the worker this long beyond the request's own bound to report its timeout itself. */
+const WORKER_GRACE_MS = 2_000;
 /** Lists the statuses whose `Retry-After` the host remembers for the call's error. */
 export const RETRY_AFTER_STATUSES = [429, 503];
 const PROXY_VARIABLE = /^(https?_proxy|all_proxy|no_proxy|node_use_env_proxy)$/i;
@@ -33,15 +30,24 @@ export class TransportFailure extends Error {
   }
 }
 
-/** Copies bytes into a buffer of their own, as both SDKs' `store` need. */
+/** Copies bytes into an ArrayBuffer of their own, exactly their size. */
 function ownBytes(bytes) {
+  // SDK 1.0.3's `store` hands the plugin the whole ArrayBuffer under a Uint8Array, ignoring the
+  // view's offset and length (2.x copies the view); a structured clone of a view (the request
+  // body posted to the worker) copies its whole buffer too.
   return Uint8Array.prototype.slice.call(bytes);
+}
+
+/** Creates the worker that makes one plugin instance's requests, its environment without proxy variables; `script` is for tests. */
+export function requestWorker(script = FETCH_WORKER) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !PROXY_VARIABLE.test(name)));
+  return new SyncWorker(script, { env });
 }
 
 /**
  * Sends one request and waits for it; returns `{status, headers, body}` or throws a
- * {@link TransportFailure}. `policy` holds `allowedHosts`, `maxResponseBytes` and `timeoutMs`
- * (what this request may take).
+ * {@link TransportFailure}. `policy` holds `allowedHosts`, `maxResponseBytes`, `timeoutMs`
+ * (what this request may take) and `worker` (a {@link requestWorker}).
  */
 export function sendSync(request, body, policy) {
   let url;
@@ -63,29 +69,20 @@ export function sendSync(request, body, policy) {
     url: url.href,
     method: (request.method ?? 'GET').toUpperCase(),
     headers: request.headers ?? {},
-    body_base64: body?.length ? Buffer.from(body).toString('base64') : undefined,
-    timeout_ms: Math.ceil(policy.timeoutMs),
+    body: body?.length ? ownBytes(body) : undefined,
+    deadline_ms: Date.now() + policy.timeoutMs,
     max_bytes: policy.maxResponseBytes,
   };
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !PROXY_VARIABLE.test(name)));
-  const child = spawnSync(process.execPath, [CHILD], {
-    input: JSON.stringify(job),
-    env,
-    maxBuffer: policy.maxResponseBytes + HEADER_ROOM_BYTES,
-    timeout: job.timeout_ms + CHILD_GRACE_MS,
-    killSignal: 'SIGKILL',
-  });
-  if (child.error?.code === 'ETIMEDOUT') {
-    throw new TransportFailure('timeout', 'no complete response in time (the request helper was stopped)');
+  let answer;
+  try {
+    answer = policy.worker.call(job, policy.timeoutMs + WORKER_GRACE_MS);
+  } catch (error) {
+    if (!(error instanceof WorkerLost)) throw error;
+    if (error.reason === 'timeout') throw new TransportFailure('timeout', `no complete response in time (${error.message})`);
+    throw new TransportFailure('connection', `the request could not be made: the request worker failed (${error.message})`);
   }
-  if (child.error || child.status !== 0) {
-    const reason = child.error?.message ?? child.stderr.toString().trim().split('\n').pop();
-    throw new TransportFailure('connection', `the request could not be made: ${reason}`);
-  }
-  const newline = child.stdout.indexOf(10);
-  const answer = JSON.parse(child.stdout.subarray(0, newline).toString('utf8'));
   if (answer.failure) throw new TransportFailure(answer.failure.kind, answer.failure.message);
-  return { status: answer.status, headers: answer.headers, body: child.stdout.subarray(newline + 1) };
+  return { status: answer.status, headers: answer.headers, body: new Uint8Array(answer.body) };
 }
 
 /**
@@ -98,7 +95,7 @@ export function newCallState(startedMs = Date.now()) {
 
 /**
  * Returns the `extism:host/env` functions of host profile 1.0. `policy` holds `allowedHosts`,
- * `maxResponseBytes`, `requestTimeoutMs`, `callTimeoutMs` and `failuresAsValues`;
+ * `maxResponseBytes`, `requestTimeoutMs`, `callTimeoutMs`, `failuresAsValues` and `worker`;
  * `currentCall()` returns the state of the call under way (see {@link newCallState}).
  */
 export function hostFunctions(policy, currentCall) {

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { hostMatches } from '../src/allowed-hosts.js';
-import { sendSync, TransportFailure } from '../src/http.js';
+import { requestWorker, sendSync, TransportFailure } from '../src/http.js';
 
 const VECTORS = JSON.parse(fs.readFileSync(new URL('../../../contract/vectors/allowed-hosts.json', import.meta.url), 'utf8'));
 
 describe('allowed_hosts, as the shared vectors say', () => {
+  const worker = requestWorker();
+  after(() => worker.close());
+
   for (const { pattern, url, allowed } of VECTORS.cases) {
     it(`every host ${allowed ? 'lets' : 'keeps'} ${url} ${allowed ? 'through' : 'out'} with ${JSON.stringify(pattern)}`, () => {
       assert.equal(hostMatches(pattern, new URL(url).hostname), allowed);
@@ -20,7 +23,7 @@ describe('allowed_hosts, as the shared vectors say', () => {
 
   it('checks a legacy IPv4 URL as the address it reaches', () => {
     // Port 1 refuses: the request was let through, to 127.0.0.1.
-    const policy = { allowedHosts: ['127.0.0.1'], maxResponseBytes: 64, timeoutMs: 5_000 };
+    const policy = { allowedHosts: ['127.0.0.1'], maxResponseBytes: 64, timeoutMs: 5_000, worker };
     assert.throws(
       () => sendSync({ url: 'http://2130706433:1/x', headers: {} }, undefined, policy),
       (error) => error instanceof TransportFailure && error.kind === 'connection',

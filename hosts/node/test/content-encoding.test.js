@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { sendSync, TransportFailure } from '../src/http.js';
+import { requestWorker, sendSync, TransportFailure } from '../src/http.js';
 import { bodyNamed } from '../testing/encoding-server.js';
 import { startServer } from '../testing/processes.js';
 
@@ -12,13 +12,17 @@ const VECTORS = JSON.parse(fs.readFileSync(new URL('../../../contract/vectors/co
 describe('Content-Encoding, as the shared vectors say', () => {
   let server;
   let base;
-  const policy = { allowedHosts: ['127.0.0.1'], maxResponseBytes: VECTORS.max_http_response_bytes, timeoutMs: 10_000 };
+  const worker = requestWorker();
+  const policy = { allowedHosts: ['127.0.0.1'], maxResponseBytes: VECTORS.max_http_response_bytes, timeoutMs: 10_000, worker };
 
   before(async () => {
     server = await startServer(process.execPath, [SERVER]);
     base = `http://127.0.0.1:${server.ready.port}`;
   });
-  after(() => server?.stop());
+  after(async () => {
+    await worker.close();
+    await server?.stop();
+  });
 
   VECTORS.cases.forEach((vector, index) => {
     it(`every host decodes ${vector.body} under Content-Encoding ${vector.content_encoding} as ${vector.expect}`, () => {

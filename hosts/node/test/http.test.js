@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { hostFunctions, newCallState, sendSync, TransportFailure } from '../src/http.js';
+import { hostFunctions, newCallState, requestWorker, sendSync, TransportFailure } from '../src/http.js';
 import { startServer } from '../testing/processes.js';
 
 const SERVER = fileURLToPath(new URL('../testing/server.js', import.meta.url));
@@ -35,14 +35,18 @@ function assertFailure(fn, kind) {
 describe('host profile 1.0 HTTP', () => {
   let server;
   let base;
-  const policy = () => ({ allowedHosts: ['127.0.0.1'], maxResponseBytes: 1000, timeoutMs: 10_000 });
+  const worker = requestWorker();
+  const policy = () => ({ allowedHosts: ['127.0.0.1'], maxResponseBytes: 1000, timeoutMs: 10_000, worker });
   const get = (path, changes = {}) => sendSync({ url: `${base}${path}`, headers: {} }, undefined, { ...policy(), ...changes });
 
   before(async () => {
     server = await startServer(process.execPath, [SERVER]);
     base = `http://127.0.0.1:${server.ready.port}`;
   });
-  after(() => server?.stop());
+  after(async () => {
+    await worker.close();
+    await server?.stop();
+  });
 
   it('sends the method, headers and body, and reads headers lowercase, the last repeated one winning', () => {
     const echo = sendSync(
@@ -101,12 +105,14 @@ describe('host profile 1.0 HTTP', () => {
     assertFailure(() => get('/cut'), 'connection');
   });
 
-  it('ignores proxy variables', () => {
+  it('ignores proxy variables set when its worker starts', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { HTTP_PROXY: 'http://127.0.0.1:1', http_proxy: 'http://127.0.0.1:1', NODE_USE_ENV_PROXY: '1' });
+    const fresh = requestWorker();
     try {
-      assert.equal(get('/ok').status, 200);
+      assert.equal(get('/ok', { worker: fresh }).status, 200);
     } finally {
+      await fresh.close();
       for (const name of ['HTTP_PROXY', 'http_proxy', 'NODE_USE_ENV_PROXY']) {
         if (name in saved) process.env[name] = saved[name];
         else delete process.env[name];
@@ -121,6 +127,7 @@ describe('host profile 1.0 HTTP', () => {
       requestTimeoutMs: 5_000,
       callTimeoutMs: 60_000,
       failuresAsValues,
+      worker,
     });
 
     it('answers with the body and keeps status, headers and the last 429 Retry-After for the call', () => {

@@ -2,6 +2,8 @@
 // HTTP requests only in a worker (`runInWorker: true`, `allowedHosts`), share no response
 // header, and follow redirects. Compare with the cross-host tests, where the adapter gives
 // `retry_after_s: 17` and a `config` error for the redirect, and nothing leaves for localhost.
+// Last, what the adapter works around outside a worker: both SDKs' error prefix, 2.x refusing a
+// call timeout, and 1.0.3 storing a Uint8Array view's whole buffer.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,5 +104,57 @@ describe('stock @extism/extism 1.0.3 outside a worker, no adapter', () => {
     const { error } = await stockCall(extism1, 'authenticate', { api_key: 'k', api_url: 'http://127.0.0.1:9' }, {});
     assert.equal(error.class, 'internal');
     assert.match(error.message, /the host made no HTTP request/);
+  });
+});
+
+describe('what the adapter works around in the stock SDKs, outside a worker', () => {
+  const wasm = () => loadManifest(pluginManifest()).wasmBytes;
+
+  for (const [name, extism] of [['1.0.3', extism1], ['2.0.0-rc13', extism2]]) {
+    it(`${name} puts "Plugin-originated error: " before the error the plugin set`, async () => {
+      const plugin = await extism.createPlugin({ wasm: [{ data: wasm() }] }, { useWasi: false });
+      try {
+        await assert.rejects(plugin.call('authenticate', '{"credentials":{}}'), (thrown) => {
+          const prefix = 'Plugin-originated error: ';
+          assert.ok(thrown.message.startsWith(prefix), thrown.message);
+          assert.equal(JSON.parse(thrown.message.slice(prefix.length)).class, 'config');
+          return true;
+        });
+      } finally {
+        await plugin.close();
+      }
+    });
+  }
+
+  it('2.0.0-rc13 refuses timeoutMs (a call timeout) outside a worker', async () => {
+    await assert.rejects(
+      extism2.createPlugin({ wasm: [{ data: wasm() }] }, { useWasi: false, timeoutMs: 1_000 }),
+      (error) => error instanceof TypeError && /"timeout" requires "runInWorker: true"/.test(error.message),
+    );
+  });
+
+  /** Returns what list_accounts gives when a host function answers every request with the bytes `stored`. */
+  async function accountsWithBody(extism, stored) {
+    const functions = {
+      http_request: (cp) => cp.store(stored),
+      http_status_code: () => 200,
+      http_headers: (cp) => cp.store('{}'),
+    };
+    const plugin = await extism.createPlugin({ wasm: [{ data: wasm() }] }, { useWasi: false, functions: { 'extism:host/env': functions } });
+    try {
+      const output = await plugin.call('list_accounts', JSON.stringify({ credentials: { api_key: 'k', api_url: 'http://127.0.0.1:9' } }));
+      return { output: JSON.parse(output.text()) };
+    } catch (thrown) {
+      return { error: pluginErrorOf(thrown.message) };
+    } finally {
+      await plugin.close();
+    }
+  }
+
+  it("1.0.3's store of a Uint8Array view hands the plugin the view's whole buffer (so the adapter stores exact-size copies); 2.x's the view", async () => {
+    const whole = new TextEncoder().encode('xx[]yy');
+    assert.equal((await accountsWithBody(extism1, whole.subarray(2, 4))).error.class, 'vendor', 'the plugin read xx[]yy');
+    assert.deepEqual((await accountsWithBody(extism1, whole.slice(2, 4))).output.accounts, []);
+    assert.deepEqual((await accountsWithBody(extism2, whole.subarray(2, 4))).output.accounts, []);
   });
 });
