@@ -18,7 +18,7 @@ use host_harness::runtime::pool::ConnectionPool;
 use plugin_contract::{FetchUsageInput, VendorPlugin};
 
 use crate::hosts::{run_script, script_command, setup_node, setup_python, PYTHON};
-use crate::measure::{middle, ms, thousands, yes};
+use crate::measure::{cores, middle, ms, thousands, yes};
 use crate::support;
 use crate::tenant::{customer_id, serve, tenant, usage_input, write_scenario};
 
@@ -203,7 +203,7 @@ fn new_pool(
 
 /// Writes the hosts' table, and a note for each target missed.
 pub fn write_hosts(out: &mut String, sizes: &[SizeRows], runs: usize, not_met: &mut Vec<String>) {
-    let _ = writeln!(out, "\n## Per-platform sync in every host\n\n`fetch_usage` of `{PLATFORM_SERVICE}` for every account: one request for the customer list, then one user list per customer ({USERS} users each), against one replay server that answers at once (a scenario folder, `target/bench/per-platform-<customers>`). Median of {runs} syncs after one warm-up, each host timing itself as in *Every host* (`bench.py` and `bench.js` with `--service-ids`). The floor is the sum of the server's round trips during one of the Rust host's syncs (`ReplayServer::round_trips`: each request read to its answer written). The pool is the harness's `ConnectionPool` of {POOL_TARGET} instances, `account_ids` sharded, on the same server.\n\n| host | customers | requests | sync | × Rust | × floor | target |\n|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "\n## Per-platform sync in every host\n\n`fetch_usage` of `{PLATFORM_SERVICE}` for every account: one request for the customer list, then one user list per customer ({USERS} users each), against one replay server that answers at once (a scenario folder, `target/bench/per-platform-<customers>`). Median of {runs} syncs after one warm-up, each host timing itself as in *Every host* (`bench.py` and `bench.js` with `--service-ids`). The floor is the sum of the server's round trips during one of the Rust host's syncs (`ReplayServer::round_trips`: each request read to its answer written). The pool is the harness's `ConnectionPool` of {POOL_TARGET} instances, `account_ids` sharded, on the same server: with answers that take no time its sync is bound by the plugin's and the host's work on this machine's {} cores, not by round trips, so its floor/{POOL_TARGET} is shown, not aimed at; the pool's target is read in the next table, where each answer takes {POOL_LATENCY_MS} ms.\n\n| host | customers | requests | sync | × Rust | × floor | target |\n|---|---|---|---|---|---|---|", cores());
     for size in sizes {
         let rust = size
             .rows
