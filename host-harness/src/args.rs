@@ -186,11 +186,16 @@ pub(crate) enum Command {
         #[arg(long = "as-of", value_name = "RFC3339")]
         as_of: String,
     },
-    /// Write the release bundle (wasm, pinned manifest, schemas, host profile); print its folder.
+    /// Write the release bundle (wasm, pinned manifest, schemas, host profile, the scenarios
+    /// with their transcripts); print its folder.
     Package {
         /// The folder to write the bundle into.
         #[arg(long, value_name = "DIR", default_value = "dist")]
         out: PathBuf,
+        /// The scenarios to ship, each replayed for its transcript [default: `fixtures/` beside
+        /// the manifest, when there is one].
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
     },
     /// Print the JSON Schemas of every boundary, or write them into a folder.
     Schemas {

@@ -8,7 +8,13 @@
 //!   `sha256` pinned and the `host_profile` it needs;
 //! - `schemas/`, the JSON Schemas of every boundary ([`crate::checks::schemas`]);
 //! - `HOST-PROFILE.md`, the host's half of the contract, and `vectors/`, its shared test vectors
-//!   ([`plugin_contract::host::HOST_VECTORS`]).
+//!   ([`plugin_contract::host::HOST_VECTORS`]);
+//! - `scenarios/` when written with the plugin's fixtures ([`write_bundle_with_scenarios`], as
+//!   `host-harness package` does): each recorded scenario (`exchanges.json`,
+//!   `credentials.json`) with the transcript this harness gets on it (`transcript.json`, as
+//!   `host-harness transcript --replay` prints it, as of [`SCENARIO_AS_OF`]), and
+//!   `scenarios/index.json` listing them ([`ScenarioIndex`]): what a host team checks its host
+//!   against (host profile, section 5).
 //!
 //! The folder is built whole beside the old one and renamed into place, so a bundle never mixes
 //! two builds and is never half written.
@@ -24,7 +30,10 @@ use std::path::{Path, PathBuf};
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
 use serde::{Deserialize, Serialize};
 
+use crate::checks::replay::replay_only;
+use crate::checks::transcript::{replayed, SCENARIO_AS_OF};
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
+use crate::runtime::plugin::PluginModule;
 
 /// The module's file name inside a bundle.
 pub const BUNDLE_WASM: &str = "plugin.wasm";
@@ -34,6 +43,19 @@ pub const INDEX: &str = "index.json";
 
 /// The version of `index.json`'s format.
 pub const INDEX_FORMAT: u32 = 1;
+
+/// The folder of a bundle's scenarios.
+pub const SCENARIOS: &str = "scenarios";
+
+/// `scenarios/index.json`: the scenarios a bundle ships and the instant of their transcripts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioIndex {
+    /// The `as_of` every `transcript.json` was made with ([`SCENARIO_AS_OF`]).
+    pub as_of: String,
+    /// The scenarios' folder names under `scenarios/`, sorted.
+    pub scenarios: Vec<String>,
+}
 
 /// `index.json`: every bundle of a folder, what a multi-vendor host installs from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,11 +102,30 @@ pub enum BundleError {
     /// The folder's `index.json` is not an index of this format.
     #[error("{path} is not an index.json of format {INDEX_FORMAT}: {problem}")]
     Index { path: PathBuf, problem: String },
+    /// A scenario of the fixtures could not be read or replayed.
+    #[error("cannot ship the scenario {scenario}: {problem}")]
+    Scenario { scenario: PathBuf, problem: String },
 }
 
-/// Writes the bundle of the plugin `manifest` describes under `out`; returns its folder.
+/// Writes the bundle of the plugin `manifest` describes under `out`, without scenarios;
+/// returns its folder.
 pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, BundleError> {
+    write_bundle_with_scenarios(manifest, out, None)
+}
+
+/// Writes the bundle of the plugin `manifest` describes under `out`, with the scenarios of
+/// `fixtures` (every folder holding an `exchanges.json`) and their transcripts when given;
+/// returns its folder. Nothing is written when a scenario cannot be replayed.
+pub fn write_bundle_with_scenarios(
+    manifest: &PluginManifest,
+    out: &Path,
+    fixtures: Option<&Path>,
+) -> Result<PathBuf, BundleError> {
     let wasm = manifest.read_wasm()?;
+    let scenarios = match fixtures {
+        Some(fixtures) => scenario_files(manifest, fixtures)?,
+        None => Vec::new(),
+    };
     let name = format!("{}-{}", manifest.id, manifest.version);
     let folder = out.join(&name);
     let io = |path: &Path| {
@@ -113,9 +154,13 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
         ),
     ]
     .into_iter()
-    .chain(HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())));
+    .chain(HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())))
+    .chain(scenarios);
     for (file, bytes) in files {
         let path = building.path().join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
         crate::files::write(&path, &bytes).map_err(io(&path))?;
     }
     crate::checks::schemas::write(&schemas).map_err(io(&schemas))?;
@@ -137,6 +182,66 @@ pub fn write_bundle(manifest: &PluginManifest, out: &Path) -> Result<PathBuf, Bu
     };
     add_to_index(out, entry)?;
     Ok(folder)
+}
+
+/// Returns the files of `scenarios/` for the scenarios of `fixtures`: each scenario's recording
+/// and credentials as they are, the transcript the plugin gives on it, and the index. The
+/// transcripts run side by side, one thread each: a scenario mostly waits on its replay server.
+fn scenario_files(
+    manifest: &PluginManifest,
+    fixtures: &Path,
+) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
+    let failed = |scenario: &Path, problem: String| BundleError::Scenario {
+        scenario: scenario.to_owned(),
+        problem,
+    };
+    let entries = std::fs::read_dir(fixtures).map_err(|e| failed(fixtures, e.to_string()))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| failed(fixtures, e.to_string()))?.path();
+        if !path.join("exchanges.json").is_file() {
+            continue;
+        }
+        match path.file_name().and_then(|name| name.to_str()) {
+            Some(name) => found.push((name.to_owned(), path.clone())),
+            None => return Err(failed(&path, "its folder name is not UTF-8".into())),
+        }
+    }
+    found.sort();
+    let module = PluginModule::compile(&replay_only(manifest), &[])
+        .map_err(|e| failed(fixtures, format!("the plugin could not be loaded: {e}")))?;
+    let transcripts: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = found
+            .iter()
+            .map(|(_, path)| scope.spawn(|| replayed(&module, path, SCENARIO_AS_OF)))
+            .collect();
+        running.into_iter().map(|thread| thread.join()).collect()
+    });
+    let mut files = Vec::new();
+    for ((name, path), transcript) in found.iter().zip(transcripts) {
+        let transcript = transcript
+            .map_err(|_| failed(path, "its transcript panicked".into()))?
+            .map_err(|e| failed(path, e.to_string()))?;
+        for file in ["exchanges.json", "credentials.json"] {
+            match std::fs::read(path.join(file)) {
+                Ok(bytes) => files.push((format!("{SCENARIOS}/{name}/{file}"), bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(failed(path, format!("{file}: {e}"))),
+            }
+        }
+        let text = serde_json::to_string_pretty(&transcript).unwrap_or_default() + "\n";
+        files.push((
+            format!("{SCENARIOS}/{name}/transcript.json"),
+            text.into_bytes(),
+        ));
+    }
+    let index = ScenarioIndex {
+        as_of: SCENARIO_AS_OF.to_owned(),
+        scenarios: found.into_iter().map(|(name, _)| name).collect(),
+    };
+    let text = serde_json::to_string_pretty(&index).unwrap_or_default() + "\n";
+    files.push((format!("{SCENARIOS}/index.json"), text.into_bytes()));
+    Ok(files)
 }
 
 /// Adds `entry` to the index of `out`, replacing the entry of its id and version and dropping

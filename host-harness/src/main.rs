@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use args::{Cli, Command};
 use clap::Parser;
-use host_harness::bundle::{write_bundle, BundleError};
+use host_harness::bundle::{write_bundle_with_scenarios, BundleError};
 use host_harness::checks::conformance::{run_conformance, ConformanceError};
 use host_harness::checks::recorder::fixtures_of;
 use host_harness::checks::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
@@ -217,7 +217,7 @@ fn run(cli: &Cli, secrets: &mut Secrets) -> Result<Exit, CliError> {
             write_pending,
         } => conformance(cli, secrets, fixtures, *write_pending),
         Command::Transcript { as_of } => transcript_of(cli, secrets, as_of),
-        Command::Package { out } => package(&cli.manifest, out),
+        Command::Package { out, fixtures } => package(&cli.manifest, out, fixtures.as_deref()),
         Command::Schemas { write } => schemas(write.as_deref()),
         Command::Serve { scenario } => serve(scenario),
         Command::Export { store, out } => {
@@ -666,10 +666,13 @@ fn transcript_of(cli: &Cli, secrets: &mut Secrets, as_of: &str) -> Result<Exit, 
     Ok(Exit::Success)
 }
 
-/// Writes the release bundle and prints its folder.
-fn package(manifest: &Path, out: &Path) -> Result<Exit, CliError> {
+/// Writes the release bundle, with the scenarios of `fixtures` (by default the `fixtures/`
+/// folder beside the manifest, when there is one), and prints its folder.
+fn package(manifest: &Path, out: &Path, fixtures: Option<&Path>) -> Result<Exit, CliError> {
     let manifest = PluginManifest::load(manifest)?;
-    let folder = write_bundle(&manifest, out)?;
+    let beside = manifest.folder().join("fixtures");
+    let fixtures = fixtures.or_else(|| beside.is_dir().then_some(beside.as_path()));
+    let folder = write_bundle_with_scenarios(&manifest, out, fixtures)?;
     println!("{}", folder.display());
     Ok(Exit::Success)
 }

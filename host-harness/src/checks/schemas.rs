@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::checks::plan::Plan;
 use crate::checks::replay::Recording;
+use crate::checks::transcript::Transcript;
 use crate::runtime::manifest::PluginManifest;
 
 /// The start of every schema's `$id`; the file name follows.
@@ -55,6 +56,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
         schema_of::<PluginManifest>("manifest.json", "manifest.json"),
         schema_of::<Recording>("exchanges.json", "exchanges.json"),
         schema_of::<Plan>("conformance.json", "conformance.json"),
+        schema_of::<Transcript>(
+            "transcript.json",
+            "A cross-host transcript: the five calls on one instance (host profile, section 5)",
+        ),
     ];
     schemas.sort_by_key(|(file, _)| *file);
     schemas
@@ -189,7 +194,7 @@ mod tests {
     #[test]
     fn every_schema_has_its_id_and_a_title_and_they_come_sorted() {
         let schemas = all();
-        assert_eq!(schemas.len(), 15);
+        assert_eq!(schemas.len(), 16);
         assert!(schemas.windows(2).all(|w| w[0].0 < w[1].0));
         for (file, schema) in &schemas {
             assert_eq!(schema["$id"], format!("{ID_BASE}{file}"));

@@ -12,15 +12,153 @@
 //! class, the status and the vendor's wait must match, and so must every byte of every output,
 //! except the replay server's address: each run gets its own port, so every `host:port` of the
 //! server in any string reads [`SERVER_PLACEHOLDER`].
+//!
+//! [`Transcript`] is the same document as types, from which `schemas/transcript.json` is
+//! generated; [`replayed`] runs the transcript of a recorded scenario, as `host-harness
+//! transcript --replay` prints it and as a release bundle ships it beside each scenario.
+
+use std::path::Path;
 
 use plugin_contract::{
-    exports, Credentials, CredentialsInput, FetchUsageInput, PluginError, VendorPlugin,
+    exports, AccountList, Authenticated, Credentials, CredentialsInput, Description, ErrorClass,
+    FetchUsageInput, PluginError, ServiceList, UsageRecord, VendorPlugin, Warning,
 };
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+use crate::checks::replay::{ReplayError, ReplayServer};
+use crate::runtime::plugin::{LoadError, PluginModule};
 
 /// What the replay server's `host:port` reads in a transcript.
 pub const SERVER_PLACEHOLDER: &str = "{server}";
+
+/// The instant `fetch_usage` counts as of in the transcripts a release bundle ships.
+pub const SCENARIO_AS_OF: &str = "2026-11-01T00:00:00Z";
+
+/// A transcript as types: what [`transcript`] returns, keyed by export name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transcript {
+    /// `describe_credentials` with `{"credentials"}`.
+    pub describe_credentials: Entry<Description>,
+    /// `authenticate` with `{"credentials"}`.
+    pub authenticate: Entry<Authenticated>,
+    /// `list_accounts` with `{"credentials"}`.
+    pub list_accounts: Entry<AccountList>,
+    /// `list_services` with `{"credentials"}`.
+    pub list_services: Entry<ServiceList>,
+    /// `fetch_usage` with `{"credentials", "as_of"}`: every account and service.
+    pub fetch_usage: Entry<TranscriptUsage>,
+}
+
+/// One call of a transcript: its output, or its error as compared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(rename = "Entry_{T}")]
+pub enum Entry<T> {
+    /// The call's output, exactly (the replay server's `host:port` written `{server}`).
+    Ok(T),
+    /// The call's error without its `message`.
+    Error(ComparedError),
+}
+
+/// An error as a transcript compares it: its class, status and wait, not its words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComparedError {
+    /// The error's class.
+    pub class: ErrorClass,
+    /// The vendor's HTTP status, when the error has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The wait, when the error has one (the host fills it in from `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+/// `fetch_usage`'s output in a transcript: the contract's `Usage`, each failed account's
+/// errors without their `message`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptUsage {
+    /// The instant asked about, echoed.
+    pub as_of: String,
+    /// One count per readable pair.
+    pub records: Vec<UsageRecord>,
+    /// What the MSP should look at.
+    pub warnings: Vec<Warning>,
+    /// The accounts (or services) that could not be read.
+    pub failed_accounts: Vec<TranscriptFailedAccount>,
+}
+
+/// A failed account in a transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptFailedAccount {
+    /// The account.
+    pub account_id: String,
+    /// Its services without a record.
+    pub service_ids: Vec<String>,
+    /// Why, without the message.
+    pub error: ComparedError,
+    /// Each group of services with its error, when they failed for different reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<TranscriptServiceFailure>,
+}
+
+/// A group of a failed account's services with their error, in a transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptServiceFailure {
+    /// The services.
+    pub service_ids: Vec<String>,
+    /// Why, without the message.
+    pub error: ComparedError,
+}
+
+/// Why a scenario's transcript could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayedError {
+    /// The scenario could not be served, or the plugin sent a request it does not record.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// The plugin could not be instantiated.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+/// Runs the transcript of `module`'s plugin (compiled for the replay:
+/// [`replay_only`](crate::checks::replay::replay_only)) on the recorded `scenario`, as
+/// `host-harness transcript --replay` prints it: the scenario's credentials, the server's
+/// address written [`SERVER_PLACEHOLDER`], and every secret the call knew (a secret credential,
+/// a token the vendor issued) written `<redacted>` wherever an output holds one. Fails when
+/// the plugin sent a request the scenario does not record.
+pub fn replayed(
+    module: &PluginModule,
+    scenario: &Path,
+    as_of: &str,
+) -> Result<Value, ReplayedError> {
+    let replay = ReplayServer::start(scenario)?;
+    let credentials = replay.credentials().clone();
+    replay.check_credentials(&credentials, &module.description().credentials_schema)?;
+    let given = module.secrets(&credentials);
+    if !given.is_empty() {
+        replay.expect_secrets(given);
+    }
+    let mut plugin = module.instantiate()?;
+    let calls = transcript(&mut plugin, &credentials, as_of, Some(replay.base_url()));
+    replay.check_unmatched()?;
+    let secret_values: Vec<String> = module
+        .secret_fields()
+        .iter()
+        .filter_map(|field| credentials.get(field))
+        .map(str::to_owned)
+        .collect();
+    let secrets = plugin.issued().with(&secret_values);
+    let text = secrets.redact_json(&calls.to_string());
+    Ok(serde_json::from_str(&text).unwrap_or(calls))
+}
 
 /// Runs the five calls on `plugin` and returns the transcript, keyed by export name;
 /// `server_url` is the replay server's base URL, if there is one.
@@ -82,14 +220,12 @@ fn replace_in_strings(value: &mut Value, from: &str, to: &str) {
 
 /// Returns an error as the transcript compares it: its class, status and wait.
 pub fn normalized_error(error: &PluginError) -> Value {
-    let mut value = json!({ "class": error.class });
-    if let Some(status) = error.http_status {
-        value["http_status"] = json!(status);
-    }
-    if let Some(wait) = error.retry_after_s {
-        value["retry_after_s"] = json!(wait);
-    }
-    value
+    let compared = ComparedError {
+        class: error.class,
+        http_status: error.http_status,
+        retry_after_s: error.retry_after_s,
+    };
+    serde_json::to_value(compared).unwrap_or(Value::Null)
 }
 
 fn entry<T: Serialize>(result: Result<T, PluginError>) -> Value {
