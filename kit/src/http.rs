@@ -194,10 +194,9 @@ mod host {
                     extism::http_request(request.offset(), body.as_ref().map_or(0, Memory::offset));
                 (offset, extism::http_status_code())
             };
-            request.free();
-            if let Some(body) = body {
-                body.free();
-            }
+            // The host owns the request's blocks once called and frees them (host profile
+            // F3), as Extism's own `http_request` does and as the Extism PDK leaves them:
+            // freeing them again could free the block the host then gave the response.
             let body = match Memory::find(offset) {
                 Some(response) => {
                     let body = response.to_vec();
