@@ -12,11 +12,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use host_harness::runtime::manifest::PluginManifest;
-use host_harness::runtime::plugin::PluginModule;
+use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use plugin_contract::VendorPlugin;
 use saas_alerts_plugin::SaasAlerts;
 
-use crate::measure::{median, ms, NativeHttp};
+use crate::measure::{median, middle, ms, NativeHttp};
 use crate::support;
 use crate::tenant::{serve, tenant, usage_input, BILLABLE};
 
@@ -31,6 +31,8 @@ const HOT_CRATES: [&str; 6] = [
     "plugin-contract",
 ];
 
+/// The rounds in which the variants take turns.
+const ROUNDS: usize = 3;
 /// The tenant sizes each variant is timed at.
 const SIZES: [usize; 2] = [1_000, 5_000];
 
@@ -47,6 +49,9 @@ struct Variant {
     /// The cargo `--config` values it is built with.
     config: Vec<String>,
 }
+
+/// A variant built: its size and an instance, or why it could not be built.
+type Built = Result<(usize, PluginInstance), String>;
 
 /// One variant's figures, or why there are none.
 pub struct Point {
@@ -127,46 +132,67 @@ fn variants() -> Vec<Variant> {
         .collect()
 }
 
-/// Builds and times every variant against `manifest` (the shipped one), `runs` per median.
+/// Builds every variant, then times them against `manifest`'s native baseline in [`ROUNDS`]
+/// rounds, each variant and native taking turns: a figure is the median over the rounds of
+/// each round's median of `runs`, so a burst of load on this shared machine lands on one round
+/// of every variant rather than on every run of one.
 pub fn measure(manifest: &PluginManifest, runs: usize) -> Vec<Point> {
     let servers: Vec<_> = SIZES.map(|customers| serve(tenant(customers, 0), 0)).into();
-    let natives: Vec<Duration> = servers
+    let inputs: Vec<_> = servers
         .iter()
-        .map(|server| {
-            let input = usage_input(server, Some(vec![BILLABLE.into()]));
-            let call = || {
-                SaasAlerts::new(NativeHttp)
-                    .fetch_usage(&input)
-                    .expect("counts");
-            };
-            call();
-            median(runs, call)
-        })
+        .map(|server| usage_input(server, Some(vec![BILLABLE.into()])))
         .collect();
-    variants()
+    let mut built: Vec<(String, Built)> = variants()
         .into_iter()
         .map(|variant| {
             eprintln!("frontier: building {}", variant.label);
-            let figures = build(&variant, manifest).and_then(|(size, module)| {
-                let mut plugin = module.instantiate().map_err(|e| e.to_string())?;
-                let times = servers
-                    .iter()
+            let instance = build(&variant, manifest).and_then(|(size, module)| {
+                let instance = module.instantiate().map_err(|e| e.to_string())?;
+                Ok((size, instance))
+            });
+            (variant.label, instance)
+        })
+        .collect();
+    // rounds[round][size]: native's median; then each variant's.
+    let mut native_rounds = vec![Vec::new(); SIZES.len()];
+    let mut variant_rounds = vec![vec![Vec::new(); SIZES.len()]; built.len()];
+    for _ in 0..ROUNDS {
+        for (at, input) in inputs.iter().enumerate() {
+            let call = || {
+                SaasAlerts::new(NativeHttp)
+                    .fetch_usage(input)
+                    .expect("counts");
+            };
+            call();
+            native_rounds[at].push(median(runs, call));
+            for (variant, (_, instance)) in built.iter_mut().enumerate() {
+                if let Ok((_, plugin)) = instance {
+                    plugin.fetch_usage(input).expect("counts");
+                    let wasm = median(runs, || {
+                        plugin.fetch_usage(input).expect("counts");
+                    });
+                    variant_rounds[variant][at].push(wasm);
+                }
+            }
+        }
+    }
+    let natives: Vec<Duration> = native_rounds.into_iter().map(middle).collect();
+    built
+        .into_iter()
+        .zip(variant_rounds)
+        .map(|((label, instance), rounds)| Point {
+            label,
+            figures: instance.map(|(size, _)| {
+                let times = rounds
+                    .into_iter()
                     .zip(&natives)
-                    .map(|(server, native)| {
-                        let input = usage_input(server, Some(vec![BILLABLE.into()]));
-                        plugin.fetch_usage(&input).expect("counts");
-                        let wasm = median(runs, || {
-                            plugin.fetch_usage(&input).expect("counts");
-                        });
+                    .map(|(times, native)| {
+                        let wasm = middle(times);
                         (wasm, wasm.as_secs_f64() / native.as_secs_f64())
                     })
                     .collect();
-                Ok((size, times))
-            });
-            Point {
-                label: variant.label,
-                figures,
-            }
+                (size, times)
+            }),
         })
         .collect()
 }
@@ -205,7 +231,7 @@ fn build(variant: &Variant, shipped: &PluginManifest) -> Result<(usize, PluginMo
 
 /// Writes the frontier table, and a note when no variant meets both targets.
 pub fn write(out: &mut String, points: &[Point], runs: usize, not_met: &mut Vec<String>) {
-    let _ = writeln!(out, "\n## The size-speed frontier\n\nThe plugin built as `./dev build saas-alerts-plugin --config …` (cargo, then `wasm-opt -Oz --converge`) for each variant, into `target/frontier/<variant>/`; `fetch_usage` of `billable-users` for all accounts, median of {runs} runs after one warm-up, against the same native baseline as above. Hot crates: {}. SIMD is `-C target-feature=+simd128`, which wasmtime (under the Rust and Python SDKs) and V8 (Node 16.4 and later) run by default.\n\n| variant | `.wasm` | ≤ 200 KB | wasm, 1,000 | wasm/native, 1,000 | wasm, 5,000 | wasm/native, 5,000 | both targets |\n|---|---|---|---|---|---|---|---|", HOT_CRATES.map(|c| format!("`{c}`")).join(", "));
+    let _ = writeln!(out, "\n## The size-speed frontier\n\nThe plugin built as `./dev build saas-alerts-plugin --config …` (cargo, then `wasm-opt -Oz --converge`) for each variant, into `target/frontier/<variant>/`; `fetch_usage` of `billable-users` for all accounts, the median over {ROUNDS} rounds, in which native and the variants take turns, of each round's median of {runs} runs after one warm-up. Hot crates: {}. SIMD is `-C target-feature=+simd128`, which wasmtime (under the Rust and Python SDKs) and V8 (Node 16.4 and later) run by default.\n\n| variant | `.wasm` | ≤ 200 KB | wasm, 1,000 | wasm/native, 1,000 | wasm, 5,000 | wasm/native, 5,000 | both targets |\n|---|---|---|---|---|---|---|---|", HOT_CRATES.map(|c| format!("`{c}`")).join(", "));
     let mut any_met = false;
     for point in points {
         match &point.figures {

@@ -87,7 +87,7 @@ pub fn measure() -> Result<Profile, String> {
         .arg("--bench")
         .env("BENCH_ONLY", "profile")
         .env("EXTISM_PROFILE", "perf")
-        .current_dir(&root)
+        .current_dir(root)
         .output()
         .map_err(|e| format!("`perf record` did not start: {e}"))?;
     if !record.status.success() {
