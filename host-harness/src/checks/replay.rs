@@ -34,7 +34,9 @@
 //! requests and counts the rest, and each request's first [`MAX_SHOWN_REQUEST_BYTES`] bytes.
 //!
 //! The server answers up to 16 requests at once (a pool of plugin instances is answered in
-//! parallel, and a client that does not read its answer holds up no other), with Nagle's
+//! parallel, and a client that does not read its answer holds up no other), each matched outside
+//! the one lock that notes what was served (`Scenario` is read by all, `Playback` locked briefly),
+//! and records each round trip ([`ReplayServer::round_trips`]), with Nagle's
 //! algorithm off (a 16 KB answer took 46 ms, a delayed ACK, and now takes 0.4 ms).
 //!
 //! A replay reaches the replay server only: a host runs the plugin with `allowed_hosts` of
