@@ -7,6 +7,7 @@ pub mod echo;
 pub mod matching;
 pub mod personal;
 pub mod plan;
+mod playback;
 pub mod pseudonyms;
 pub mod record_requests;
 pub mod recorder;
