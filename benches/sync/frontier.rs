@@ -7,7 +7,6 @@
 //! against the same native baseline.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use plugin_contract::VendorPlugin;
 use saas_alerts_plugin::SaasAlerts;
 
-use crate::measure::{median, middle, ms, NativeHttp};
+use crate::measure::{manifest_beside, median, middle, ms, NativeHttp};
 use crate::support;
 use crate::tenant::{serve, tenant, usage_input, BILLABLE};
 
@@ -216,13 +215,7 @@ fn build(variant: &Variant, shipped: &PluginManifest) -> Result<(usize, PluginMo
     if !status.success() {
         return Err(format!("`./dev build` failed ({status})"));
     }
-    let mut manifest = shipped.clone();
-    manifest.wasm.path = Path::new("plugin/saas_alerts_plugin.wasm").to_owned();
-    manifest.wasm.sha256 = None;
-    let path = folder.join("manifest.json");
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text).map_err(|e| e.to_string())?;
-    let manifest = PluginManifest::load(&path).map_err(|e| e.to_string())?;
+    let manifest = manifest_beside(shipped, &folder, "plugin/saas_alerts_plugin.wasm")?;
     let size = manifest.read_wasm().map_err(|e| e.to_string())?.len();
     let module =
         PluginModule::compile(&manifest, &["127.0.0.1".to_owned()]).map_err(|e| e.to_string())?;

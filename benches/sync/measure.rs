@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
+use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
 use vendor_kit::http::{Http, HttpRequest, HttpResponse, TransportError};
 
@@ -145,4 +146,20 @@ pub fn load() -> String {
         .ok()
         .and_then(|text| text.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Writes `folder/manifest.json`, the `shipped` manifest naming the module at `wasm` (relative
+/// to `folder`) without a pin, and loads it: how the benchmark runs a module built elsewhere.
+pub fn manifest_beside(
+    shipped: &PluginManifest,
+    folder: &std::path::Path,
+    wasm: &str,
+) -> Result<PluginManifest, String> {
+    let mut manifest = shipped.clone();
+    manifest.wasm.path = wasm.into();
+    manifest.wasm.sha256 = None;
+    let path = folder.join("manifest.json");
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    PluginManifest::load(&path).map_err(|e| e.to_string())
 }

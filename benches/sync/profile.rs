@@ -15,13 +15,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::Command;
 
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
 use plugin_contract::VendorPlugin;
 
+use crate::measure::manifest_beside;
 use crate::support;
 use crate::tenant::{serve, tenant, usage_input, BILLABLE};
 
@@ -44,16 +44,8 @@ pub fn run(shipped: &PluginManifest) -> usize {
         ]
         .concat(),
     );
-    let mut manifest = shipped.clone();
-    manifest.wasm.path = Path::new("wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm").into();
-    manifest.wasm.sha256 = None;
-    let path = folder.join("manifest.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&manifest).expect("JSON"),
-    )
-    .expect("the manifest is written");
-    let manifest = PluginManifest::load(&path).expect("manifest loads");
+    let wasm = "wasm32-unknown-unknown/plugin/saas_alerts_plugin.wasm";
+    let manifest = manifest_beside(shipped, &folder, wasm).expect("manifest loads");
     let mut plugin = PluginModule::compile(&manifest, &["127.0.0.1".to_owned()])
         .and_then(|module| module.instantiate())
         .expect("the module loads");
