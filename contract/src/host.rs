@@ -27,10 +27,11 @@ pub const HOST_PROFILE_VERSION: &str = "1.0";
 pub const HOST_PROFILE: &str = include_str!("../HOST-PROFILE.md");
 
 /// The shared test vectors of the host profile's rules, `(file name, JSON)`: what every host
-/// decides on `allowed_hosts`, Content-Encoding, `Retry-After`, versions and `sha256` pins
-/// (shipped in every release bundle under `vectors/`; the Rust, Python and Node hosts' tests
-/// read them).
-pub const HOST_VECTORS: [(&str, &str); 5] = [
+/// decides on `allowed_hosts`, Content-Encoding, `Retry-After`, versions, `sha256` pins and
+/// limits, and the README that says how they are read (shipped in every release bundle under
+/// `vectors/`; the Rust, Python and Node hosts' tests read them).
+pub const HOST_VECTORS: [(&str, &str); 7] = [
+    ("README.md", include_str!("../vectors/README.md")),
     (
         "allowed-hosts.json",
         include_str!("../vectors/allowed-hosts.json"),
@@ -42,6 +43,10 @@ pub const HOST_VECTORS: [(&str, &str); 5] = [
     (
         "host-profile-version.json",
         include_str!("../vectors/host-profile-version.json"),
+    ),
+    (
+        "manifest-limits.json",
+        include_str!("../vectors/manifest-limits.json"),
     ),
     (
         "retry-after.json",

@@ -90,6 +90,7 @@ mod tests {
 
     #[derive(Deserialize)]
     struct Vectors {
+        wrong_case: Case,
         cases: Vec<Case>,
     }
 
@@ -105,19 +106,20 @@ mod tests {
         let vectors: Vectors =
             serde_json::from_str(include_str!("../../vectors/allowed-hosts.json")).unwrap();
         assert!(vectors.cases.len() > 30);
-        let wrong: Vec<String> = vectors
-            .cases
-            .iter()
-            .filter(|case| {
-                let host = url::Url::parse(&case.url)
-                    .ok()
-                    .and_then(|url| url.host_str().map(str::to_owned))
-                    .unwrap_or_default();
-                host_matches(&case.pattern, &host) != case.allowed
-            })
-            .map(|case| format!("{} against {}", case.pattern, case.url))
-            .collect();
+        let mismatch = |case: &Case| {
+            let host = url::Url::parse(&case.url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            (host_matches(&case.pattern, &host) != case.allowed)
+                .then(|| format!("{} against {}", case.pattern, case.url))
+        };
+        let wrong: Vec<String> = vectors.cases.iter().filter_map(mismatch).collect();
         assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(
+            mismatch(&vectors.wrong_case).is_some(),
+            "the deliberately wrong case passed"
+        );
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod tests {
         #[derive(serde::Deserialize)]
         struct Vectors {
             now_unix_s: u64,
+            wrong_case: Case,
             cases: Vec<Case>,
         }
         #[derive(serde::Deserialize)]
@@ -61,14 +62,15 @@ mod tests {
         }
         let vectors: Vectors =
             serde_json::from_str(include_str!("../../vectors/retry-after.json")).unwrap();
-        let wrong: Vec<String> = vectors
-            .cases
-            .iter()
-            .filter_map(|case| {
-                let got = retry_after_seconds(&case.value, vectors.now_unix_s);
-                (got != case.seconds).then(|| format!("{:?}: {got:?}", case.value))
-            })
-            .collect();
+        let mismatch = |case: &Case| {
+            let got = retry_after_seconds(&case.value, vectors.now_unix_s);
+            (got != case.seconds).then(|| format!("{:?}: {got:?}", case.value))
+        };
+        let wrong: Vec<String> = vectors.cases.iter().filter_map(mismatch).collect();
+        assert!(
+            mismatch(&vectors.wrong_case).is_some(),
+            "the deliberately wrong case passed"
+        );
         assert!(wrong.is_empty(), "{wrong:#?}");
     }
 

@@ -1218,17 +1218,60 @@ mod tests {
             serde_json::from_str(include_str!("../../../contract/vectors/sha256-pin.json"))
                 .expect("vector JSON");
         let module = hex_bytes(vectors["module_hex"].as_str().expect("module_hex"));
-        let cases = vectors["cases"].as_array().expect("cases");
         let scratch = Scratch::new("sha256-vectors");
         scratch.write("plugin.wasm", &module);
-        for case in cases {
+        let mismatch = |case: &Value| {
             let path = scratch.manifest("manifest.json", "plugin.wasm", |m| {
                 m["wasm"] = case["input"].clone()
             });
             let read = PluginManifest::load(&path).and_then(|m| m.read_wasm());
             let outcome = if read.is_ok() { "loaded" } else { "refused" };
-            assert_eq!(Some(outcome), case["expect"].as_str(), "{case}: {read:?}");
+            (Some(outcome) != case["expect"].as_str()).then(|| format!("{case}: {read:?}"))
+        };
+        let cases = vectors["cases"].as_array().expect("cases");
+        let wrong: Vec<String> = cases.iter().filter_map(mismatch).collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(
+            mismatch(&vectors["wrong_case"]).is_some(),
+            "the deliberately wrong case passed"
+        );
+    }
+
+    #[test]
+    fn limits_follow_the_vectors_every_host_reads() {
+        let vectors: Value = serde_json::from_str(include_str!(
+            "../../../contract/vectors/manifest-limits.json"
+        ))
+        .expect("vector JSON");
+        /// Returns what this harness makes of a case's limits, when that is not the expectation.
+        fn mismatch(case: &Value) -> Option<String> {
+            let checked = serde_json::from_value::<Limits>(case["limits"].clone())
+                .map_err(|e| (None, e.to_string()))
+                .and_then(|limits| match limits.check() {
+                    Ok(()) => Ok(limits.request_timeout_ms()),
+                    Err(ManifestError::LimitOutOfRange { limit, .. }) => {
+                        Err((Some(limit.field()), format!("{limit} out of range")))
+                    }
+                    Err(other) => Err((None, other.to_string())),
+                });
+            let expect = &case["expect"];
+            let agrees = match (&checked, expect["refused"].as_str()) {
+                (Ok(ms), None) => expect["request_timeout_ms"].as_u64() == Some(*ms),
+                // serde names no field in a type error: refused is what counts.
+                (Err((None, _)), Some(_)) => true,
+                (Err((Some(field), _)), Some(expected)) => *field == expected,
+                _ => false,
+            };
+            (!agrees).then(|| format!("{case}: {checked:?}"))
         }
+        let cases = vectors["cases"].as_array().expect("cases");
+        assert!(cases.len() > 20);
+        let wrong: Vec<String> = cases.iter().filter_map(mismatch).collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(
+            mismatch(&vectors["wrong_case"]).is_some(),
+            "the deliberately wrong case passed"
+        );
     }
 
     #[test]

@@ -10,8 +10,14 @@ export const HOST_PROFILE = '1.0';
 export const INTERFACE_VERSION = '1.1';
 /** Gives the largest module read, in bytes: a vendor plugin is a few hundred KB. */
 export const MAX_WASM_BYTES = 64 * 1024 * 1024;
-/** Gives the default of `limits.request_timeout_ms`. */
+/** Gives the default of `limits.request_timeout_ms` (or `timeout_ms`, when that is smaller). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Gives the longest `timeout_ms` accepted: one day. */
+export const MAX_TIMEOUT_MS = 86_400_000;
+/** Gives the most `memory_max_pages` accepted: 4 GiB, the wasm32 maximum. */
+export const MAX_MEMORY_PAGES = 65_536;
+/** Gives the size of one wasm memory page. */
+export const WASM_PAGE_BYTES = 65_536;
 /** Names the import namespace of WASI preview 1. */
 export const WASI_PREVIEW_1 = 'wasi_snapshot_preview1';
 
@@ -80,11 +86,7 @@ export function loadManifest(manifestPath) {
     fail(`the plugin needs host profile ${show(hostProfile)}, but this host meets ${HOST_PROFILE} (same major, minor not newer)`);
   }
 
-  const limits = { ...manifest.limits };
-  limits.request_timeout_ms ??= DEFAULT_REQUEST_TIMEOUT_MS;
-  for (const field of ['timeout_ms', 'memory_max_pages', 'max_http_response_bytes', 'request_timeout_ms']) {
-    if (!Number.isSafeInteger(limits[field]) || limits[field] < 1) fail(`limits.${field} must be a positive integer`);
-  }
+  const limits = readLimits(manifest.limits, fail);
   const wasi = manifest.wasi ?? false;
   if (typeof wasi !== 'boolean') fail('wasi must be true or false');
   const allowedHosts = manifest.allowed_hosts ?? [];
@@ -111,6 +113,31 @@ export function loadManifest(manifestPath) {
     }
   }
   return { ...manifest, hostProfile, limits, wasi, allowed_hosts: allowedHosts, wasmPath: wasmFile, wasmBytes };
+}
+
+/**
+ * Returns the manifest's `limits`, each in its range (host profile L3), `request_timeout_ms`
+ * filled in when absent or null: min(60 000, `timeout_ms`) (`contract/vectors/manifest-limits.json`).
+ * Calls `fail` with the message naming the first limit out of range.
+ */
+export function readLimits(raw, fail) {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('limits must be an object');
+  const inRange = (field, most, fallback) => {
+    const value = raw[field] ?? fallback;
+    if (!Number.isSafeInteger(value) || value < 1 || value > most) {
+      fail(`limits.${field} must be an integer from 1 to ${most}, not ${JSON.stringify(value)}`);
+    }
+    return value;
+  };
+  const timeoutMs = inRange('timeout_ms', MAX_TIMEOUT_MS);
+  const memoryMaxPages = inRange('memory_max_pages', MAX_MEMORY_PAGES);
+  return {
+    ...raw,
+    timeout_ms: timeoutMs,
+    memory_max_pages: memoryMaxPages,
+    max_http_response_bytes: inRange('max_http_response_bytes', memoryMaxPages * WASM_PAGE_BYTES),
+    request_timeout_ms: inRange('request_timeout_ms', timeoutMs, Math.min(DEFAULT_REQUEST_TIMEOUT_MS, timeoutMs)),
+  };
 }
 
 /** Returns `value` as a message shows a version: a string as it is, anything else as JSON. */

@@ -10,11 +10,17 @@ describe('allowed_hosts, as the shared vectors say', () => {
   const worker = requestWorker();
   after(() => worker.close());
 
-  for (const { pattern, url, allowed } of VECTORS.cases) {
-    it(`every host ${allowed ? 'lets' : 'keeps'} ${url} ${allowed ? 'through' : 'out'} with ${JSON.stringify(pattern)}`, () => {
-      assert.equal(hostMatches(pattern, new URL(url).hostname), allowed);
-    });
+  /** Asserts that this host matches a URL's host as a case of the vectors says. */
+  const checkCase = ({ pattern, url, allowed }) => assert.equal(hostMatches(pattern, new URL(url).hostname), allowed);
+
+  for (const vector of VECTORS.cases) {
+    const { pattern, url, allowed } = vector;
+    it(`every host ${allowed ? 'lets' : 'keeps'} ${url} ${allowed ? 'through' : 'out'} with ${JSON.stringify(pattern)}`, () => checkCase(vector));
   }
+
+  it('fails the deliberately wrong case of the vectors', () => {
+    assert.throws(() => checkCase(VECTORS.wrong_case), assert.AssertionError);
+  });
 
   it('takes no ? or [ ] for a wildcard', () => {
     assert.ok(!hostMatches('exampl?.com', 'example.com'));

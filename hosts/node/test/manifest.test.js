@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, truncat
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadPlugin, ManifestError } from '../src/adapter.js';
-import { HOST_PROFILE, INTERFACE_VERSION, isServed, loadManifest, MAX_WASM_BYTES } from '../src/manifest.js';
+import { HOST_PROFILE, INTERFACE_VERSION, isServed, loadManifest, MAX_WASM_BYTES, readLimits } from '../src/manifest.js';
 import { PACKAGE_DIR, SDKS } from '../testing/env.js';
 import { scratchDir } from '../testing/scratch.js';
 
@@ -54,9 +54,29 @@ describe('manifest', () => {
   });
 
   it('follows the version rule of the shared vectors (contract/vectors/host-profile-version.json)', () => {
-    for (const { input, expect } of vectors('host-profile-version.json').cases) {
-      assert.equal(isServed(input.found, input.ours), expect, JSON.stringify(input));
-    }
+    const checkCase = ({ input, expect }) => assert.equal(isServed(input.found, input.ours), expect, JSON.stringify(input));
+    const { cases, wrong_case: wrongCase } = vectors('host-profile-version.json');
+    for (const vector of cases) checkCase(vector);
+    assert.throws(() => checkCase(wrongCase), assert.AssertionError);
+  });
+
+  it('reads limits as the shared vectors say: ranges, types and the request timeout (contract/vectors/manifest-limits.json)', () => {
+    const checkCase = ({ limits, expect }) => {
+      let read;
+      try {
+        read = readLimits(limits, (message) => {
+          throw new ManifestError('manifest.json', message);
+        });
+      } catch (error) {
+        assert.ok(error instanceof ManifestError, error.stack);
+        assert.ok(error.message.includes(`limits.${expect.refused} `), `${JSON.stringify(limits)}: ${error.message}`);
+        return;
+      }
+      assert.equal(read.request_timeout_ms, expect.request_timeout_ms, JSON.stringify(limits));
+    };
+    const { cases, wrong_case: wrongCase } = vectors('manifest-limits.json');
+    for (const vector of cases) checkCase(vector);
+    assert.throws(() => checkCase(wrongCase), assert.AssertionError);
   });
 
   it('refuses a host_profile of a newer minor or another major, as the Rust harness words it', (t) => {
@@ -83,8 +103,8 @@ describe('manifest', () => {
   });
 
   it('reads a sha256 pin as the shared vectors say: either case, null unchecked, anything else refused', (t) => {
-    const { module_hex: moduleHex, cases } = vectors('sha256-pin.json');
-    for (const { input, expect } of cases) {
+    const { module_hex: moduleHex, cases, wrong_case: wrongCase } = vectors('sha256-pin.json');
+    const checkCase = ({ input, expect }) => {
       const file = writeManifest(t, { wasm: input }, Buffer.from(moduleHex, 'hex'));
       let outcome = 'loaded';
       try {
@@ -94,7 +114,9 @@ describe('manifest', () => {
         outcome = 'refused';
       }
       assert.equal(outcome, expect, JSON.stringify(input));
-    }
+    };
+    for (const vector of cases) checkCase(vector);
+    assert.throws(() => checkCase(wrongCase), assert.AssertionError);
   });
 
   it('refuses a module path outside the manifest folder and limits that are not positive integers', (t) => {
@@ -103,7 +125,7 @@ describe('manifest', () => {
     }
     assert.throws(
       () => loadManifest(writeManifest(t, { limits: { timeout_ms: 0, memory_max_pages: 1, max_http_response_bytes: 1 } })),
-      /limits\.timeout_ms must be a positive integer/,
+      /limits\.timeout_ms must be an integer from 1 to 86400000, not 0/,
     );
   });
 });

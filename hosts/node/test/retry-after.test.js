@@ -7,11 +7,16 @@ const VECTORS = JSON.parse(fs.readFileSync(new URL('../../../contract/vectors/re
 const NOW_MS = VECTORS.now_unix_s * 1000;
 
 describe('Retry-After, as the shared vectors say', () => {
-  for (const { value, seconds } of VECTORS.cases) {
-    it(`every host reads ${JSON.stringify(value)} as ${seconds}`, () => {
-      assert.equal(retryAfterSeconds(value, NOW_MS) ?? null, seconds);
-    });
+  /** Asserts that this host reads a Retry-After as a case of the vectors says. */
+  const checkCase = ({ value, seconds }) => assert.equal(retryAfterSeconds(value, NOW_MS) ?? null, seconds);
+
+  for (const vector of VECTORS.cases) {
+    it(`every host reads ${JSON.stringify(vector.value)} as ${vector.seconds}`, () => checkCase(vector));
   }
+
+  it('fails the deliberately wrong case of the vectors', () => {
+    assert.throws(() => checkCase(VECTORS.wrong_case), assert.AssertionError);
+  });
 
   it('reads a wait past 2^53 as the largest integer JSON holds exactly', () => {
     assert.equal(retryAfterSeconds('18446744073709551615', NOW_MS), MAX_RETRY_AFTER_S);

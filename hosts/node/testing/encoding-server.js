@@ -1,6 +1,6 @@
 // Serves the shared Content-Encoding vectors (contract/vectors/content-encoding.json) for the
 // adapter's tests, as its own process: `/case/N` answers with case N's body and Content-Encoding,
-// `/asked` with the Accept-Encoding each case was asked with. Prints its port, serves until stdin
+// `/wrong` with the deliberately wrong case's, `/asked` with the Accept-Encoding each case was asked with. Prints its port, serves until stdin
 // closes.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -30,8 +30,8 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   const server = http.createServer((request, response) => {
     const [, route, index] = request.url.split('/');
     if (route === 'asked') return response.end(JSON.stringify(asked));
-    const vector = VECTORS.cases[Number(index)];
-    asked[index] = request.headers['accept-encoding'] ?? null;
+    const vector = route === 'wrong' ? VECTORS.wrong_case : VECTORS.cases[Number(index)];
+    if (route !== 'wrong') asked[index] = request.headers['accept-encoding'] ?? null;
     const body = bodyNamed(vector.body);
     const headers = { 'Content-Length': String(body.length) };
     if (vector.content_encoding !== null) headers['Content-Encoding'] = vector.content_encoding;

@@ -19,9 +19,19 @@ VECTORS = json.loads(
     "case", VECTORS["cases"], ids=lambda case: f"{case['pattern']} {case['url']}"
 )
 def test_every_host_matches_the_shared_allowed_hosts_vectors(case: dict[str, object]) -> None:
+    check_case(case)
+
+
+def check_case(case: dict[str, object]) -> None:
+    """Asserts that this host matches a URL's host as a case of the shared vectors says."""
     url = parsed_url(str(case["url"]))
     assert url is not None
     assert host_matches(str(case["pattern"]), url.hostname) is case["allowed"]
+
+
+def test_the_deliberately_wrong_case_of_the_vectors_fails() -> None:
+    with pytest.raises(AssertionError):
+        check_case(VECTORS["wrong_case"])
 
 
 def test_question_marks_and_brackets_are_no_wildcards() -> None:

@@ -41,6 +41,16 @@ def body_named(name: str) -> bytes:
 def test_every_host_decodes_content_encoding_as_the_shared_vectors_say(
     server: ScriptedServer, case: dict[str, str]
 ) -> None:
+    check_case(server, case)
+
+
+def test_the_deliberately_wrong_case_of_the_vectors_fails(server: ScriptedServer) -> None:
+    with pytest.raises(AssertionError):
+        check_case(server, VECTORS["wrong_case"])
+
+
+def check_case(server: ScriptedServer, case: dict[str, str]) -> None:
+    """Asserts that this host hands over a body as a case of the shared vectors says."""
     encoding = case["content_encoding"]
     headers = [] if encoding is None else [("Content-Encoding", encoding)]
     server.reply = Reply(headers=headers, body=body_named(case["body"]))
@@ -63,9 +73,12 @@ def test_every_host_decodes_content_encoding_as_the_shared_vectors_say(
         else:
             assert response.body == b""
     else:
-        with pytest.raises(TransportFailure) as raised:
+        try:
             send(request, None, policy)
-        assert raised.value.kind == expect, raised.value.message
+        except TransportFailure as failure:
+            assert failure.kind == expect, failure.message
+        else:
+            raise AssertionError(f"{case}: the body was handed over")
     assert server.last_headers.get("accept-encoding") == VECTORS["accept_encoding"]
 
 

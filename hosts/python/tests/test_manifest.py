@@ -18,6 +18,7 @@ from extism_vendor_host.manifest import (
     ManifestError,
     is_served,
     load_manifest,
+    parse_limits,
     wasi_imports,
 )
 
@@ -78,10 +79,17 @@ def test_a_module_whose_sha256_differs_is_refused(tmp_path: Path) -> None:
         manifest.read_wasm()
 
 
+def check_version_case(case: dict[str, Any]) -> None:
+    """Asserts that this host serves versions as a case of the shared vectors says."""
+    found, ours = case["input"]["found"], case["input"]["ours"]
+    assert is_served(found, ours) is case["expect"], case
+
+
 def test_versions_follow_the_shared_vectors() -> None:
     for case in vectors("host-profile-version.json")["cases"]:
-        found, ours = case["input"]["found"], case["input"]["ours"]
-        assert is_served(found, ours) is case["expect"], case
+        check_version_case(case)
+    with pytest.raises(AssertionError):
+        check_version_case(vectors("host-profile-version.json")["wrong_case"])
 
 
 @pytest.mark.parametrize("profile", ["1.9", "1.1", "2.0", "0.9", "1", "x", 1])
@@ -114,18 +122,43 @@ def test_an_interface_of_a_newer_minor_or_another_major_is_refused(
     )
 
 
+def check_sha256_case(folder: Path, case: dict[str, Any]) -> None:
+    """Asserts that this host loads or refuses a module as a case of the shared vectors says."""
+    path = write(folder, wasm=case["input"])
+    (folder / "plugin.wasm").write_bytes(bytes.fromhex(vectors("sha256-pin.json")["module_hex"]))
+    try:
+        load_manifest(path).read_wasm()
+        outcome = "loaded"
+    except ManifestError:
+        outcome = "refused"
+    assert outcome == case["expect"], case
+
+
 def test_a_sha256_pin_is_read_as_the_shared_vectors_say(tmp_path: Path) -> None:
     document = vectors("sha256-pin.json")
-    module = bytes.fromhex(document["module_hex"])
     for case in document["cases"]:
-        path = write(tmp_path, wasm=case["input"])
-        (tmp_path / "plugin.wasm").write_bytes(module)
-        try:
-            load_manifest(path).read_wasm()
-            outcome = "loaded"
-        except ManifestError:
-            outcome = "refused"
-        assert outcome == case["expect"], case
+        check_sha256_case(tmp_path, case)
+    with pytest.raises(AssertionError):
+        check_sha256_case(tmp_path, document["wrong_case"])
+
+
+def check_limits_case(case: dict[str, Any]) -> None:
+    """Asserts that this host reads `limits` as a case of the shared vectors says."""
+    expect = case["expect"]
+    try:
+        limits = parse_limits(case["limits"])
+    except ManifestError as refused:
+        assert f"limits.{expect.get('refused')} " in str(refused), (case, str(refused))
+        return
+    assert limits.request_timeout_ms == expect.get("request_timeout_ms"), (case, limits)
+
+
+def test_limits_follow_the_shared_vectors() -> None:
+    document = vectors("manifest-limits.json")
+    for case in document["cases"]:
+        check_limits_case(case)
+    with pytest.raises(AssertionError):
+        check_limits_case(document["wrong_case"])
 
 
 def test_an_interface_1_0_plugin_reads_failures_as_traps(tmp_path: Path) -> None:

@@ -14,9 +14,19 @@ VECTORS = json.loads(
 )
 
 
+def check_case(case: dict[str, object]) -> None:
+    """Asserts that this host reads a Retry-After as a case of the shared vectors says."""
+    assert retry_after_seconds(str(case["value"]), VECTORS["now_unix_s"]) == case["seconds"]
+
+
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda case: repr(case["value"]))
 def test_every_host_reads_retry_after_as_the_shared_vectors_say(case: dict[str, object]) -> None:
-    assert retry_after_seconds(str(case["value"]), VECTORS["now_unix_s"]) == case["seconds"]
+    check_case(case)
+
+
+def test_the_deliberately_wrong_case_of_the_vectors_fails() -> None:
+    with pytest.raises(AssertionError):
+        check_case(VECTORS["wrong_case"])
 
 
 def test_a_wait_past_2_53_is_the_largest_integer_json_holds_exactly() -> None:

@@ -26,8 +26,14 @@ HOST_PROFILE = "1.0"
 INTERFACE_VERSION = "1.1"
 #: The largest wasm module read, in bytes: a vendor plugin is a few hundred KB.
 MAX_WASM_BYTES = 64 * 1024 * 1024
-#: How long one vendor request may take when the manifest does not say.
+#: How long one vendor request may take when the manifest does not say (or `timeout_ms`, if less).
 DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+#: The longest `timeout_ms` accepted: one day.
+MAX_TIMEOUT_MS = 86_400_000
+#: The most `memory_max_pages` accepted: 4 GiB, the wasm32 maximum.
+MAX_MEMORY_PAGES = 65_536
+#: The size of one wasm memory page.
+WASM_PAGE_BYTES = 65_536
 #: The import namespace of WASI preview 1.
 WASI_PREVIEW_1 = "wasi_snapshot_preview1"
 
@@ -167,7 +173,7 @@ def load_manifest(path: str | Path) -> PluginManifest:
         wasm_path=wasm_path,
         wasm_sha256=sha256,
         allowed_hosts=tuple(hosts),
-        limits=_limits(document.get("limits")),
+        limits=parse_limits(document.get("limits")),
         wasi=wasi,
     )
 
@@ -350,22 +356,33 @@ def _wasm_path(folder: Path, relative: str) -> Path:
     return resolved
 
 
-def _limits(limits: Any) -> Limits:
+def parse_limits(limits: Any) -> Limits:
+    """Returns the manifest's `limits`, each in its range (host profile L3), the default filled in.
+
+    `timeout_ms` 1 ..= one day, `memory_max_pages` 1 ..= 65 536, `max_http_response_bytes`
+    1 ..= the plugin's memory, `request_timeout_ms` 1 ..= `timeout_ms`, absent or null meaning
+    min(60 000, `timeout_ms`) (`contract/vectors/manifest-limits.json`).
+    """
     if not isinstance(limits, dict):
         raise ManifestError("limits must be an object")
 
-    def positive(key: str, default: int | None = None) -> int:
-        value = limits.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ManifestError(f"limits.{key} must be a positive integer")
+    def in_range(key: str, most: int, default: int | None = None) -> int:
+        value = limits.get(key)
+        if value is None and default is not None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise ManifestError(f"limits.{key} must be an integer from 1 to {most}, not {value!r}")
         return value
 
-    timeout_ms = positive("timeout_ms")
+    timeout_ms = in_range("timeout_ms", MAX_TIMEOUT_MS)
+    memory_max_pages = in_range("memory_max_pages", MAX_MEMORY_PAGES)
     return Limits(
         timeout_ms=timeout_ms,
-        memory_max_pages=positive("memory_max_pages"),
-        max_http_response_bytes=positive("max_http_response_bytes"),
-        request_timeout_ms=positive(
-            "request_timeout_ms", min(DEFAULT_REQUEST_TIMEOUT_MS, timeout_ms)
+        memory_max_pages=memory_max_pages,
+        max_http_response_bytes=in_range(
+            "max_http_response_bytes", memory_max_pages * WASM_PAGE_BYTES
+        ),
+        request_timeout_ms=in_range(
+            "request_timeout_ms", timeout_ms, min(DEFAULT_REQUEST_TIMEOUT_MS, timeout_ms)
         ),
     )
