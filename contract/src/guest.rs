@@ -1,14 +1,15 @@
 //! The guest side of the boundary, for Rust plugins built on `extism-pdk` (feature `guest`).
 //!
 //! A plugin exports its five calls with one line, [`export_plugin!`](crate::export_plugin):
-//! `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`. Each export reads
+//! `plugin_contract::export_plugin!(MyVendor::new());`. Each export reads
 //! the JSON input (a malformed or oversized one is a `config` error), makes the call on a fresh
 //! plugin value, and sets the output, or sets the Extism error to the JSON of the
 //! [`PluginError`] and returns code 1. A panic sets an `internal` error naming it before the
 //! module aborts, so the host reads a typed error instead of a bare trap.
 //!
 //! Whatever leaves the plugin (output, error, panic message) first has every form of every
-//! secret credential of the call, and of every value the vendor issued to the instance
+//! secret credential of the call (those its `describe_credentials` schema marks `writeOnly`,
+//! read anew for every call: the schema is the one place a plugin declares its secrets), and of every value the vendor issued to the instance
 //! ([`issued`](crate::issued)), removed (see [`Secrets`]): a vendor that echoes the key in a
 //! customer's name, or a message that quotes a token, cannot carry it out. The plugin keeps the
 //! contract's rule on its own, whatever its host does.
@@ -18,7 +19,10 @@ use std::cell::RefCell;
 use extism_pdk::Memory;
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{CallInput, Credentials, PluginError, Secrets, MAX_INPUT_BYTES};
+use crate::{
+    is_write_only, CallInput, Credentials, CredentialsInput, Description, PluginError, Secrets,
+    VendorPlugin, MAX_INPUT_BYTES,
+};
 
 thread_local! {
     /// The secrets of the call in progress, for the panic hook.
@@ -27,12 +31,16 @@ thread_local! {
 
 /// Exports the five calls of a [`VendorPlugin`](crate::VendorPlugin), built anew for every call.
 ///
-/// The first argument is an expression that builds the plugin, the second the credential keys
-/// the schema marks `writeOnly`, whose values are redacted from whatever leaves the plugin:
+/// The argument is an expression that builds the plugin:
 ///
 /// ```ignore
-/// plugin_contract::export_plugin!(SaasAlerts::new(HostHttp), SECRET_CREDENTIALS);
+/// plugin_contract::export_plugin!(SaasAlerts::new(HostHttp));
 /// ```
+///
+/// The credentials whose values are redacted from whatever leaves the plugin are those its
+/// `describe_credentials` schema marks `writeOnly`
+/// ([`Description::secret_fields`]), so a
+/// plugin declares its secrets once, in the schema a host shows.
 ///
 /// It defines the five `extern "C"` exports, named after the calls (see
 /// [`exports`](crate::exports)), so the plugin crate needs no `extism-pdk` of its own. Their
@@ -41,45 +49,35 @@ thread_local! {
 /// the line when the crate is also built natively (for its unit tests).
 #[macro_export]
 macro_rules! export_plugin {
-    ($plugin:expr, $secret_keys:expr $(,)?) => {
+    ($plugin:expr $(,)?) => {
         #[doc(hidden)]
         #[unsafe(export_name = "describe_credentials")]
         pub extern "C" fn __plugin_contract_describe_credentials() -> i32 {
-            $crate::guest::export($secret_keys, |input| {
-                $crate::VendorPlugin::describe_credentials(&mut { $plugin }, input)
-            })
+            $crate::guest::export({ $plugin }, $crate::VendorPlugin::describe_credentials)
         }
 
         #[doc(hidden)]
         #[unsafe(export_name = "authenticate")]
         pub extern "C" fn __plugin_contract_authenticate() -> i32 {
-            $crate::guest::export($secret_keys, |input| {
-                $crate::VendorPlugin::authenticate(&mut { $plugin }, input)
-            })
+            $crate::guest::export({ $plugin }, $crate::VendorPlugin::authenticate)
         }
 
         #[doc(hidden)]
         #[unsafe(export_name = "list_accounts")]
         pub extern "C" fn __plugin_contract_list_accounts() -> i32 {
-            $crate::guest::export($secret_keys, |input| {
-                $crate::VendorPlugin::list_accounts(&mut { $plugin }, input)
-            })
+            $crate::guest::export({ $plugin }, $crate::VendorPlugin::list_accounts)
         }
 
         #[doc(hidden)]
         #[unsafe(export_name = "list_services")]
         pub extern "C" fn __plugin_contract_list_services() -> i32 {
-            $crate::guest::export($secret_keys, |input| {
-                $crate::VendorPlugin::list_services(&mut { $plugin }, input)
-            })
+            $crate::guest::export({ $plugin }, $crate::VendorPlugin::list_services)
         }
 
         #[doc(hidden)]
         #[unsafe(export_name = "fetch_usage")]
         pub extern "C" fn __plugin_contract_fetch_usage() -> i32 {
-            $crate::guest::export($secret_keys, |input| {
-                $crate::VendorPlugin::fetch_usage(&mut { $plugin }, input)
-            })
+            $crate::guest::export({ $plugin }, $crate::VendorPlugin::fetch_usage)
         }
     };
 }
@@ -91,12 +89,24 @@ macro_rules! export_plugin {
 /// output is set and 0 returned, or the error JSON is set and 1 returned (-1 when the output
 /// cannot be stored, as the PDK does).
 #[doc(hidden)]
-pub fn export<I: CallInput + DeserializeOwned, O: Serialize>(
-    secret_keys: &[&str],
-    call: impl FnOnce(&I) -> Result<O, PluginError>,
+pub fn export<P: VendorPlugin, I: CallInput + DeserializeOwned, O: Serialize>(
+    mut plugin: P,
+    call: impl FnOnce(&mut P, &I) -> Result<O, PluginError>,
 ) -> i32 {
     let input = extism_pdk::input_bytes();
-    hand_over(respond(&input, secret_keys, call))
+    let description = describe(&mut plugin);
+    let schema = description.as_ref().map(|d| &d.credentials_schema);
+    hand_over(respond(&input, schema, |input| call(&mut plugin, input)))
+}
+
+/// Returns what `plugin` says of itself, whose credentials schema names the secrets; `None`,
+/// meaning every credential is kept secret, when it cannot describe itself. Not inlined: the
+/// five exports share one copy.
+#[inline(never)]
+fn describe<P: VendorPlugin>(plugin: &mut P) -> Option<Description> {
+    plugin
+        .describe_credentials(&CredentialsInput::default())
+        .ok()
 }
 
 /// Hands a call's outcome to the host: sets the output and returns 0, or sets the error and
@@ -122,19 +132,19 @@ fn hand_over(outcome: Result<Vec<u8>, String>) -> i32 {
 }
 
 /// Answers one call: decodes `input`, runs `call` on it and returns the output JSON, or the JSON
-/// of its [`PluginError`], with the values of the credentials named in `secret_keys` (the
-/// schema's `writeOnly` ones) redacted.
+/// of its [`PluginError`], with the values of the credentials `schema` marks `writeOnly`
+/// (every credential when `None`) redacted.
 ///
 /// Only decoding, the call and encoding depend on the call's types; the rest is written once
 /// ([`call_secrets`], [`finish`]), so the five exports do not each carry a copy in the wasm.
 fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
     input: &[u8],
-    secret_keys: &[&str],
+    schema: Option<&serde_json::Value>,
     call: impl FnOnce(&I) -> Result<O, PluginError>,
 ) -> Result<Vec<u8>, String> {
     let decoded = decode::<I>(input);
     let credentials = decoded.as_ref().ok().map(CallInput::credentials);
-    call_secrets(input, credentials, secret_keys);
+    call_secrets(input, credentials, schema);
     let output = decoded.and_then(|input| call(&input)).and_then(|output| {
         serde_json::to_string(&output)
             .map_err(|e| PluginError::internal(format!("output not encodable: {e}")))
@@ -145,14 +155,16 @@ fn respond<I: CallInput + DeserializeOwned, O: Serialize>(
 /// Makes the secrets of the call, from its decoded credentials or, when the input did not
 /// decode, from its raw JSON, the call's (and the panic hook's), installing the hook once. They
 /// are kept in one place, not copied: a copy of [`Secrets`] would cost wasm size.
-fn call_secrets(input: &[u8], credentials: Option<&Credentials>, secret_keys: &[&str]) {
+fn call_secrets(
+    input: &[u8],
+    credentials: Option<&Credentials>,
+    schema: Option<&serde_json::Value>,
+) {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| std::panic::set_hook(Box::new(report_panic)));
     let secrets = match credentials {
-        Some(credentials) => {
-            Secrets::new(secret_keys.iter().filter_map(|key| credentials.get(key)))
-        }
-        None => secrets_of(input, secret_keys),
+        Some(credentials) => secrets_among(credentials, schema),
+        None => secrets_of(input, schema),
     };
     CALL_SECRETS.with(|s| *s.borrow_mut() = secrets);
 }
@@ -180,20 +192,28 @@ fn redacted(output: Result<String, PluginError>, secrets: &Secrets) -> Result<Ve
 /// Reads the secret credentials straight from the JSON of an input that does not decode as the
 /// call's input, so that they are known anyway (a decoding error may quote one); none when the
 /// credentials themselves do not decode.
-fn secrets_of(input: &[u8], secret_keys: &[&str]) -> Secrets {
+fn secrets_of(input: &[u8], schema: Option<&serde_json::Value>) -> Secrets {
     #[derive(serde::Deserialize)]
     struct Raw {
         #[serde(default)]
         credentials: Credentials,
     }
-    let Ok(raw) = serde_json::from_slice::<Raw>(input) else {
-        return Secrets::default();
-    };
-    Secrets::new(
-        secret_keys
-            .iter()
-            .filter_map(|key| raw.credentials.get(key)),
-    )
+    match serde_json::from_slice::<Raw>(input) {
+        Ok(raw) => secrets_among(&raw.credentials, schema),
+        Err(_) => Secrets::default(),
+    }
+}
+
+/// Returns the values of the `credentials` that `schema` marks `writeOnly`, or all of them
+/// when there is no schema.
+fn secrets_among(credentials: &Credentials, schema: Option<&serde_json::Value>) -> Secrets {
+    let mut secrets = Secrets::default();
+    for (key, value) in credentials.iter() {
+        if schema.is_none_or(|schema| is_write_only(schema, key)) {
+            secrets.add(value);
+        }
+    }
+    secrets
 }
 
 fn decode<T: DeserializeOwned>(input: &[u8]) -> Result<T, PluginError> {

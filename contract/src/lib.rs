@@ -80,8 +80,9 @@
 //! committed in `contract/schemas/` for hosts in other languages.
 //!
 //! Rust plugins can enable the `guest` feature (wasm32 only) and export their five calls with one
-//! line, `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`, which does the
-//! decoding, encoding, error setting, secret redaction and panic reporting of every export.
+//! line, `plugin_contract::export_plugin!(MyVendor::new());`, which does the decoding, encoding,
+//! error setting, secret redaction (of the credentials the plugin's schema marks `writeOnly`)
+//! and panic reporting of every export.
 
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;

@@ -143,7 +143,7 @@ pub fn credential_rows(schema: &Value) -> Vec<Vec<String>> {
             if required.contains(&field.as_str()) {
                 notes.push("required".to_owned());
             }
-            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
+            if plugin_contract::is_write_only(schema, field) {
                 notes.push("secret".to_owned());
             }
             if let Some(default) = property.get("default").and_then(Value::as_str) {

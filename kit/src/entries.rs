@@ -373,6 +373,13 @@ pub fn read_list<T>(
     expected: &str,
     read: impl FnOnce(List<'_>) -> Result<T, Broken>,
 ) -> Result<T, NotAList> {
+    let (body, list) = list_in(body, expected)?;
+    read(list).map_err(|broken| not_valid_json(body, broken))
+}
+
+/// Returns the list `body` holds, and the body without its byte order mark; apart from
+/// [`read_list`], so that each kind of entry costs a plugin's wasm only its reader.
+fn list_in<'b>(body: &'b [u8], expected: &str) -> Result<(&'b [u8], List<'b>), NotAList> {
     if crate::page::is_blank(body) {
         return Err(NotAList::Empty {
             expected: expected.to_owned(),
@@ -380,7 +387,7 @@ pub fn read_list<T>(
     }
     let body = without_bom(body);
     match list(body) {
-        Some(list) => read(list).map_err(|broken| not_valid_json(body, broken)),
+        Some(list) => Ok((body, list)),
         None => Err(match serde_json::from_slice::<IgnoredAny>(body) {
             // Valid JSON, just not a list: say what it is instead.
             Ok(_) => NotAList::OtherValue {

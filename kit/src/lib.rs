@@ -62,10 +62,7 @@
 //! use vendor_kit::{page, url};
 //!
 //! #[cfg(target_arch = "wasm32")]
-//! plugin_contract::export_plugin!(Acme::new(vendor_kit::http::HostHttp), SECRET_CREDENTIALS);
-//!
-//! /// The credentials the schema marks `writeOnly`.
-//! pub const SECRET_CREDENTIALS: &[&str] = &["token"];
+//! plugin_contract::export_plugin!(Acme::new(vendor_kit::http::HostHttp));
 //!
 //! /// The Acme plugin over an HTTP transport.
 //! pub struct Acme<H: Http> {

@@ -68,54 +68,65 @@ impl<'a, H: Http> Client<'a, H> {
         self.get_list(&path, "a list of users", read_users)
     }
 
+    /// GETs `path` and reads the list it answers with `read`, entry by entry.
     fn get_list<T>(
         &mut self,
         path: &str,
         expected: &str,
         read: fn(List<'_>) -> Result<T, Broken>,
     ) -> Result<T, ApiError> {
+        let (endpoint, response) = self.get(path)?;
+        let body = list_body(&endpoint, &response)?;
+        entries::read_list(body, expected, read).map_err(|e| unreadable(endpoint, &e))
+    }
+
+    /// GETs `path` with the key; returns the endpoint as messages name it, and the response.
+    /// Apart from [`Client::get_list`], so that each kind of list costs the wasm only its
+    /// reader.
+    fn get(&mut self, path: &str) -> Result<(String, HttpResponse), ApiError> {
         let endpoint = format!("GET {path}");
         let url = format!("{}{path}", self.config.api_root);
         let headers = [
             ("api_key", self.config.api_key.as_str()),
             ("accept", "application/json"),
         ];
-        let response = self
-            .http
-            .get(&url, &headers)
-            .map_err(|e| ApiError::Transport {
-                endpoint: endpoint.clone(),
+        match self.http.get(&url, &headers) {
+            Ok(response) => Ok((endpoint, response)),
+            Err(e) => Err(ApiError::Transport {
+                endpoint,
                 failure: e.0,
-            })?;
-        parse_list(endpoint, &response, expected, read)
+            }),
+        }
     }
 }
 
-/// Classifies a response and reads its list entry by entry with `read`.
+/// Returns the body of a response that may hold a list: a 200 that is no web page.
 ///
 /// Only the list's own structure can make the whole response unreadable (see
-/// [`entries::read_list`]); what is wrong inside one entry is for `read` to report about that
-/// entry. The plugin reads no header, not even the type: a web page is told by its first
+/// [`entries::read_list`]); what is wrong inside one entry is for the reader to report about
+/// that entry. The plugin reads no header, not even the type: a web page is told by its first
 /// character.
-fn parse_list<T>(
-    endpoint: String,
-    response: &HttpResponse,
-    expected: &str,
-    read: fn(List<'_>) -> Result<T, Broken>,
-) -> Result<T, ApiError> {
+fn list_body<'r>(endpoint: &str, response: &'r HttpResponse) -> Result<&'r [u8], ApiError> {
     if response.status != 200 {
         return Err(ApiError::Status {
-            endpoint,
+            endpoint: endpoint.to_owned(),
             status: response.status,
         });
     }
     if page::is_web_page(&response.body) {
-        return Err(ApiError::WebPage { endpoint });
+        return Err(ApiError::WebPage {
+            endpoint: endpoint.to_owned(),
+        });
     }
-    entries::read_list(&response.body, expected, read).map_err(|e| ApiError::Unreadable {
+    Ok(&response.body)
+}
+
+/// Returns the error of a response whose list cannot be read.
+fn unreadable(endpoint: String, error: &entries::NotAList) -> ApiError {
+    ApiError::Unreadable {
         endpoint,
-        problem: e.to_string(),
-    })
+        problem: error.to_string(),
+    }
 }
 
 impl ApiError {

@@ -17,9 +17,6 @@ pub const API_PREFIX: &str = "/reportApi/api/v1";
 pub const API_KEY_HELP: &str =
     "SaaS Alerts Management Console → Settings → API → Manage API → Show Key";
 
-/// The credentials the schema marks `writeOnly`: never in any output, error or log line.
-pub const SECRET_CREDENTIALS: &[&str] = &["api_key"];
-
 /// The longest API key accepted, in bytes: SaaS Alerts keys are far shorter, and a key is
 /// sent in a header on every request.
 pub const MAX_API_KEY_BYTES: usize = 4096;
@@ -27,7 +24,9 @@ pub const MAX_API_KEY_BYTES: usize = 4096;
 /// The longest API URL accepted, in bytes.
 pub const MAX_API_URL_BYTES: usize = MAX_URL_BYTES;
 
-/// Returns the JSON Schema of the credentials form.
+/// Returns the JSON Schema of the credentials form. `writeOnly` marks the API key as the one
+/// secret: the guest glue redacts the values of the credentials so marked from whatever leaves
+/// the plugin, and a host masks their fields.
 pub fn credentials_schema() -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -3,10 +3,9 @@
 
 use vendor_kit::http::HostHttp;
 
-use crate::credentials::SECRET_CREDENTIALS;
 use crate::SaasAlerts;
 
-plugin_contract::export_plugin!(SaasAlerts::new(HostHttp), SECRET_CREDENTIALS);
+plugin_contract::export_plugin!(SaasAlerts::new(HostHttp));
 
 /// Allocates with talc rather than std's dlmalloc: smaller and faster in wasm.
 #[global_allocator]

@@ -39,14 +39,7 @@ pub mod api;
 mod mutants;
 
 #[cfg(target_arch = "wasm32")]
-plugin_contract::export_plugin!(
-    TallyCloud::new(vendor_kit::http::HostHttp),
-    SECRET_CREDENTIALS
-);
-
-/// The credentials the schema marks `writeOnly`: the export line hands them to the macro, which
-/// removes their values (and every token the vendor issues) from whatever leaves the plugin.
-pub const SECRET_CREDENTIALS: &[&str] = &["client_secret"];
+plugin_contract::export_plugin!(TallyCloud::new(vendor_kit::http::HostHttp));
 
 /// The API address of every Tally Cloud partner.
 pub const DEFAULT_API_URL: &str = "https://api.tally-cloud.example";

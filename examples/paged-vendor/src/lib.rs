@@ -36,18 +36,15 @@ pub mod tenants;
 
 #[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
 use mutants::PdkHttp as HostHttp;
-#[cfg(all(target_arch = "wasm32", not(feature = "mutant-http-headers")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    not(feature = "mutant-http-headers"),
+    not(feature = "mutant-unredacted-exports")
+))]
 use vendor_kit::http::HostHttp;
 
-#[cfg(target_arch = "wasm32")]
-plugin_contract::export_plugin!(PagedBackup::new(HostHttp), SECRET_CREDENTIALS);
-
-/// The credentials the schema marks `writeOnly`: the export line hands them to the macro, which
-/// removes their values from whatever leaves the plugin.
-#[cfg(not(feature = "mutant-stale-secret-keys"))]
-pub const SECRET_CREDENTIALS: &[&str] = &["api_token"];
-#[cfg(feature = "mutant-stale-secret-keys")]
-pub const SECRET_CREDENTIALS: &[&str] = &["token"];
+#[cfg(all(target_arch = "wasm32", not(feature = "mutant-unredacted-exports")))]
+plugin_contract::export_plugin!(PagedBackup::new(HostHttp));
 
 /// The API address of every Paged Backup customer.
 pub const DEFAULT_API_URL: &str = "https://api.paged-backup.example";
@@ -567,15 +564,10 @@ mod tests {
     }
 
     #[test]
-    fn the_secret_keys_are_the_write_only_credentials_of_the_schema() {
+    fn the_token_is_the_one_secret_and_the_url_has_a_default() {
         let schema = credentials_schema();
-        let properties = schema["properties"].as_object().unwrap();
-        let write_only: Vec<&str> = properties
-            .iter()
-            .filter(|(_, p)| p["writeOnly"] == json!(true))
-            .map(|(name, _)| name.as_str())
-            .collect();
-        assert_eq!(write_only, SECRET_CREDENTIALS);
+        let secrets: Vec<&str> = plugin_contract::secret_fields(&schema).collect();
+        assert_eq!(secrets, ["api_token"]);
         assert_eq!(schema["properties"]["api_url"]["default"], DEFAULT_API_URL);
     }
 

@@ -7,6 +7,10 @@ pub use unstable_ids::{next_sync, renumbered, this_sync};
 #[cfg(all(target_arch = "wasm32", feature = "mutant-http-headers"))]
 pub use pdk_http::PdkHttp;
 
+/// The five exports written by hand in place of `export_plugin!`, without its redaction.
+#[cfg(all(target_arch = "wasm32", feature = "mutant-unredacted-exports"))]
+mod unredacted_exports;
+
 /// Adds a tenant of 0 seats for each account asked for that Paged Backup does not list.
 #[cfg(feature = "mutant-unknown-account-zero")]
 pub fn zero_for_unlisted(

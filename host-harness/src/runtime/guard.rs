@@ -3,7 +3,7 @@
 //! which are secrets (`writeOnly`).
 
 use plugin_contract::host::host_allowed;
-use plugin_contract::{Credentials, PluginError, Secrets};
+use plugin_contract::{secret_fields, Credentials, PluginError, Secrets};
 use serde_json::Value;
 
 /// Checks credentials before a call and keeps their secrets out of errors.
@@ -31,10 +31,8 @@ impl CredentialGuard {
                     .url_fields
                     .push((field.clone(), default.map(str::to_owned)));
             }
-            if property.get("writeOnly").and_then(Value::as_bool) == Some(true) {
-                guard.secret_fields.push(field.clone());
-            }
         }
+        guard.secret_fields = secret_fields(schema).map(str::to_owned).collect();
         guard
     }
 

@@ -188,7 +188,7 @@ pub fn schema_fields(schema: &Value) -> Vec<Field> {
                 title: text("title").unwrap_or_else(|| key.clone()),
                 help: text("description"),
                 required: required.contains(&key.as_str()),
-                secret: property.get("writeOnly").and_then(Value::as_bool) == Some(true),
+                secret: plugin_contract::is_write_only(schema, key),
                 url: text("format").as_deref() == Some("uri"),
                 default: text("default"),
             }

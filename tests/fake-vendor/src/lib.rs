@@ -14,9 +14,6 @@ use serde_json::json;
 /// The interface the fake vendor implements: 1.0, so the harness is shown to speak 1.0 plugins.
 pub const INTERFACE_VERSION: &str = "1.0";
 
-/// The credentials the schema marks `writeOnly`.
-pub const SECRET_CREDENTIALS: &[&str] = &["token"];
-
 /// The ids of the fake vendor's accounts, sorted.
 const ACCOUNT_IDS: [&str; 2] = ["f1", "f2"];
 
@@ -166,4 +163,4 @@ fn spin() -> ! {
 }
 
 #[cfg(target_arch = "wasm32")]
-plugin_contract::export_plugin!(FakeVendor, SECRET_CREDENTIALS);
+plugin_contract::export_plugin!(FakeVendor);
