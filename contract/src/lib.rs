@@ -84,6 +84,9 @@
 //! error setting, secret redaction (of the credentials the plugin's schema marks `writeOnly`)
 //! and panic reporting of every export.
 
+// Every public item is documented: the crate is read as a spec.
+#![deny(missing_docs)]
+
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
 pub mod host;

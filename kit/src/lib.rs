@@ -177,6 +177,9 @@
 //! }
 //! ```
 
+// Every public item is documented: the crate is read as a spec.
+#![deny(missing_docs)]
+
 pub mod accounts;
 pub mod entries;
 pub mod http;
