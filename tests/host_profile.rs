@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use host_harness::bundle::{write_bundle_with_scenarios, ScenarioIndex};
-use host_harness::checks::transcript::Transcript;
+use host_harness::traffic::transcript::Transcript;
 use host_harness::runtime::manifest::PluginManifest;
 use serde_json::Value;
 

@@ -7,8 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use host_harness::checks::recording::Recording;
-use host_harness::checks::replay::{replay_only, ReplayServer};
+use host_harness::traffic::recording::Recording;
+use host_harness::traffic::replay::{replay_only, ReplayServer};
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
 use plugin_contract::{CredentialsInput, FetchUsageInput, Secrets, VendorPlugin};

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use host_harness::checks::replay::{ReplayServer, REPLAY_URL_PLACEHOLDER};
+use host_harness::traffic::replay::{ReplayServer, REPLAY_URL_PLACEHOLDER};
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
 use plugin_contract::{CredentialsInput, VendorPlugin};

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use host_harness::checks::replay::ReplayServer;
+use host_harness::traffic::replay::ReplayServer;
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use host_harness::runtime::pool::ConnectionPool;

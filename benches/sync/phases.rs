@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use host_harness::checks::replay::Recording;
+use host_harness::traffic::replay::Recording;
 use host_harness::runtime::observe::{Observer, RequestEvent};
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use plugin_contract::{exports, FetchUsageInput, Secrets, Usage};

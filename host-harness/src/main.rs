@@ -17,10 +17,10 @@ use std::time::Duration;
 use args::{Cli, Command};
 use clap::Parser;
 use host_harness::bundle::{write_bundle_with_scenarios, BundleError};
-use host_harness::checks::conformance::{run_conformance, ConformanceError};
-use host_harness::checks::recorder::fixtures_of;
-use host_harness::checks::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
-use host_harness::checks::transcript::transcript;
+use host_harness::conformance::{run_conformance, ConformanceError};
+use host_harness::traffic::recorder::fixtures_of;
+use host_harness::traffic::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
+use host_harness::traffic::transcript::transcript;
 use host_harness::files;
 use host_harness::render;
 use host_harness::runtime::manifest::{ManifestError, PluginManifest};
@@ -681,14 +681,14 @@ fn package(manifest: &Path, out: &Path, fixtures: Option<&Path>) -> Result<Exit,
 fn schemas(folder: Option<&Path>) -> Result<Exit, CliError> {
     match folder {
         Some(folder) => {
-            host_harness::checks::schemas::write(folder).map_err(|source| CliError::Write {
+            host_harness::conformance::schemas::write(folder).map_err(|source| CliError::Write {
                 path: folder.to_owned(),
                 source,
             })?
         }
         None => {
             let all: serde_json::Map<String, serde_json::Value> =
-                host_harness::checks::schemas::all()
+                host_harness::conformance::schemas::all()
                     .into_iter()
                     .map(|(name, schema)| (name.to_owned(), schema))
                     .collect();

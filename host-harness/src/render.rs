@@ -17,7 +17,7 @@ use std::fmt::Write;
 use plugin_contract::{Account, Usage, Warning};
 use serde_json::Value;
 
-use crate::checks::conformance::Report;
+use crate::conformance::Report;
 use crate::seed::approve::{Approval, Written};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;

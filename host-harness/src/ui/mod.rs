@@ -25,7 +25,7 @@ use maud::Markup;
 use plugin_contract::{Credentials, ErrorClass, PluginError, Secrets};
 use tiny_http::{Method, Request, Response};
 
-use crate::checks::replay::{replay_only, ReplayError, ReplayServer};
+use crate::traffic::replay::{replay_only, ReplayError, ReplayServer};
 use crate::clock::now_rfc3339;
 use crate::runtime::manifest::{ManifestError, PluginManifest};
 use crate::runtime::plugin::{LoadError, PluginModule};

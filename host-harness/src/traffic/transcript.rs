@@ -27,7 +27,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::checks::replay::{ReplayError, ReplayServer};
+use crate::traffic::replay::{ReplayError, ReplayServer};
 use crate::runtime::plugin::{LoadError, PluginModule};
 
 /// What the replay server's `host:port` reads in a transcript.
@@ -129,7 +129,7 @@ pub enum ReplayedError {
 }
 
 /// Runs the transcript of `module`'s plugin (compiled for the replay:
-/// [`replay_only`](crate::checks::replay::replay_only)) on the recorded `scenario`, as
+/// [`replay_only`](crate::traffic::replay::replay_only)) on the recorded `scenario`, as
 /// `host-harness transcript --replay` prints it: the scenario's credentials, the server's
 /// address written [`SERVER_PLACEHOLDER`], and every secret the call knew (a secret credential,
 /// a token the vendor issued) written `<redacted>` wherever an output holds one. Fails when

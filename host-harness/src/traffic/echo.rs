@@ -1,5 +1,5 @@
 //! The forms in which a hostile vendor echoes a secret back, for the echoing replay server
-//! ([`crate::checks::replay::ReplayServer::serve_echoing`]) and the tests that check no form
+//! ([`crate::traffic::replay::ReplayServer::serve_echoing`]) and the tests that check no form
 //! leaves: each one a form [`plugin_contract::Secrets`] must find.
 
 use std::fmt::Write as _;

@@ -1,5 +1,5 @@
 //! The recorded vendor traffic of a scenario, `exchanges.json`: the file format that
-//! [`replay`](crate::checks::replay) serves and [`recorder`](crate::checks::recorder) writes.
+//! [`replay`](crate::traffic::replay) serves and [`recorder`](crate::traffic::recorder) writes.
 
 use std::collections::BTreeMap;
 

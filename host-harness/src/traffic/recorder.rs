@@ -16,7 +16,7 @@
 //! **Issued secrets become placeholders** (`<issued-1>`, `<issued-2>`, …: an access, refresh or
 //! id token, a JWT, a session cookie) in responses and in every later request that carries
 //! them, so that replay serves the placeholder and the plugin sends it back
-//! ([`record_requests`](crate::checks::record_requests) says how). Request bodies are kept as a
+//! ([`record_requests`](crate::traffic::record_requests) says how). Request bodies are kept as a
 //! form, JSON or text, with secrets and personal data removed from each field. In `credentials.json` a secret credential becomes `replay-secret`,
 //! whether or not it was typed with spaces around it, and a URL credential becomes
 //! `{replay_url}` followed by its path.
@@ -39,7 +39,7 @@
 //!   separators or `+` (an id, a count) are never taken for a phone number outside a phone key,
 //!   nor the last groups of a longer number;
 //! - payment card numbers, IBANs, US social security and UK national insurance numbers and
-//!   street addresses (see [`personal`](crate::checks::personal) for their shapes and checks), alone or inside text,
+//!   street addresses (see [`personal`](crate::traffic::personal) for their shapes and checks), alone or inside text,
 //!   become a pseudonym of their own form, whole and before the phone rule:
 //!   `4000 0000 0000 0010` (a test card number that passes the Luhn check, laid out as the
 //!   original), `GB00 TEST 0000 0000 0000 01`, `000-00-0001`, `QQ 00 00 01 A`,
@@ -81,9 +81,9 @@ use std::fmt::Write as _;
 use plugin_contract::{Credentials, Secrets};
 use serde_json::Value;
 
-use crate::checks::pseudonyms::{lists_people, Pseudonyms, Role};
-use crate::checks::record_requests::{credential_header, sent_body, Placeholders, SentBody};
-use crate::checks::replay::{
+use crate::traffic::pseudonyms::{lists_people, Pseudonyms, Role};
+use crate::traffic::record_requests::{credential_header, sent_body, Placeholders, SentBody};
+use crate::traffic::replay::{
     parse_query, percent_decode, Exchange, RecordedBody, RecordedRequest, RecordedResponse,
     Recording, REDACTED, REPLAY_URL_PLACEHOLDER,
 };
@@ -523,11 +523,11 @@ mod tests {
         // The cookie the response sets: an issued value.
         assert_eq!(headers["x-session"], "sid=<issued-1>");
         assert_eq!(headers["x-key"], REDACTED);
-        assert!(crate::checks::replay::header_matches(
+        assert!(crate::traffic::replay::header_matches(
             &headers["authorization"],
             "Bearer replay-secret"
         ));
-        assert!(!crate::checks::replay::header_matches(
+        assert!(!crate::traffic::replay::header_matches(
             &headers["authorization"],
             "replay-secret"
         ));
@@ -607,7 +607,7 @@ mod tests {
     fn a_recorded_token_exchange_replays_with_the_placeholder_as_the_token() {
         let recording = record_raw(&oauth_exchanges("tok-12345"));
         let server =
-            crate::checks::replay::ReplayServer::serve(recording, Credentials::default()).unwrap();
+            crate::traffic::replay::ReplayServer::serve(recording, Credentials::default()).unwrap();
         server.expect_secrets(Secrets::new([REPLAY_SECRET]));
         let address = server.base_url().trim_start_matches("http://").to_owned();
         let send = |request: String| {
@@ -1208,7 +1208,7 @@ mod tests {
             let (encoded, b64) = (percent_encode(&sent), base64(sent.as_bytes()));
             // Every form a vendor may echo the key in (twice percent-encoded, byte by byte,
             // base64 after `user:`, hex, HTML references, …): the scanner sees each.
-            let echoed = crate::checks::echo::echo_forms(&sent);
+            let echoed = crate::traffic::echo::echo_forms(&sent);
             for form in &echoed {
                 assert!(Secrets::new([typed.as_str()]).found_in(form), "{form}");
             }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::*;
-use crate::checks::schemas;
+use crate::conformance::schemas;
 use crate::runtime::imports::unportable_imports;
 
 /// Checks that the module imports only host functions every stock Extism SDK provides.

@@ -18,8 +18,8 @@ use plugin_contract::{
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::{instance, with_canary, ConformanceError, Output, Session, AS_OF};
-use crate::checks::recording::{RecordedResponse, Recording};
-use crate::checks::replay::{read_json, ReplayServer, REPLAY_URL_PLACEHOLDER};
+use crate::traffic::recording::{RecordedResponse, Recording};
+use crate::traffic::replay::{read_json, ReplayServer, REPLAY_URL_PLACEHOLDER};
 use crate::runtime::plugin::PluginModule;
 
 /// The wait a derived 429 asks for in its `Retry-After`, in seconds.
@@ -344,7 +344,7 @@ fn in_parallel<T: Sync, R: Send, E: Send>(
 }
 
 /// Returns `METHOD /path?query` of a recorded request.
-fn shown(request: &crate::checks::recording::RecordedRequest) -> String {
+fn shown(request: &crate::traffic::recording::RecordedRequest) -> String {
     let query: Vec<String> = request
         .query
         .iter()
@@ -394,7 +394,7 @@ fn url_of(roots: &[String], path: &str) -> usize {
 
 /// Returns the path segments and query values of a recorded request: where an account's id
 /// shows in a request for that account.
-fn ids_of(request: &crate::checks::recording::RecordedRequest) -> Vec<String> {
+fn ids_of(request: &crate::traffic::recording::RecordedRequest) -> Vec<String> {
     request
         .path
         .split('/')

@@ -1,5 +1,5 @@
 //! Personal data of fixed shapes in free text, for the recorder
-//! ([`crate::checks::recorder`]): payment card numbers, IBANs, US social security numbers, UK
+//! ([`crate::traffic::recorder`]): payment card numbers, IBANs, US social security numbers, UK
 //! national insurance numbers and street addresses, each found whole, and its pseudonym.
 //!
 //! Each finder returns the byte ranges of what it found, each standing alone (no letter or

@@ -5,7 +5,7 @@
 //! the only statement of the JSON. These schemas (draft 2020-12) are that statement for
 //! everyone else: they are derived from the same types and serde attributes that encode and
 //! decode the JSON, committed in `contract/schemas/`, checked against the types by the test
-//! `committed_schemas_match_the_rust_types`, and used by [`conformance`](crate::checks::conformance) to
+//! `committed_schemas_match_the_rust_types`, and used by [`conformance`](crate::conformance) to
 //! validate every output and error a plugin returns.
 //!
 //! After changing a type, regenerate the files with `UPDATE_SCHEMAS=1 cargo test -p
@@ -24,9 +24,9 @@ use plugin_contract::{
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
-use crate::checks::plan::Plan;
-use crate::checks::replay::Recording;
-use crate::checks::transcript::Transcript;
+use crate::conformance::plan::Plan;
+use crate::traffic::replay::Recording;
+use crate::traffic::transcript::Transcript;
 use crate::runtime::manifest::PluginManifest;
 
 /// The start of every schema's `$id`; the file name follows.

@@ -11,7 +11,7 @@
 //! ([`ReplayServer::check_credentials`]): the checks never reach a real vendor.
 //!
 //! Every output and error a plugin returns is validated, as the plugin sent it, against the
-//! contract's JSON Schemas ([`schemas`](crate::checks::schemas)); a problem names the call, the JSON
+//! contract's JSON Schemas ([`schemas`](crate::conformance::schemas)); a problem names the call, the JSON
 //! pointer and what is wrong. What a schema cannot say is checked beside it: a credential that
 //! looks secret is `writeOnly`, a required credential is a property, the plugin asks only for
 //! recorded requests and the full run asks for every one, ids are unique and stable, output is
@@ -68,8 +68,10 @@ mod fault_rules;
 mod faults;
 mod inputs;
 mod outputs;
+pub mod plan;
 mod requests;
 mod schema;
+pub mod schemas;
 mod tokens;
 
 use calls::{
@@ -82,8 +84,8 @@ pub use fault_rules::{FAULT_CLASSES, FAULT_ISOLATION, FAULT_RETRY_AFTER};
 pub use inputs::{AS_OF_CHECKED, UNKNOWN_SERVICE_CONFIG, YIELDS_RECORDS};
 pub use outputs::{Pending, EXPECTED_OUTPUTS};
 
-use crate::checks::plan::{Plan, PlanError};
-use crate::checks::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
+use crate::conformance::plan::{Plan, PlanError};
+use crate::traffic::replay::{replay_only, ReplayError, ReplayReport, ReplayServer};
 use crate::runtime::manifest::PluginManifest;
 use crate::runtime::plugin::{LoadError, PluginInstance, PluginModule};
 

@@ -2,7 +2,7 @@
 //! requests, and a vendor that issues one per request rate-limits or locks the client.
 //!
 //! A scenario's token endpoints are its requests whose recorded answer issues a value
-//! ([`Recording::issued`](crate::checks::recording::Recording::issued)).
+//! ([`Recording::issued`](crate::traffic::recording::Recording::issued)).
 //! The first run of the valid scenario makes the four calls with credentials on one fresh
 //! instance: each token endpoint may be asked once, so the token is reused by every later
 //! request of the call and by the later calls. The second run reuses that instance, but its

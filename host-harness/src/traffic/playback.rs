@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::checks::matching::{
+use crate::traffic::matching::{
     leaks, parse_query, request_mismatch, Known, SentRequest, MAX_REQUEST_BODY_BYTES,
 };
-use crate::checks::recording::{Exchange, RecordedRequest};
+use crate::traffic::recording::{Exchange, RecordedRequest};
 
 /// How many unmatched requests a replay keeps to report; the rest are only counted, so that a
 /// plugin looping on a wrong request cannot grow the server's memory or its report without end.

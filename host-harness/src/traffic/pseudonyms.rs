@@ -1,8 +1,8 @@
 //! Pseudonyms for the personal data `record` finds: which values are people, phone numbers,
 //! addresses or national ids (by their key, their object and the request's path), and one
 //! consistent pseudonym for each across a recording. The rules are stated in full in
-//! [`recorder`](crate::checks::recorder)'s documentation; the scanners that find e-mail and IP
-//! addresses, phone numbers and names inside text are [`contacts`](crate::checks::contacts)
+//! [`recorder`](crate::traffic::recorder)'s documentation; the scanners that find e-mail and IP
+//! addresses, phone numbers and names inside text are [`contacts`](crate::traffic::contacts)
 //! and [`personal`].
 
 use std::cmp::Reverse;
@@ -12,12 +12,12 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use crate::checks::contacts::{
+use crate::traffic::contacts::{
     find_emails, find_ips, find_phones, first_word, is_email, is_mailbox, is_phone_number,
     is_phone_value, looks_like_a_name, mailbox_name,
 };
-use crate::checks::personal;
-use crate::checks::replay::percent_decode;
+use crate::traffic::personal;
+use crate::traffic::replay::percent_decode;
 
 /// Keys (compared in lowercase without `_`, `-`, `.` and spaces) that hold the name of the
 /// person the object is about.

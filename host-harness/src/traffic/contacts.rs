@@ -1,7 +1,7 @@
 //! The contact details and names the recorder finds in text, each as a range of the text:
 //! e-mail addresses and `Name <address>` mailboxes, IP addresses, phone numbers, and strings that
-//! look like a person's name. [`personal`](crate::checks::personal) finds the other kinds
-//! (cards, IBANs, national ids, street addresses); [`recorder`](crate::checks::recorder) decides
+//! look like a person's name. [`personal`](crate::traffic::personal) finds the other kinds
+//! (cards, IBANs, national ids, street addresses); [`recorder`](crate::traffic::recorder) decides
 //! which of them to pseudonymize, and how.
 
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -17,7 +17,7 @@
 //!
 //! Replay is strict. A request matches an exchange when method, path and query are equal,
 //! every recorded request header is present with a matching value, and the body matches (none
-//! recorded: an empty one; see [`crate::checks::matching`] for forms and JSON): `<redacted>`
+//! recorded: an empty one; see [`crate::traffic::matching`] for forms and JSON): `<redacted>`
 //! inside a recorded value stands for one or more characters and the rest must be equal, so
 //! `<redacted>` matches any non-empty value and `Bearer <redacted>` any value of `Bearer `
 //! followed by something ([`header_matches`]). Told the secrets the plugin was given
@@ -35,7 +35,7 @@
 //!
 //! The server answers up to 16 requests at once (a pool of plugin instances is answered in
 //! parallel, and a client that does not read its answer holds up no other). Each request is
-//! matched outside the one lock that notes what was served (`checks::playback`, what the workers
+//! matched outside the one lock that notes what was served (`traffic::playback`, what the workers
 //! run), and each round trip is recorded ([`ReplayServer::round_trips`]). Nagle's algorithm is
 //! off (a 16 KB answer took 46 ms, a delayed ACK, and now takes 0.4 ms).
 //!
@@ -56,12 +56,12 @@ use serde_json::Value;
 
 // The format the server plays, and how it matches, kept where their users have always found
 // them.
-use crate::checks::matching::Known;
-pub use crate::checks::matching::{header_matches, REDACTED};
-pub(crate) use crate::checks::matching::{parse_query, percent_decode};
-use crate::checks::playback::{lock, lookup_key, serve_requests, Playback, Scenario};
-pub use crate::checks::playback::{ServedRequest, MAX_SHOWN_REQUEST_BYTES, MAX_UNMATCHED_KEPT};
-pub use crate::checks::recording::{
+use crate::traffic::matching::Known;
+pub use crate::traffic::matching::{header_matches, REDACTED};
+pub(crate) use crate::traffic::matching::{parse_query, percent_decode};
+use crate::traffic::playback::{lock, lookup_key, serve_requests, Playback, Scenario};
+pub use crate::traffic::playback::{ServedRequest, MAX_SHOWN_REQUEST_BYTES, MAX_UNMATCHED_KEPT};
+pub use crate::traffic::recording::{
     Exchange, RecordedBody, RecordedRequest, RecordedResponse, Recording,
 };
 use crate::runtime::manifest::PluginManifest;
@@ -190,7 +190,7 @@ impl ReplayServer {
     }
 
     /// Starts serving `recording` as a vendor that echoes `echo` (a secret) back: every string
-    /// of every JSON body gets it appended in one of [`crate::checks::echo::echo_forms`] in
+    /// of every JSON body gets it appended in one of [`crate::traffic::echo::echo_forms`] in
     /// turn. Requests are matched with those suffixes removed, so ids that carry them still find
     /// their answer.
     pub fn serve_echoing(
@@ -199,7 +199,7 @@ impl ReplayServer {
         echo: Option<&str>,
     ) -> Result<ReplayServer, ReplayError> {
         let echoed: Vec<String> = echo.map_or_else(Vec::new, |echo| {
-            crate::checks::echo::echo_forms(echo)
+            crate::traffic::echo::echo_forms(echo)
                 .into_iter()
                 .map(|form| format!(" {form}"))
                 .collect()

@@ -24,7 +24,7 @@ use std::ops::Range;
 use plugin_contract::Secrets;
 use serde_json::Value;
 
-use crate::checks::recording::{RecordedBody, RecordedRequest};
+use crate::traffic::recording::{RecordedBody, RecordedRequest};
 
 /// In a recorded value, stands for one or more characters (secrets are scrubbed to it):
 /// `<redacted>` alone matches any non-empty value.

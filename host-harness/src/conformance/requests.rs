@@ -5,7 +5,7 @@
 //! Every run's instance gets a [`LogLines`] observer that wants every level, so a plugin logs
 //! all it would; the lines come as the plugin wrote them (conformance instances do not
 //! redact), and are scanned for the canary and for the values the recording issues
-//! ([`Recording::issued`](crate::checks::recording::Recording::issued): an
+//! ([`Recording::issued`](crate::traffic::recording::Recording::issued): an
 //! `access_token`, `refresh_token` or `id_token`, a JWT, a session cookie), in every form
 //! [`Secrets`] finds.
 
@@ -63,7 +63,7 @@ impl Observer for LogLines {
 }
 
 /// Checks that no request of the replays sent a form of the canary or of an issued value
-/// where the recording has no `<redacted>` (see [`crate::checks::matching::leaks`]): an extra
+/// where the recording has no `<redacted>` (see [`crate::traffic::matching::leaks`]): an extra
 /// header, a query, a body field. Each place is named with its scenario, never the value.
 pub fn check_no_secret_sent(replays: &[&Replayed]) -> Check {
     let mut places: Vec<String> = Vec::new();
@@ -171,7 +171,7 @@ pub fn check_no_issued_token(outputs: &[&Output], replays: &[&Replayed]) -> Chec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::replay::ReplayReport;
+    use crate::traffic::replay::ReplayReport;
 
     fn replayed(leaks: &[&str], logs: &[&str], issued: &[&str]) -> Replayed {
         let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();

@@ -1,5 +1,5 @@
 //! What `record` keeps of a request beyond its path and query, and how it stores the secrets a
-//! vendor issues: the parts [`crate::checks::recorder`] builds on.
+//! vendor issues: the parts [`crate::traffic::recorder`] builds on.
 //!
 //! **Issued secrets become placeholders.** Every value a response of the recording issues (see
 //! [`crate::runtime::issued`]: `access_token`, `refresh_token`, `id_token`, a JWT, a session
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use plugin_contract::Secrets;
 use serde_json::Value;
 
-use crate::checks::matching::{parse_form, REDACTED};
+use crate::traffic::matching::{parse_form, REDACTED};
 use crate::runtime::http::RawExchange;
 use crate::runtime::issued::issued_values;
 
