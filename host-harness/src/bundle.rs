@@ -30,10 +30,10 @@ use std::path::{Path, PathBuf};
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
 use serde::{Deserialize, Serialize};
 
-use crate::traffic::replay::replay_only;
-use crate::traffic::transcript::{replayed, SCENARIO_AS_OF};
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 use crate::runtime::plugin::PluginModule;
+use crate::traffic::replay::replay_only;
+use crate::traffic::transcript::{replayed, SCENARIO_AS_OF};
 
 /// The module's file name inside a bundle.
 pub const BUNDLE_WASM: &str = "plugin.wasm";

@@ -18,9 +18,6 @@ use args::{Cli, Command};
 use clap::Parser;
 use host_harness::bundle::{write_bundle_with_scenarios, BundleError};
 use host_harness::conformance::{run_conformance, ConformanceError};
-use host_harness::traffic::recorder::fixtures_of;
-use host_harness::traffic::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
-use host_harness::traffic::transcript::transcript;
 use host_harness::files;
 use host_harness::render;
 use host_harness::runtime::manifest::{ManifestError, PluginManifest};
@@ -32,6 +29,9 @@ use host_harness::seed::mapping::{auto_map, Mapping};
 use host_harness::seed::psa::{PsaError, PsaSnapshot};
 use host_harness::seed::review::{sync_and_review, MadeFrom, Review, SyncError};
 use host_harness::seed::run_seed;
+use host_harness::traffic::recorder::fixtures_of;
+use host_harness::traffic::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
+use host_harness::traffic::transcript::transcript;
 use output::{
     emit, now_rfc3339, print_result, read_json, read_json_hashed, with_causes, write_json,
 };

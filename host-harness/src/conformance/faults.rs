@@ -17,10 +17,11 @@ use plugin_contract::{
 };
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::{instance, with_canary, ConformanceError, Output, Session, AS_OF};
+use super::runner::{instance, with_canary, Output, Session};
+use super::{ConformanceError, AS_OF};
+use crate::runtime::plugin::PluginModule;
 use crate::traffic::recording::{RecordedResponse, Recording};
 use crate::traffic::replay::{read_json, ReplayServer, REPLAY_URL_PLACEHOLDER};
-use crate::runtime::plugin::PluginModule;
 
 /// The wait a derived 429 asks for in its `Retry-After`, in seconds.
 pub const FAULT_RETRY_AFTER_S: u64 = 7;

@@ -18,7 +18,8 @@
 
 use plugin_contract::{exports, ErrorClass, FetchUsageInput, PluginError, Usage};
 
-use super::{fail, pass, Check, Output, Session, AS_OF};
+use super::runner::{Output, Session};
+use super::{fail, pass, Check, AS_OF};
 
 /// The name of the check that the valid scenario yields records.
 pub const YIELDS_RECORDS: &str =

@@ -25,9 +25,9 @@ use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
 use crate::conformance::plan::Plan;
+use crate::runtime::manifest::PluginManifest;
 use crate::traffic::replay::Recording;
 use crate::traffic::transcript::Transcript;
-use crate::runtime::manifest::PluginManifest;
 
 /// The start of every schema's `$id`; the file name follows.
 pub const ID_BASE: &str = "https://saas-alerts-plugin.invalid/schemas/";

@@ -23,9 +23,9 @@ use std::collections::BTreeMap;
 use plugin_contract::Secrets;
 use serde_json::Value;
 
-use crate::traffic::matching::{parse_form, REDACTED};
 use crate::runtime::http::RawExchange;
 use crate::runtime::issued::issued_values;
+use crate::traffic::matching::{parse_form, REDACTED};
 
 /// The placeholders of the values a recording's responses issue.
 #[derive(Debug, Default)]

@@ -56,6 +56,7 @@ use serde_json::Value;
 
 // The format the server plays, and how it matches, kept where their users have always found
 // them.
+use crate::runtime::manifest::PluginManifest;
 use crate::traffic::matching::Known;
 pub use crate::traffic::matching::{header_matches, REDACTED};
 pub(crate) use crate::traffic::matching::{parse_query, percent_decode};
@@ -64,7 +65,6 @@ pub use crate::traffic::playback::{ServedRequest, MAX_SHOWN_REQUEST_BYTES, MAX_U
 pub use crate::traffic::recording::{
     Exchange, RecordedBody, RecordedRequest, RecordedResponse, Recording,
 };
-use crate::runtime::manifest::PluginManifest;
 
 /// The placeholder for the server's base URL in a scenario's `credentials.json`.
 pub const REPLAY_URL_PLACEHOLDER: &str = "{replay_url}";

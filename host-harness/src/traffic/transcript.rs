@@ -27,8 +27,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::traffic::replay::{ReplayError, ReplayServer};
 use crate::runtime::plugin::{LoadError, PluginModule};
+use crate::traffic::replay::{ReplayError, ReplayServer};
 
 /// What the replay server's `host:port` reads in a transcript.
 pub const SERVER_PLACEHOLDER: &str = "{server}";

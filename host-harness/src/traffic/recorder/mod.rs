@@ -81,13 +81,13 @@ use std::fmt::Write as _;
 use plugin_contract::{Credentials, Secrets};
 use serde_json::Value;
 
+use crate::runtime::http::RawExchange;
 use crate::traffic::pseudonyms::{lists_people, Pseudonyms, Role};
 use crate::traffic::record_requests::{credential_header, sent_body, Placeholders, SentBody};
 use crate::traffic::replay::{
     parse_query, percent_decode, Exchange, RecordedBody, RecordedRequest, RecordedResponse,
     Recording, REDACTED, REPLAY_URL_PLACEHOLDER,
 };
-use crate::runtime::http::RawExchange;
 
 /// Response headers worth keeping in a fixture (`set-cookie` with its issued value a
 /// placeholder, so that replay sets the cookie the plugin sends back).

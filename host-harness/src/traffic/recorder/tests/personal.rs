@@ -317,9 +317,8 @@ fn names_found_anywhere_are_pseudonymized_in_free_text_everywhere() {
 #[test]
 fn a_card_number_and_an_ssn_are_not_mangled_by_the_phone_rule() {
     // Both were `4111 +1-555-0100`-like: the phone rule took their last groups.
-    let recording = record(&[
-        r#"{"note":"Card 4111 1111 1111 1111, SSN 123-45-6789, call +44 20 7946 0958"}"#,
-    ]);
+    let recording =
+        record(&[r#"{"note":"Card 4111 1111 1111 1111, SSN 123-45-6789, call +44 20 7946 0958"}"#]);
     assert_eq!(
         body(&recording, 0),
         json!({"note": "Card 4000 0000 0000 0010, SSN 000-00-0001, call +1-555-0100"})

@@ -124,8 +124,7 @@ fn oauth_exchanges(token: &str) -> Vec<RawExchange> {
     )]
     .into();
     post.request_body =
-        format!("grant_type=client_credentials&client_id=c1&client_secret={secret}")
-            .into_bytes();
+        format!("grant_type=client_credentials&client_id=c1&client_secret={secret}").into_bytes();
     let mut get = raw(
         &format!(
             "http://127.0.0.1:9/v1/companies?page=1&t={}",

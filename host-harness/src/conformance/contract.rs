@@ -1,34 +1,18 @@
-//! The checks of the contract's shape: every output and error against the contract's JSON
-//! Schemas, what a schema cannot say of the credentials schema, and the module's imports.
+//! The contract's shape: catches an output or error that does not match the contract's JSON
+//! Schemas (a negative quantity, an unknown class, output that is not JSON), a credential that
+//! looks secret but is not `writeOnly`, and a required credential that is not a property.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::*;
+use super::runner::Output;
+use super::{fail, listed, pass, Check, ConformanceError};
 use crate::conformance::schemas;
-use crate::runtime::imports::unportable_imports;
 
-/// Checks that the module imports only host functions every stock Extism SDK provides.
-pub(super) fn check_imports(wasm: &[u8]) -> Check {
-    match unportable_imports(wasm) {
-        Ok(found) if found.is_empty() => pass(
-            LOADS_EVERYWHERE,
-            "it imports only functions every SDK provides",
-        ),
-        Ok(found) => fail(
-            LOADS_EVERYWHERE,
-            format!(
-                "it imports {}, which some stock SDK does not provide (Node's @extism/extism 1.0.3 has no http_headers: read the status with http_status_code and leave headers to the host; see contract/HOST-PROFILE.md)",
-                found.join(", ")
-            ),
-        ),
-        Err(problem) => fail(
-            LOADS_EVERYWHERE,
-            format!("its imports cannot be read: {problem}"),
-        ),
-    }
-}
+/// The name of the schema check.
+pub const CONTRACT: &str =
+    "every output and error matches the contract's JSON Schema, secrets marked";
 
 /// The contract's schemas of every call's output and of the error, compiled.
 pub(super) struct OutputSchemas(BTreeMap<&'static str, jsonschema::Validator>);
