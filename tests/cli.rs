@@ -5,8 +5,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use host_harness::traffic::replay::{Recording, ReplayServer};
 use host_harness::seed::psa::sha256_hex;
+use host_harness::traffic::replay::{Recording, ReplayServer};
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};

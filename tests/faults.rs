@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use host_harness::runtime::retry::{RetryPolicy, Retrying};
+use host_harness::seed::run_seed;
 use host_harness::traffic::replay::{
     Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer,
 };
-use host_harness::runtime::retry::{RetryPolicy, Retrying};
-use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, ErrorClass, VendorPlugin};
 use support::{compile_with, compiled_plugin, root, Scenario, SECRET_KEY};
 
