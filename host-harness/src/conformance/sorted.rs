@@ -1,10 +1,13 @@
 //! The order check: catches a plugin that returns accounts, services, records, failed accounts
 //! or warnings in the vendor's order (or any other) instead of the contract's. The order is
-//! the contract's own ([`plugin_contract::order`]'s comparators), not restated here.
+//! the contract's own, not restated here: ids and records by their `Ord` (what the contract's
+//! `Usage::sort` sorts records by), warnings by [`Warning::contract_order`] (what
+//! `sort_warnings` sorts by) and failed accounts by [`FailedAccount::contract_order`].
 
-use std::fmt::Write;
+use std::cmp::Ordering;
+use std::fmt::{Debug, Write};
 
-use plugin_contract::Warning;
+use plugin_contract::{FailedAccount, Warning};
 
 use super::runner::Run;
 use super::{fail, listed, pass, Check};
@@ -12,14 +15,17 @@ use super::{fail, listed, pass, Check};
 /// The name of the order check.
 pub const SORTED: &str = "accounts, services and usage are sorted as the contract says";
 
-/// Names the first place where `items` are out of order by `key`.
-pub(super) fn first_disorder<T, K: Ord + std::fmt::Debug>(
+/// Names the first place where `items` are out of order by `compare`, each item shown by
+/// `shown`.
+pub(super) fn first_disorder<T, K: Debug>(
     items: &[T],
-    key: impl Fn(&T) -> K,
+    compare: impl Fn(&T, &T) -> Ordering,
+    shown: impl Fn(&T) -> K,
 ) -> Option<String> {
     items.windows(2).find_map(|pair| {
-        let (a, b) = (key(&pair[0]), key(&pair[1]));
-        (a > b).then(|| format!("{b:?} comes after {a:?}"))
+        let (a, b) = (&pair[0], &pair[1]);
+        (compare(a, b) == Ordering::Greater)
+            .then(|| format!("{:?} comes after {:?}", shown(b), shown(a)))
     })
 }
 
@@ -33,7 +39,7 @@ pub(super) fn check_sorted(run: &Run) -> Check {
             problems.push(format!("{what}: {disorder}"));
         }
     };
-    let warning_key = |w: &Warning| {
+    let warning = |w: &Warning| {
         (
             w.account_id.clone(),
             w.service_id.clone(),
@@ -41,17 +47,18 @@ pub(super) fn check_sorted(run: &Run) -> Check {
             w.message.clone(),
         )
     };
+    let id = |id: &String| id.clone();
     report(
         "list_accounts accounts",
-        first_disorder(&run.account_ids, Clone::clone),
+        first_disorder(&run.account_ids, Ord::cmp, id),
     );
     report(
         "list_accounts warnings",
-        first_disorder(&run.account_warnings, warning_key),
+        first_disorder(&run.account_warnings, Warning::contract_order, warning),
     );
     report(
         "list_services services",
-        first_disorder(&run.service_ids, Clone::clone),
+        first_disorder(&run.service_ids, Ord::cmp, id),
     );
     let mut counted = format!(
         "{} accounts, {} services",
@@ -61,23 +68,25 @@ pub(super) fn check_sorted(run: &Run) -> Check {
     if let Ok(usage) = &run.usage {
         report(
             "fetch_usage records",
-            first_disorder(&usage.records, |r| {
+            first_disorder(&usage.records, Ord::cmp, |r| {
                 (r.account_id.clone(), r.service_id.clone())
             }),
         );
         report(
             "fetch_usage failed_accounts",
-            first_disorder(&usage.failed_accounts, |f| f.account_id.clone()),
+            first_disorder(&usage.failed_accounts, FailedAccount::contract_order, |f| {
+                f.account_id.clone()
+            }),
         );
         for failed in &usage.failed_accounts {
             report(
                 &format!("fetch_usage failed_accounts of {}", failed.account_id),
-                first_disorder(&failed.service_ids, Clone::clone),
+                first_disorder(&failed.service_ids, Ord::cmp, id),
             );
         }
         report(
             "fetch_usage warnings",
-            first_disorder(&usage.warnings, warning_key),
+            first_disorder(&usage.warnings, Warning::contract_order, warning),
         );
         let _ = write!(
             counted,
