@@ -83,6 +83,7 @@
 //! line, `plugin_contract::export_plugin!(MyVendor::new(), SECRET_CREDENTIALS);`, which does the
 //! decoding, encoding, error setting, secret redaction and panic reporting of every export.
 
+pub mod encoding;
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
 pub mod host;

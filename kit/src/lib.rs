@@ -191,5 +191,5 @@ pub mod testing;
 pub mod url;
 pub mod usage;
 
-pub use plugin_contract::secrets::percent_encode;
+pub use plugin_contract::encoding::percent_encode;
 pub use plugin_contract::time::is_rfc3339;

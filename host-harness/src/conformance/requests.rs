@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_canary_in_a_log_line_fails_in_any_form() {
-        let encoded = plugin_contract::secrets::percent_encode(CANARY);
+        let encoded = plugin_contract::encoding::percent_encode(CANARY);
         let logged = format!("sending client_secret={encoded}");
         let replay = replayed(&[], &["starting", &logged], &[]);
         let check = check_no_secret_logged(&[&replay]);

@@ -240,7 +240,7 @@ fn a_second_page_never_requested_fails_the_exchange_check_naming_it() {
 fn an_unrecorded_request_fails_the_recorded_requests_check_without_the_canary() {
     let with_key = format!(
         "GET /users?key={} (header authorization: expected \"Bearer <redacted>\", got a value without \"Bearer \")",
-        plugin_contract::secrets::percent_encode(CANARY)
+        plugin_contract::encoding::percent_encode(CANARY)
     );
     let mismatched = replayed(&[&with_key], &[]);
     let clean = replayed(&[], &[]);
@@ -552,7 +552,7 @@ fn a_failed_call_passes_the_unknown_account_check_only_naming_the_id() {
 fn an_error_echoing_the_canary_is_caught_as_the_plugin_sent_it() {
     let sent = PluginError::auth(format!(
         "the key {} was rejected",
-        plugin_contract::secrets::percent_encode(CANARY)
+        plugin_contract::encoding::percent_encode(CANARY)
     ));
     // What the harness typed the failure as carries no secret: the check must read the
     // plugin's own text.
@@ -580,7 +580,7 @@ fn a_trap_whose_text_echoes_the_canary_is_caught_beside_its_typed_error() {
     let typed = PluginError::internal("authenticate stopped inside the plugin");
     let trap = format!(
         "panicked at src/lib.rs:1: bad key {}",
-        plugin_contract::secrets::base64(CANARY.as_bytes())
+        plugin_contract::encoding::base64(CANARY.as_bytes())
     );
     let (text, raw) = error_texts(&typed, Some(trap.clone()));
     assert_eq!(text, typed.to_json());

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use plugin_contract::secrets::{base64, percent_encode};
+use plugin_contract::encoding::{base64, percent_encode};
 
 /// Returns `secret` in every form a vendor may echo it in: raw, percent-encoded once and
 /// twice, every byte percent-encoded (upper- and lowercase hex), in base64 alone and after

@@ -536,7 +536,7 @@ pub(crate) fn percent_decode(text: &str, plus_as_space: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plugin_contract::secrets::base64;
+    use plugin_contract::encoding::base64;
     use serde_json::json;
 
     const SECRET: &str = "conformance canary/7f3a+9c2e=5b1d";
@@ -607,7 +607,7 @@ mod tests {
             not
         );
         // HTTP Basic: base64 of `client_id:client_secret`, the secret form-urlencoded first.
-        let encoded = plugin_contract::secrets::percent_encode(SECRET);
+        let encoded = plugin_contract::encoding::percent_encode(SECRET);
         let basic = format!("Basic {}", base64(format!("client-1:{encoded}").as_bytes()));
         assert_eq!(value_mismatch("Basic <redacted>", &basic, &known), None);
         let raw = format!("Basic {}", base64(format!("client-1:{SECRET}").as_bytes()));
@@ -627,7 +627,7 @@ mod tests {
             ("client_id", "c1"),
             ("client_secret", REDACTED),
         ]);
-        let secret = plugin_contract::secrets::percent_encode(SECRET);
+        let secret = plugin_contract::encoding::percent_encode(SECRET);
         let ok = format!("client_secret={secret}&client_id=c1&grant_type=client_credentials");
         assert_eq!(said(Some(&recorded), &ok), None);
         let spaced = form(&[("scope", "read write")]);
@@ -741,7 +741,7 @@ mod tests {
             headers: BTreeMap::from([("authorization".to_owned(), "Bearer <issued-1>".to_owned())]),
             body: Some(form(&[("client_secret", REDACTED), ("grant_type", "x")])),
         };
-        let secret = plugin_contract::secrets::percent_encode(SECRET);
+        let secret = plugin_contract::encoding::percent_encode(SECRET);
         let fine = sent(
             "/token",
             &[("id", "1")],

@@ -140,7 +140,7 @@ impl Scenario {
         let mut query = parse_query(raw_query);
         let mut path = path.to_owned();
         for suffix in &self.echoed {
-            let encoded = plugin_contract::secrets::percent_encode(suffix);
+            let encoded = plugin_contract::encoding::percent_encode(suffix);
             path = path.replace(&encoded, "").replace(suffix.as_str(), "");
             for value in query.values_mut() {
                 *value = value.replace(suffix.as_str(), "");

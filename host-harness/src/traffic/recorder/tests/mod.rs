@@ -5,7 +5,7 @@ mod random;
 mod secrets;
 
 use super::*;
-use plugin_contract::secrets::{base64, percent_encode};
+use plugin_contract::encoding::{base64, percent_encode};
 use serde_json::json;
 
 const KEY: &str = "s3cret-key";
