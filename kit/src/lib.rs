@@ -181,6 +181,7 @@
 //! ```
 
 pub mod accounts;
+pub mod body;
 pub mod entries;
 pub mod http;
 pub mod oauth;
