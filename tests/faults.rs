@@ -7,8 +7,8 @@ use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use host_harness::flow::run_seed;
 use host_harness::runtime::retry::{RetryPolicy, Retrying};
-use host_harness::seed::run_seed;
 use host_harness::traffic::replay::{
     Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer,
 };

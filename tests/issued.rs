@@ -14,8 +14,8 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
+use host_harness::flow::run_seed;
 use host_harness::runtime::observe::{LogLevel, LogLine, Observer, RequestEvent};
-use host_harness::seed::run_seed;
 use host_harness::traffic::recorder::fixtures_of;
 use host_harness::traffic::replay::{Recording, ReplayServer};
 use plugin_contract::{Credentials, FetchUsageInput, Secrets, VendorPlugin};

@@ -20,7 +20,8 @@
 //! - [`store`]: the host's state in SQLite, each step of the seed one transaction, and the
 //!   steps themselves; [`ui`], the web host, is a face over it as the CLI is.
 //!
-//! Beside them, [`render`] lays out every text for a person, [`bundle`] writes the release
+//! Beside them, [`render`] lays out every text for a person, [`flow`] prints the seed flow for
+//! a person (the seed's steps laid out by render, so above both), [`bundle`] writes the release
 //! bundle a host installs, [`clock`] reads the time, and [`files`] writes every file whole or not at all (any folder may
 //! use it; it uses none). The CLI (`src/main.rs`) only parses arguments and calls these.
 
@@ -28,6 +29,7 @@ pub mod bundle;
 pub mod clock;
 pub mod conformance;
 pub mod files;
+pub mod flow;
 pub mod render;
 pub mod runtime;
 pub mod seed;

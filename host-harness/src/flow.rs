@@ -2,6 +2,10 @@
 //! describe → authenticate → accounts and services generated (status pending) → with a PSA
 //! snapshot, auto-mapping and the review of the first sync; without one, the first sync's
 //! counts.
+//!
+//! Not in [`seed`](crate::seed): it runs the seed's steps and lays each out with
+//! [`render`](crate::render), which uses the seed's types, so it sits above both (the seed
+//! holds rules only, render lays them out, the flow puts both in order for a person).
 
 use std::fmt::Write;
 
