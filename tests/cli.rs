@@ -5,8 +5,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use host_harness::checks::replay::{Recording, ReplayServer};
 use host_harness::seed::psa::sha256_hex;
+use host_harness::traffic::replay::{Recording, ReplayServer};
 use insta::assert_snapshot;
 use plugin_contract::Credentials;
 use serde_json::{json, Value};
@@ -651,7 +651,7 @@ fn a_customer_named_after_the_key_is_printed_without_it_in_any_form() {
     let key = "K3y/with+odd=chars";
     // Raw, percent-encoded once and twice and byte by byte, base64 alone and after `user:`,
     // hex, HTML references.
-    let customers: Vec<_> = host_harness::checks::echo::echo_forms(key)
+    let customers: Vec<_> = host_harness::traffic::echo::echo_forms(key)
         .into_iter()
         .enumerate()
         .map(|(n, form)| json!({"id": format!("c{n}"), "name": format!("Echo {form}"), "billingUsers": {"count": n}}))
@@ -806,7 +806,7 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
         })
         .collect();
     schemas.sort();
-    let expected: Vec<&str> = host_harness::checks::schemas::all()
+    let expected: Vec<&str> = host_harness::conformance::schemas::all()
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -1041,7 +1041,7 @@ fn conformance_reports_every_check_after_a_replay_mismatch_naming_the_header_and
             run.stdout
         );
     }
-    let canary = plugin_contract::Secrets::new([host_harness::checks::conformance::CANARY]);
+    let canary = plugin_contract::Secrets::new([host_harness::conformance::CANARY]);
     assert!(!canary.found_in(&run.stdout), "{}", run.stdout);
 }
 

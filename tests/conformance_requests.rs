@@ -5,7 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use host_harness::checks::conformance::{run_conformance, Report};
+use host_harness::conformance::{run_conformance, Report};
 use host_harness::runtime::manifest::PluginManifest;
 use serde_json::{json, Value};
 use support::root;

@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use host_harness::checks::replay::{
+use host_harness::flow::run_seed;
+use host_harness::runtime::retry::{RetryPolicy, Retrying};
+use host_harness::traffic::replay::{
     Exchange, RecordedRequest, RecordedResponse, Recording, ReplayServer,
 };
-use host_harness::runtime::retry::{RetryPolicy, Retrying};
-use host_harness::seed::run_seed;
 use plugin_contract::{Credentials, ErrorClass, VendorPlugin};
 use support::{compile_with, compiled_plugin, root, Scenario, SECRET_KEY};
 
@@ -519,7 +519,7 @@ fn every_output_with_an_echoing_vendor(key: &str) -> Vec<String> {
         outputs.push(run_seed(&mut plugin, &credentials, support::AS_OF, None).text);
         let recorded = plugin.take_recording();
         let secrets = compiled_plugin().secrets(&credentials);
-        let (recording, replay_credentials) = host_harness::checks::recorder::fixtures_of(
+        let (recording, replay_credentials) = host_harness::traffic::recorder::fixtures_of(
             &recorded,
             &credentials,
             &secrets,
@@ -557,7 +557,7 @@ fn random_keys_never_leave_in_any_form_even_when_the_vendor_echoes_them() {
         }
         let secrets = plugin_contract::Secrets::new([key.as_str()]);
         // The vendor echoes the key in each of these forms; the scanner sees each of them.
-        let forms = host_harness::checks::echo::echo_forms(key.trim());
+        let forms = host_harness::traffic::echo::echo_forms(key.trim());
         for form in &forms {
             assert!(secrets.found_in(form), "key {key:?}: {form} not found");
         }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use host_harness::bundle::{write_bundle_with_scenarios, ScenarioIndex};
-use host_harness::checks::transcript::Transcript;
 use host_harness::runtime::manifest::PluginManifest;
+use host_harness::traffic::transcript::Transcript;
 use serde_json::Value;
 
 /// The heading of the profile's section listing what is in the repository only.

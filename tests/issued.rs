@@ -14,10 +14,10 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use host_harness::checks::recorder::fixtures_of;
-use host_harness::checks::replay::{Recording, ReplayServer};
+use host_harness::flow::run_seed;
 use host_harness::runtime::observe::{LogLevel, LogLine, Observer, RequestEvent};
-use host_harness::seed::run_seed;
+use host_harness::traffic::recorder::fixtures_of;
+use host_harness::traffic::replay::{Recording, ReplayServer};
 use plugin_contract::{Credentials, FetchUsageInput, Secrets, VendorPlugin};
 use serde_json::Value;
 use support::{compiled_plugin, root};

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use host_harness::checks::conformance::{run_conformance, Report};
+use host_harness::conformance::{run_conformance, Report};
 use host_harness::runtime::manifest::PluginManifest;
 
 use support::{cargo_build, root, target_dir};

@@ -7,10 +7,10 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use host_harness::checks::recording::Recording;
-use host_harness::checks::replay::{replay_only, ReplayServer};
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
+use host_harness::traffic::recording::Recording;
+use host_harness::traffic::replay::{replay_only, ReplayServer};
 use plugin_contract::{CredentialsInput, FetchUsageInput, Secrets, VendorPlugin};
 use serde_json::Value;
 use support::{cargo_build, root, scratch, target_dir, Run};

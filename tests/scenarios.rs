@@ -3,8 +3,8 @@
 
 mod support;
 
+use host_harness::flow::run_seed;
 use host_harness::runtime::pool::ConnectionPool;
-use host_harness::seed::run_seed;
 use insta::assert_snapshot;
 use plugin_contract::VendorPlugin;
 use support::{Scenario, AS_OF, SECRET_KEY};

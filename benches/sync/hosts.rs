@@ -8,9 +8,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use host_harness::checks::replay::{ReplayServer, REPLAY_URL_PLACEHOLDER};
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::PluginModule;
+use host_harness::traffic::replay::{ReplayServer, REPLAY_URL_PLACEHOLDER};
 use plugin_contract::{CredentialsInput, VendorPlugin};
 use saas_alerts_plugin::credentials::API_PREFIX;
 use saas_alerts_plugin::usage::fetch_usage;

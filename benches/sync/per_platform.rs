@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use host_harness::checks::replay::ReplayServer;
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
 use host_harness::runtime::pool::ConnectionPool;
+use host_harness::traffic::replay::ReplayServer;
 use plugin_contract::{FetchUsageInput, VendorPlugin};
 
 use crate::hosts::{run_script, script_command, setup_node, setup_python, PYTHON};

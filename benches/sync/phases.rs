@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use host_harness::checks::replay::Recording;
 use host_harness::runtime::observe::{Observer, RequestEvent};
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
+use host_harness::traffic::replay::Recording;
 use plugin_contract::{exports, FetchUsageInput, Secrets, Usage};
 use saas_alerts_plugin::accounts::Tenant;
 use saas_alerts_plugin::client::Client;

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use fastrand::Rng;
-use host_harness::checks::replay::{Exchange, Recording, ReplayServer, REPLAY_URL_PLACEHOLDER};
+use host_harness::traffic::replay::{Exchange, Recording, ReplayServer, REPLAY_URL_PLACEHOLDER};
 use plugin_contract::{Credentials, FetchUsageInput};
 use serde_json::{json, Value};
 

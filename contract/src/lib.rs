@@ -87,6 +87,7 @@
 // Every public item is documented: the crate is read as a spec.
 #![deny(missing_docs)]
 
+pub mod encoding;
 #[cfg(all(feature = "guest", target_arch = "wasm32"))]
 pub mod guest;
 pub mod host;

@@ -6,7 +6,7 @@
 //! - `plugin.wasm`, the module;
 //! - `manifest.json`, the plugin's manifest with `wasm.path` set to `plugin.wasm`, its
 //!   `sha256` pinned and the `host_profile` it needs;
-//! - `schemas/`, the JSON Schemas of every boundary ([`crate::checks::schemas`]);
+//! - `schemas/`, the JSON Schemas of every boundary ([`crate::conformance::schemas`]);
 //! - `HOST-PROFILE.md`, the host's half of the contract, and `vectors/`, its shared test vectors
 //!   ([`plugin_contract::host::HOST_VECTORS`]);
 //! - `scenarios/` when written with the plugin's fixtures ([`write_bundle_with_scenarios`], as
@@ -30,10 +30,10 @@ use std::path::{Path, PathBuf};
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
 use serde::{Deserialize, Serialize};
 
-use crate::checks::replay::replay_only;
-use crate::checks::transcript::{replayed, SCENARIO_AS_OF};
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 use crate::runtime::plugin::PluginModule;
+use crate::traffic::replay::replay_only;
+use crate::traffic::transcript::{replayed, SCENARIO_AS_OF};
 
 /// The module's file name inside a bundle.
 pub const BUNDLE_WASM: &str = "plugin.wasm";
@@ -163,7 +163,7 @@ pub fn write_bundle_with_scenarios(
         }
         crate::files::write(&path, &bytes).map_err(io(&path))?;
     }
-    crate::checks::schemas::write(&schemas).map_err(io(&schemas))?;
+    crate::conformance::schemas::write(&schemas).map_err(io(&schemas))?;
     // The old bundle is moved aside first: a folder cannot be renamed over a full one.
     let old = crate::files::temporary_folder(out, &format!(".{name}.old.")).map_err(io(out))?;
     if folder.exists() {

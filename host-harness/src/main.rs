@@ -17,11 +17,9 @@ use std::time::Duration;
 use args::{Cli, Command};
 use clap::Parser;
 use host_harness::bundle::{write_bundle_with_scenarios, BundleError};
-use host_harness::checks::conformance::{run_conformance, ConformanceError};
-use host_harness::checks::recorder::fixtures_of;
-use host_harness::checks::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
-use host_harness::checks::transcript::transcript;
+use host_harness::conformance::{run_conformance, ConformanceError};
 use host_harness::files;
+use host_harness::flow::run_seed;
 use host_harness::render;
 use host_harness::runtime::manifest::{ManifestError, PluginManifest};
 use host_harness::runtime::plugin::{LoadError, PluginInstance, PluginModule};
@@ -31,7 +29,9 @@ use host_harness::seed::history::{self, Step};
 use host_harness::seed::mapping::{auto_map, Mapping};
 use host_harness::seed::psa::{PsaError, PsaSnapshot};
 use host_harness::seed::review::{sync_and_review, MadeFrom, Review, SyncError};
-use host_harness::seed::run_seed;
+use host_harness::traffic::recorder::fixtures_of;
+use host_harness::traffic::replay::{replay_only, ReplayError, ReplayServer, REPLAY_HOST};
+use host_harness::traffic::transcript::transcript;
 use output::{
     emit, now_rfc3339, print_result, read_json, read_json_hashed, with_causes, write_json,
 };
@@ -681,14 +681,14 @@ fn package(manifest: &Path, out: &Path, fixtures: Option<&Path>) -> Result<Exit,
 fn schemas(folder: Option<&Path>) -> Result<Exit, CliError> {
     match folder {
         Some(folder) => {
-            host_harness::checks::schemas::write(folder).map_err(|source| CliError::Write {
+            host_harness::conformance::schemas::write(folder).map_err(|source| CliError::Write {
                 path: folder.to_owned(),
                 source,
             })?
         }
         None => {
             let all: serde_json::Map<String, serde_json::Value> =
-                host_harness::checks::schemas::all()
+                host_harness::conformance::schemas::all()
                     .into_iter()
                     .map(|(name, schema)| (name.to_owned(), schema))
                     .collect();

@@ -1,5 +1,5 @@
 //! Text for a person: every table, warning list and report the CLI prints is laid out here,
-//! so that the rules in [`seed`](crate::seed) and [`checks`](crate::checks) hold no layout and
+//! so that the rules in [`seed`](crate::seed) and [`conformance`](crate::conformance) hold no layout and
 //! every table looks alike.
 //!
 //! Vendor and PSA strings reach a terminal only through here, and may not rewrite it: a name
@@ -17,7 +17,7 @@ use std::fmt::Write;
 use plugin_contract::{Account, Usage, Warning};
 use serde_json::Value;
 
-use crate::checks::conformance::Report;
+use crate::conformance::Report;
 use crate::seed::approve::{Approval, Written};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;

@@ -181,6 +181,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod body;
 pub mod entries;
 pub mod http;
 pub mod oauth;
@@ -191,5 +192,5 @@ pub mod testing;
 pub mod url;
 pub mod usage;
 
-pub use plugin_contract::secrets::percent_encode;
+pub use plugin_contract::encoding::percent_encode;
 pub use plugin_contract::time::is_rfc3339;

@@ -264,7 +264,7 @@ pub fn fetch_token<H: Http>(
             );
             basic = format!(
                 "Basic {}",
-                plugin_contract::secrets::base64(pair.as_bytes())
+                plugin_contract::encoding::base64(pair.as_bytes())
             );
             headers.push(("authorization", &basic));
         }
@@ -383,7 +383,7 @@ mod tests {
             .answer(API, 200, "[]");
         get(&mut http, ClientAuth::Basic).unwrap();
         let sent = &http.sent[0];
-        let basic = plugin_contract::secrets::base64(b"client%201:s3cret%26%3D%2B");
+        let basic = plugin_contract::encoding::base64(b"client%201:s3cret%26%3D%2B");
         assert_eq!(
             sent.header("authorization"),
             Some(format!("Basic {basic}").as_str())

@@ -5,17 +5,12 @@
 //! first character. What a body that is not a web page holds is for
 //! [`entries::read_list`](crate::entries::read_list) to say.
 
-use crate::entries::without_bom;
+use crate::body::without_bom;
 
 /// Tells whether `body` is a web page (HTML or XML) rather than JSON: its first character,
 /// after a byte order mark and white space, is `<`.
 pub fn is_web_page(body: &[u8]) -> bool {
     without_bom(body).trim_ascii_start().starts_with(b"<")
-}
-
-/// Tells whether `body` holds nothing but ASCII white space (or nothing at all).
-pub fn is_blank(body: &[u8]) -> bool {
-    body.iter().all(u8::is_ascii_whitespace)
 }
 
 #[cfg(test)]
@@ -35,11 +30,5 @@ mod tests {
         for json in [&b"[]"[..], b"{\"a\": \"<b>\"}", b"", b"  "] {
             assert!(!is_web_page(json), "{json:?}");
         }
-    }
-
-    #[test]
-    fn blank_is_white_space_only() {
-        assert!(is_blank(b"") && is_blank(b" \n\t\r"));
-        assert!(!is_blank(b"\xef\xbb\xbf") && !is_blank(b" 0 "));
     }
 }

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use host_harness::checks::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
 use host_harness::runtime::manifest::PluginManifest;
 use host_harness::runtime::plugin::{PluginInstance, PluginModule};
+use host_harness::traffic::replay::{Exchange, RecordedRequest, RecordedResponse, ReplayServer};
 use plugin_contract::{Credentials, CredentialsInput, FetchUsageInput, PluginError};
 use serde::Serialize;
 

@@ -409,9 +409,7 @@ impl Usage {
     pub fn sort(&mut self) {
         crate::order::sort(&mut self.records);
         sort_warnings(&mut self.warnings);
-        crate::order::sort_by(&mut self.failed_accounts, |a, b| {
-            a.account_id.cmp(&b.account_id)
-        });
+        crate::order::sort_by(&mut self.failed_accounts, FailedAccount::contract_order);
     }
 }
 
@@ -443,16 +441,28 @@ pub struct Warning {
     pub service_id: Option<String>,
 }
 
+impl Warning {
+    /// Compares two warnings in the contract's order: by account, then service, code and
+    /// message (absent account first); the one definition of that order.
+    pub fn contract_order(&self, other: &Warning) -> std::cmp::Ordering {
+        (
+            &self.account_id,
+            &self.service_id,
+            &self.code,
+            &self.message,
+        )
+            .cmp(&(
+                &other.account_id,
+                &other.service_id,
+                &other.code,
+                &other.message,
+            ))
+    }
+}
+
 /// Sorts warnings by account, then service, code and message (absent account first).
 pub fn sort_warnings(warnings: &mut [Warning]) {
-    crate::order::sort_by(warnings, |a, b| {
-        (&a.account_id, &a.service_id, &a.code, &a.message).cmp(&(
-            &b.account_id,
-            &b.service_id,
-            &b.code,
-            &b.message,
-        ))
-    });
+    crate::order::sort_by(warnings, Warning::contract_order);
 }
 
 /// An account whose counts could not be read: the host keeps its last good values.
@@ -478,6 +488,12 @@ pub struct FailedAccount {
 }
 
 impl FailedAccount {
+    /// Compares two failed accounts in the contract's order, by account id; the one
+    /// definition of that order.
+    pub fn contract_order(&self, other: &FailedAccount) -> std::cmp::Ordering {
+        self.account_id.cmp(&other.account_id)
+    }
+
     /// Groups the failures of one account's services: `(service id, error)` in any order.
     pub fn of(account_id: &str, failed: Vec<(String, PluginError)>) -> Option<FailedAccount> {
         let mut failures: Vec<ServiceFailure> = Vec::new();

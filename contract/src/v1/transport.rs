@@ -21,7 +21,7 @@ pub const TRANSPORT_FAILURE_STATUS: u16 = 0;
 
 /// Tells whether a plugin of `interface_version` (`major.minor`) reads transport failures as
 /// values: 1.1 and later minors of major 1.
-pub fn read_by(interface_version: &str) -> bool {
+pub fn plugin_reads_failures_as_values(interface_version: &str) -> bool {
     matches!(Version::parse(interface_version), Some(Version { major: 1, minor }) if minor >= 1)
 }
 
@@ -87,8 +87,13 @@ mod tests {
 
     #[test]
     fn plugins_of_1_1_and_later_minors_read_failures_as_values() {
-        assert!(read_by("1.1") && read_by("1.7"));
-        assert!(!read_by("1.0") && !read_by("2.1") && !read_by("x") && !read_by("1.1.0"));
+        assert!(plugin_reads_failures_as_values("1.1") && plugin_reads_failures_as_values("1.7"));
+        assert!(
+            !plugin_reads_failures_as_values("1.0")
+                && !plugin_reads_failures_as_values("2.1")
+                && !plugin_reads_failures_as_values("x")
+                && !plugin_reads_failures_as_values("1.1.0")
+        );
     }
 
     #[test]

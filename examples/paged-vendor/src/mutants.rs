@@ -30,19 +30,6 @@ pub fn zero_for_unlisted(
     listed
 }
 
-/// The error of a 429 with a wait of 0 seconds, which the host then keeps over the vendor's.
-#[cfg(feature = "mutant-retry-after-forced")]
-pub fn retry_now_on_429(error: plugin_contract::PluginError) -> plugin_contract::PluginError {
-    if error.http_status == Some(429) {
-        plugin_contract::PluginError {
-            retry_after_s: Some(0),
-            ..error
-        }
-    } else {
-        error
-    }
-}
-
 /// The input with `service_ids` the plugin does not have left out.
 #[cfg(feature = "mutant-unknown-service-ignored")]
 pub fn known_services_only(

@@ -12,8 +12,6 @@ use vendor_kit::http::Http;
 use vendor_kit::page;
 use vendor_kit::status::{self, Request};
 
-#[cfg(feature = "mutant-retry-after-forced")]
-use crate::mutants;
 use crate::{Config, DEFAULT_API_URL, TOKEN_HELP};
 
 /// A tenant as Paged Backup lists it.
@@ -161,8 +159,16 @@ fn get_page<H: Http>(http: &mut H, config: &Config, number: u64) -> Result<Page,
         #[cfg(feature = "mutant-token-in-error")]
         let message = format!("{message} The token sent was {}.", config.token);
         let error = PluginError::new(class, message).with_http_status(response.status);
+        // The mutant says a 429 may be retried at once, hiding the vendor's `Retry-After`.
         #[cfg(feature = "mutant-retry-after-forced")]
-        let error = mutants::retry_now_on_429(error);
+        let error = if error.http_status == Some(429) {
+            PluginError {
+                retry_after_s: Some(0),
+                ..error
+            }
+        } else {
+            error
+        };
         return Err(error);
     }
     if page::is_web_page(&response.body) {

@@ -77,7 +77,9 @@ impl PluginModule {
             allowed_hosts: allowed_hosts.clone(),
             max_response_bytes: manifest.limits.max_http_response_bytes,
             request_timeout: manifest.limits.request_timeout(),
-            failures_as_values: transport::read_by(&manifest.interface_version),
+            failures_as_values: transport::plugin_reads_failures_as_values(
+                &manifest.interface_version,
+            ),
         };
         // WASI only when the manifest asks for it; `read_wasm` refused a module that imports
         // WASI under a manifest that does not.

@@ -25,7 +25,6 @@ use maud::Markup;
 use plugin_contract::{Credentials, ErrorClass, PluginError, Secrets};
 use tiny_http::{Method, Request, Response};
 
-use crate::checks::replay::{replay_only, ReplayError, ReplayServer};
 use crate::clock::now_rfc3339;
 use crate::runtime::manifest::{ManifestError, PluginManifest};
 use crate::runtime::plugin::{LoadError, PluginModule};
@@ -36,6 +35,7 @@ use crate::seed::psa::{PsaError, PsaSnapshot};
 use crate::store::approvals::ApprovalError;
 use crate::store::steps::{self, Calling, StepError};
 use crate::store::{Store, StoreError};
+use crate::traffic::replay::{replay_only, ReplayError, ReplayServer};
 use guard::{header, security_headers, Guard, Verdict};
 use job::Job;
 
