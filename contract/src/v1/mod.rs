@@ -444,6 +444,7 @@ pub struct Warning {
 impl Warning {
     /// Compares two warnings in the contract's order: by account, then service, code and
     /// message (absent account first); the one definition of that order.
+    #[inline]
     pub fn contract_order(&self, other: &Warning) -> std::cmp::Ordering {
         (
             &self.account_id,
@@ -490,6 +491,7 @@ pub struct FailedAccount {
 impl FailedAccount {
     /// Compares two failed accounts in the contract's order, by account id; the one
     /// definition of that order.
+    #[inline]
     pub fn contract_order(&self, other: &FailedAccount) -> std::cmp::Ordering {
         self.account_id.cmp(&other.account_id)
     }
