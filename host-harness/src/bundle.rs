@@ -6,7 +6,8 @@
 //! - `plugin.wasm`, the module;
 //! - `manifest.json`, the plugin's manifest with `wasm.path` set to `plugin.wasm`, its
 //!   `sha256` pinned and the `host_profile` it needs;
-//! - `schemas/`, the JSON Schemas of every boundary ([`crate::conformance::schemas`]);
+//! - `schemas/`, the JSON Schemas of every boundary ([`crate::conformance::schemas`]), and in
+//!   `schemas/1.0/` those of interface 1.0's calls, frozen;
 //! - `HOST-PROFILE.md`, the host's half of the contract, and `vectors/`, its shared test vectors
 //!   ([`plugin_contract::host::HOST_VECTORS`]);
 //! - `scenarios/` when written with the plugin's fixtures ([`write_bundle_with_scenarios`], as
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use plugin_contract::host::{HOST_PROFILE, HOST_PROFILE_VERSION, HOST_VECTORS};
 use serde::{Deserialize, Serialize};
 
+use crate::conformance::schemas::INTERFACE_1_0;
 use crate::runtime::manifest::{sha256_hex, ManifestError, PluginManifest};
 use crate::runtime::plugin::PluginModule;
 use crate::traffic::replay::replay_only;
@@ -155,6 +157,7 @@ pub fn write_bundle_with_scenarios(
     ]
     .into_iter()
     .chain(HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())))
+    .chain(INTERFACE_1_0.map(|(name, json)| (format!("schemas/1.0/{name}"), json.as_bytes().to_vec())))
     .chain(scenarios);
     for (file, bytes) in files {
         let path = building.path().join(file);

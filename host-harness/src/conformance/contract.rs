@@ -18,10 +18,11 @@ pub const CONTRACT: &str =
 pub(super) struct OutputSchemas(BTreeMap<&'static str, jsonschema::Validator>);
 
 impl OutputSchemas {
-    /// Compiles the output schemas and `error.json` from [`schemas::all`].
-    pub(super) fn compile() -> Result<OutputSchemas, ConformanceError> {
+    /// Compiles the output schemas and `error.json` of `interface_version`
+    /// ([`schemas::of_interface`]): a plugin is held to the interface it implements.
+    pub(super) fn compile(interface_version: &str) -> Result<OutputSchemas, ConformanceError> {
         let mut validators = BTreeMap::new();
-        for (file, schema) in schemas::all() {
+        for (file, schema) in schemas::of_interface(interface_version) {
             if file.ends_with(".output.json") || file == "error.json" {
                 let validator =
                     jsonschema::validator_for(&schema).map_err(|e| ConformanceError::Schema {

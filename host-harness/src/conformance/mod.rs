@@ -189,7 +189,7 @@ pub fn run_conformance(
     fixtures: &Path,
 ) -> Result<Report, ConformanceError> {
     let plan = Plan::read(fixtures)?;
-    let schemas = OutputSchemas::compile()?;
+    let schemas = OutputSchemas::compile(&manifest.interface_version)?;
     let compiled = PluginModule::compile(&replay_only(manifest), &[])?;
     let compiled = &compiled;
     let secrets = compiled.secret_fields().to_vec();

@@ -65,6 +65,77 @@ pub fn all() -> Vec<(&'static str, Value)> {
     schemas
 }
 
+/// The schemas of interface 1.0's calls and error, frozen as 1.0 was (in `contract/schemas/1.0/`,
+/// never regenerated): 1.1 added `failures` to a failed account and transport failures as values.
+/// A 1.0 plugin is checked against these, as Zed checks an extension against the API it was
+/// built for.
+pub const INTERFACE_1_0: [(&str, &str); 11] = [
+    (
+        "authenticate.input.json",
+        include_str!("../../../contract/schemas/1.0/authenticate.input.json"),
+    ),
+    (
+        "authenticate.output.json",
+        include_str!("../../../contract/schemas/1.0/authenticate.output.json"),
+    ),
+    (
+        "describe_credentials.input.json",
+        include_str!("../../../contract/schemas/1.0/describe_credentials.input.json"),
+    ),
+    (
+        "describe_credentials.output.json",
+        include_str!("../../../contract/schemas/1.0/describe_credentials.output.json"),
+    ),
+    (
+        "error.json",
+        include_str!("../../../contract/schemas/1.0/error.json"),
+    ),
+    (
+        "fetch_usage.input.json",
+        include_str!("../../../contract/schemas/1.0/fetch_usage.input.json"),
+    ),
+    (
+        "fetch_usage.output.json",
+        include_str!("../../../contract/schemas/1.0/fetch_usage.output.json"),
+    ),
+    (
+        "list_accounts.input.json",
+        include_str!("../../../contract/schemas/1.0/list_accounts.input.json"),
+    ),
+    (
+        "list_accounts.output.json",
+        include_str!("../../../contract/schemas/1.0/list_accounts.output.json"),
+    ),
+    (
+        "list_services.input.json",
+        include_str!("../../../contract/schemas/1.0/list_services.input.json"),
+    ),
+    (
+        "list_services.output.json",
+        include_str!("../../../contract/schemas/1.0/list_services.output.json"),
+    ),
+];
+
+/// Returns the schemas of the calls and the error of `interface_version`: the frozen ones of
+/// 1.0, or the current ones generated from the types (every later 1.x).
+pub fn of_interface(interface_version: &str) -> Vec<(&'static str, Value)> {
+    let is_1_0 = plugin_contract::Version::parse(interface_version)
+        == Some(plugin_contract::Version { major: 1, minor: 0 });
+    if !is_1_0 {
+        return all();
+    }
+    INTERFACE_1_0
+        .iter()
+        .map(|(file, text)| {
+            let schema = serde_json::from_str(text).unwrap_or_else(|e| {
+                // The files are committed with the harness: a test reads each one.
+                Value::String(format!("{file} is not JSON: {e}"))
+            });
+            (*file, schema)
+        })
+        .collect()
+}
+
 /// Writes every schema into `dir` as pretty JSON with a trailing newline, and removes the
 /// schemas of an earlier generation that are no longer generated.
 pub fn write(dir: &Path) -> io::Result<()> {
@@ -172,6 +243,32 @@ mod tests {
     fn read(path: &Path) -> Value {
         let text = fs::read_to_string(path).expect("a fixture");
         serde_json::from_str(&text).expect("fixture JSON")
+    }
+
+    #[test]
+    fn interface_1_0_keeps_its_frozen_schemas_without_what_1_1_added() {
+        let frozen = of_interface("1.0");
+        assert_eq!(frozen.len(), INTERFACE_1_0.len());
+        let current = of_interface("1.1");
+        for (file, schema) in &frozen {
+            assert_eq!(schema["$id"], format!("{ID_BASE}1.0/{file}"), "{file}");
+            jsonschema::validator_for(schema).expect("a frozen schema compiles");
+            assert!(current.iter().any(|(name, _)| name == file), "{file}");
+        }
+        assert!(!frozen.iter().any(|(file, _)| *file == "transport-failure.json"));
+        // A failed account whose `failures` is malformed: 1.1 reads the member, 1.0 has none.
+        let usage = json!({"as_of": "2026-01-01T00:00:00Z", "records": [], "warnings": [],
+            "failed_accounts": [{"account_id": "a", "service_ids": ["s"],
+                "error": {"class": "vendor", "message": "m"}, "failures": "not a list"}]});
+        let validate = |schemas: &[(&str, Value)]| {
+            let (_, schema) = schemas
+                .iter()
+                .find(|(file, _)| *file == "fetch_usage.output.json")
+                .expect("fetch_usage's output schema");
+            jsonschema::validator_for(schema).expect("compiles").is_valid(&usage)
+        };
+        assert!(validate(&frozen), "1.0 knows no failures member");
+        assert!(!validate(&current), "1.1 checks it");
     }
 
     #[test]
