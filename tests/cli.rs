@@ -806,11 +806,15 @@ fn package_writes_a_pinned_bundle_that_gives_the_same_transcript() {
         })
         .collect();
     schemas.sort();
-    let expected: Vec<&str> = host_harness::conformance::schemas::all()
+    let mut expected: Vec<&str> = host_harness::conformance::schemas::all()
         .into_iter()
         .map(|(name, _)| name)
         .collect();
+    expected.insert(0, "1.0");
     assert_eq!(schemas, expected);
+    for (name, _) in host_harness::conformance::schemas::INTERFACE_1_0 {
+        assert!(bundle.join("schemas/1.0").join(name).is_file(), "{name}");
+    }
     assert!(bundle.join("HOST-PROFILE.md").is_file());
     for (name, _) in plugin_contract::host::HOST_VECTORS {
         assert!(bundle.join("vectors").join(name).is_file(), "{name}");

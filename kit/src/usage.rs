@@ -91,8 +91,9 @@ impl UsageBuilder {
 
     /// Counts every requested pair and returns the sorted usage.
     ///
-    /// `accounts` are the accounts the vendor lists, as `(id, what to count from)`; the first
-    /// of a repeated id is kept. `count(account, service_id)` gives the outcome of one pair of
+    /// `accounts` are the accounts the vendor lists, as `(id, what to count from)`; the last
+    /// of a repeated id is kept, as [`sort_unique_by_id`](crate::accounts::sort_unique_by_id)
+    /// keeps it. `count(account, service_id)` gives the outcome of one pair of
     /// a listed, requested account: a quantity (0 included) or why it cannot be read. An
     /// account asked for but not listed fails all its pairs as `not_found`, with the message
     /// `unknown(account_id)`.
@@ -104,7 +105,7 @@ impl UsageBuilder {
     ) -> Usage {
         let mut listed: BTreeMap<&str, &T> = BTreeMap::new();
         for (id, account) in accounts {
-            listed.entry(id).or_insert(account);
+            listed.insert(id, account);
         }
         let account_ids: Vec<&str> = match &self.account_ids {
             Some(ids) => ids.iter().map(String::as_str).collect(),

@@ -76,13 +76,13 @@ pub fn list<H: Http>(http: &mut H, config: &Config) -> Result<Tenants, PluginErr
     Ok(sorted(tenants, without_id))
 }
 
-/// Sorts tenants by id and keeps the first of each id, with a warning for what was left out.
+/// Sorts tenants by id and keeps the last of each id, with a warning for what was left out.
 fn sorted(mut tenants: Vec<Tenant>, without_id: usize) -> Tenants {
     let mut warnings = accounts::sort_unique_by_id(
         &mut tenants,
         |tenant| &tenant.id,
         "duplicate_tenant_id",
-        "Paged Backup listed this tenant id twice; the first entry is kept.",
+        |id| format!("Paged Backup listed tenant {id} more than once; the last entry is kept."),
     );
     if without_id > 0 {
         warnings.push(Warning {
