@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::{AgreementLine, PsaError, PsaIndex, PsaSnapshot};
-use crate::seed::review::{line_key, LineKind, Review, ReviewLine};
+use crate::seed::review::{compare, line_key, LineKind, Review, ReviewLine};
 
 /// Which review lines a person approves.
 #[derive(Clone, Copy, Debug)]
@@ -426,12 +426,7 @@ fn check_line(line: &ReviewLine, key: &str, fed: &Fed, psa: &PsaIndex) -> Result
             pairs,
         });
     }
-    let kind = match line.psa_quantity {
-        None => LineKind::NewRevenue,
-        Some(billed) if billed == line.vendor_quantity => LineKind::NoChange,
-        Some(_) => LineKind::Reconcile,
-    };
-    let delta = i128::from(line.vendor_quantity) - i128::from(line.psa_quantity.unwrap_or(0));
+    let (kind, delta) = compare(line.psa_quantity, line.vendor_quantity);
     if kind != line.kind || delta != line.delta {
         return Err(ApproveError::Inconsistent { key: key() });
     }

@@ -7,5 +7,7 @@ pub mod history;
 pub mod mapping;
 pub mod psa;
 pub mod review;
+pub mod review_file;
+pub mod schemas;
 
 pub use flow::{run_seed, SeedReport};

@@ -23,13 +23,15 @@ use plugin_contract::{
     Account, Credentials, CredentialsInput, FetchUsageInput, PluginError, Usage, VendorPlugin,
     Warning,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::{PsaIndex, PsaSnapshot};
 
-/// What a person reviews after a sync; the CLI's `sync` writes it as JSON for `approve` to read back.
-#[derive(Debug, Serialize, Deserialize)]
+/// What a person reviews after a sync; `sync` keeps it in `review.json` ([`crate::seed::review_file`])
+/// for `approve` to read back.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Review {
     /// The instant counted.
     pub as_of: String,
@@ -48,7 +50,7 @@ pub struct Review {
 }
 
 /// The files a review was made from, by the SHA-256 (hex) of the bytes `sync` read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MadeFrom {
     /// The PSA snapshot's.
     pub psa_sha256: String,
@@ -57,7 +59,7 @@ pub struct MadeFrom {
 }
 
 /// One PSA agreement line (or the line that would be new) and what the vendor counts.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ReviewLine {
     /// New revenue, reconcile or no change.
     pub kind: LineKind,
@@ -81,7 +83,9 @@ pub struct ReviewLine {
 }
 
 /// The kind of a review line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// Vendor usage with no PSA line.
@@ -111,7 +115,7 @@ impl LineKind {
 }
 
 /// Usage of an unmapped vendor account.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct UnmappedUsage {
     /// The vendor account.
     pub vendor_account_id: String,
@@ -126,7 +130,7 @@ pub struct UnmappedUsage {
 /// A mapped account whose count is missing, for one reason; the host keeps its last good value.
 ///
 /// An account whose services failed for different reasons has one entry per reason.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FailedCount {
     /// The vendor account.
     pub vendor_account_id: String,
@@ -163,6 +167,20 @@ impl ReviewLine {
     pub fn key(&self) -> String {
         line_key(&self.psa_account_id, &self.psa_product_id)
     }
+}
+
+/// Returns what a line's PSA quantity (absent: no PSA line) and vendor count make of it: its
+/// kind and its delta, vendor minus PSA, exact for any two counts. The one comparison of the
+/// PSA's billed sum with the vendor's: the review makes its lines with it and approval checks
+/// them with it.
+pub fn compare(psa_quantity: Option<u64>, vendor_quantity: u64) -> (LineKind, i128) {
+    let kind = match psa_quantity {
+        None => LineKind::NewRevenue,
+        Some(billed) if billed == vendor_quantity => LineKind::NoChange,
+        Some(_) => LineKind::Reconcile,
+    };
+    let delta = i128::from(vendor_quantity) - i128::from(psa_quantity.unwrap_or(0));
+    (kind, delta)
 }
 
 /// The vendor's side of one (PSA account, PSA product) line.
@@ -481,16 +499,14 @@ fn review_line(
                 .collect());
         }
     };
-    let kind = match psa_quantity {
-        None if vendor_quantity == 0 => return Ok(None),
-        None => LineKind::NewRevenue,
-        Some(billed) if billed == vendor_quantity => LineKind::NoChange,
-        Some(_) => LineKind::Reconcile,
-    };
+    if psa_quantity.is_none() && vendor_quantity == 0 {
+        return Ok(None);
+    }
+    let (kind, delta) = compare(psa_quantity, vendor_quantity);
     Ok(Some(ReviewLine {
         kind,
         psa_account_name,
-        delta: i128::from(vendor_quantity) - i128::from(psa_quantity.unwrap_or(0)),
+        delta,
         psa_account_id,
         psa_product_id,
         vendor_accounts: group
