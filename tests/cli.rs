@@ -1,4 +1,7 @@
 //! The `host-harness` command line, run as a person or a script would run it.
+//!
+//! Long because it is one test binary for every subcommand: each binary of `tests/` links the
+//! whole harness and wasmtime again (about 40 s on two cores), so the CLI's tests share one.
 
 mod support;
 
@@ -111,6 +114,34 @@ fn a_new_user_lists_accounts_of_a_live_server_with_credentials_from_the_environm
         .map(|a| a["name"].as_str().expect("name"))
         .collect();
     assert_eq!(names, ["Alpha Accounting", "Beta Bakery"]);
+}
+
+/// A reader that closes stdout early (`host-harness accounts | head -1`) ends the output, not
+/// the command: no panic, no message, and the command's usual exit (0 here), which tells the
+/// outcome of the plugin's call; a shell's `pipefail` then sees that, not a SIGPIPE (141)
+/// that would say nothing about the call. The pipe is closed before the harness prints, so
+/// its first write meets a closed pipe whatever the pipe's buffer holds.
+#[test]
+fn accounts_piped_to_head_ends_quietly() {
+    use std::process::Stdio;
+    let mut command = Command::new(harness_binary());
+    command
+        .args(["accounts", "--replay", "fixtures/happy-path"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HARNESS_CRED_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command.spawn().expect("host-harness runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("host-harness ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]

@@ -157,7 +157,9 @@ pub fn write_bundle_with_scenarios(
     ]
     .into_iter()
     .chain(HOST_VECTORS.map(|(name, json)| (format!("vectors/{name}"), json.as_bytes().to_vec())))
-    .chain(INTERFACE_1_0.map(|(name, json)| (format!("schemas/1.0/{name}"), json.as_bytes().to_vec())))
+    .chain(
+        INTERFACE_1_0.map(|(name, json)| (format!("schemas/1.0/{name}"), json.as_bytes().to_vec())),
+    )
     .chain(scenarios);
     for (file, bytes) in files {
         let path = building.path().join(file);

@@ -1,15 +1,52 @@
 //! What the CLI prints and the JSON files it reads and writes: results with every secret
 //! removed and nothing that could control the terminal, files read with the error that names
 //! them, and files written whole ([`host_harness::files`]).
+//!
+//! Everything the CLI prints on stdout goes through [`print`]. A reader that closes stdout early
+//! (`host-harness accounts | head -1`) ends the output, not the command: what is still to print
+//! is dropped without a message, and the command finishes (its files written, its replay
+//! checked) and exits with its usual code, which tells the outcome of the plugin's call rather
+//! than how much of it someone read.
 
+use std::io::{ErrorKind, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use host_harness::files;
 use host_harness::render;
 use plugin_contract::{PluginError, Secrets};
 use serde::Serialize;
 
-use crate::{CliError, Exit};
+use crate::error::CliError;
+use crate::Exit;
+
+/// Set once stdout's reader has gone: nothing more is printed.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Prints `text` on stdout as it is, and flushes; once the reader has closed stdout, prints
+/// nothing more and succeeds.
+pub(crate) fn print(text: &str) -> Result<(), CliError> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(error) => Err(CliError::Stdio(error)),
+    }
+}
+
+/// Prints `text` and a newline on stdout (see [`print`]).
+pub(crate) fn print_line(text: &str) -> Result<(), CliError> {
+    print(&format!("{text}\n"))
+}
 
 /// Prints a call's result as JSON, secrets removed; returns the exit of its class.
 pub(crate) fn print_result<T: Serialize>(
@@ -24,14 +61,14 @@ pub(crate) fn print_result<T: Serialize>(
         Ok(output) => serde_json::to_string_pretty(output)?,
         Err(error) => serde_json::to_string_pretty(&Failure { error })?,
     };
-    println!("{}", render::terminal_json(&secrets.redact_json(&json)));
+    print_line(&render::terminal_json(&secrets.redact_json(&json)))?;
     Ok(Exit::of(result.err().as_ref()))
 }
 
 /// Prints `text` on stdout with every form of every secret removed, whatever the plugin did,
 /// and no character that could control the terminal.
-pub(crate) fn emit(secrets: &Secrets, text: &str) {
-    print!("{}", render::for_terminal(&secrets.redact(text)));
+pub(crate) fn emit(secrets: &Secrets, text: &str) -> Result<(), CliError> {
+    print(&render::for_terminal(&secrets.redact(text)))
 }
 
 /// Reads a JSON file of type `T`; `what` names it in errors.
@@ -71,5 +108,3 @@ pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), CliE
 }
 
 pub(crate) use host_harness::clock::now_rfc3339;
-
-pub(crate) use host_harness::render::with_causes;

@@ -16,7 +16,8 @@
 //!   lines give the reason in a sentence starting with "Long because".
 //!
 //! Each rule has a self-test on a made-up graph or text, so that a rule that can no longer fail
-//! is noticed. A module's imports are its `crate::…` paths, outside its `#[cfg(test)]` part.
+//! is noticed. A module's imports are its `crate::…` paths, outside its `#[cfg(test)]` part
+//! (and its `tests` files).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -35,13 +36,6 @@ const CRATES: [&str; 7] = [
 
 /// The most lines of code a source file may hold without saying why.
 const MAX_CODE_LINES: usize = 800;
-
-/// Files over [`MAX_CODE_LINES`] that others are splitting now (issue 21), each with who; the
-/// test fails once one of them is short enough, so that the list only shrinks.
-const BEING_SPLIT: [(&str, &str); 2] = [
-    ("tests/cli.rs", "split by user step (helper B)"),
-    ("host-harness/src/seed/approve.rs", "split by helper B"),
-];
 
 /// A module graph: each module (`runtime::http`, `render`, …) and the modules it names.
 type Graph = BTreeMap<String, BTreeSet<String>>;
@@ -63,7 +57,9 @@ fn module_graph(krate: &str) -> Graph {
     let mut graph = BTreeMap::new();
     for file in &files {
         let module = module_of(&src, file);
-        if module == "main" || module == "lib" {
+        // A `tests` module is a module's `#[cfg(test)]` part in a file of its own.
+        let is_tests = module.split("::").any(|part| part == "tests");
+        if module == "main" || module == "lib" || is_tests {
             continue;
         }
         let text = fs::read_to_string(file).expect("a source file is readable");
@@ -305,7 +301,6 @@ fn no_source_file_is_long_without_saying_why() {
     let long = long_files();
     let unexplained: Vec<String> = long
         .iter()
-        .filter(|(file, _)| !BEING_SPLIT.iter().any(|(split, _)| split == file))
         .map(|(file, lines)| format!("{file}: {lines} lines of code"))
         .collect();
     assert!(
@@ -313,12 +308,6 @@ fn no_source_file_is_long_without_saying_why() {
         "over {MAX_CODE_LINES} lines of code, split it by job or say \"Long because …\" in its first //! lines: {}",
         unexplained.join("; ")
     );
-    for (file, who) in BEING_SPLIT {
-        assert!(
-            long.iter().any(|(long, _)| long == file),
-            "{file} ({who}) is short enough now: take it off BEING_SPLIT"
-        );
-    }
 }
 
 #[test]

@@ -727,7 +727,10 @@ mod tests {
         assert!(is_write_only(&schema, "token"));
         assert!(!is_write_only(&schema, "url") && !is_write_only(&schema, "quoted"));
         assert!(!is_write_only(&schema, "absent"));
-        assert_eq!(secret_fields(&serde_json::json!({"properties": []})).count(), 0);
+        assert_eq!(
+            secret_fields(&serde_json::json!({"properties": []})).count(),
+            0
+        );
         assert_eq!(secret_fields(&serde_json::Value::Null).count(), 0);
     }
 

@@ -255,7 +255,9 @@ mod tests {
             jsonschema::validator_for(schema).expect("a frozen schema compiles");
             assert!(current.iter().any(|(name, _)| name == file), "{file}");
         }
-        assert!(!frozen.iter().any(|(file, _)| *file == "transport-failure.json"));
+        assert!(!frozen
+            .iter()
+            .any(|(file, _)| *file == "transport-failure.json"));
         // A failed account whose `failures` is malformed: 1.1 reads the member, 1.0 has none.
         let usage = json!({"as_of": "2026-01-01T00:00:00Z", "records": [], "warnings": [],
             "failed_accounts": [{"account_id": "a", "service_ids": ["s"],
@@ -265,7 +267,9 @@ mod tests {
                 .iter()
                 .find(|(file, _)| *file == "fetch_usage.output.json")
                 .expect("fetch_usage's output schema");
-            jsonschema::validator_for(schema).expect("compiles").is_valid(&usage)
+            jsonschema::validator_for(schema)
+                .expect("compiles")
+                .is_valid(&usage)
         };
         assert!(validate(&frozen), "1.0 knows no failures member");
         assert!(!validate(&current), "1.1 checks it");

@@ -37,7 +37,8 @@ fn credentials_schema() -> Value {
 }
 
 fn schemas() -> OutputSchemas {
-    OutputSchemas::compile(plugin_contract::INTERFACE_VERSION).expect("the contract's schemas compile")
+    OutputSchemas::compile(plugin_contract::INTERFACE_VERSION)
+        .expect("the contract's schemas compile")
 }
 
 #[test]

@@ -10,3 +10,5 @@ pub mod history;
 pub mod mapping;
 pub mod psa;
 pub mod review;
+pub mod review_file;
+pub mod schemas;

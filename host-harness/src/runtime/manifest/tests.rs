@@ -13,7 +13,12 @@ struct Scratch(tempfile::TempDir);
 impl Scratch {
     fn new(name: &str) -> Scratch {
         let prefix = format!("host-harness-manifest-{name}-");
-        Scratch(tempfile::Builder::new().prefix(&prefix).tempdir().expect("scratch folder"))
+        Scratch(
+            tempfile::Builder::new()
+                .prefix(&prefix)
+                .tempdir()
+                .expect("scratch folder"),
+        )
     }
 
     fn path(&self, relative: &str) -> PathBuf {
@@ -47,7 +52,6 @@ impl Scratch {
         self.write(relative, manifest.to_string().as_bytes())
     }
 }
-
 
 fn limits(timeout_ms: u64, memory_max_pages: u32, max_http_response_bytes: u64) -> Limits {
     Limits {
@@ -565,8 +569,7 @@ fn wasi_is_off_when_absent_and_written_only_when_on() {
     assert!(on.wasi);
     assert_eq!(serde_json::to_value(&on).expect("serializes")["wasi"], true);
 
-    let not_a_bool =
-        scratch.manifest("string.json", "plugin.wasm", |m| m["wasi"] = json!("yes"));
+    let not_a_bool = scratch.manifest("string.json", "plugin.wasm", |m| m["wasi"] = json!("yes"));
     assert!(matches!(
         PluginManifest::load(&not_a_bool),
         Err(ManifestError::Parse { .. })

@@ -1,0 +1,12 @@
+//! `host-harness services`: one call that takes the credentials alone, its result printed as JSON.
+
+use plugin_contract::VendorPlugin;
+
+use crate::args::Cli;
+use crate::error::Failure;
+use crate::Exit;
+
+/// Lists the services the plugin counts.
+pub(crate) fn run(cli: &Cli) -> Result<Exit, Failure> {
+    super::call(cli, |plugin, input| plugin.list_services(input))
+}
