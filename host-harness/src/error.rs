@@ -70,8 +70,8 @@ pub(crate) enum CliError {
 /// A command's failure: the error, and every form of the secrets known when it happened.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    /// What failed.
-    pub(crate) error: CliError,
+    /// What failed (boxed: a command's `Result` stays small).
+    pub(crate) error: Box<CliError>,
     /// What its message must not show.
     pub(crate) secrets: Secrets,
 }
@@ -80,14 +80,14 @@ impl Failure {
     /// Returns the failure of `error`, whose message must not show `secrets`.
     pub(crate) fn new(error: impl Into<CliError>, secrets: Secrets) -> Failure {
         Failure {
-            error: error.into(),
+            error: Box::new(error.into()),
             secrets,
         }
     }
 
     /// Returns the message printed for it: the error with its causes, secrets removed.
     pub(crate) fn message(&self) -> String {
-        let message = host_harness::render::with_causes(&self.error);
+        let message = host_harness::render::with_causes(&*self.error);
         self.secrets.redact(&message).into_owned()
     }
 }
