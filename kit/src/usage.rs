@@ -159,7 +159,7 @@ mod tests {
 
     const SERVICES: &[&str] = &["b", "a"];
 
-    /// t2 and t1 listed (t1 twice); t2's `b` cannot be read.
+    /// t2 and t1 listed (t1 twice: the last entry, 99, counts); t2's `b` cannot be read.
     fn build(input: &FetchUsageInput) -> Usage {
         let listed = [("t2", &20), ("t1", &10), ("t1", &99)];
         UsageBuilder::new(input, SERVICES).unwrap().build(
@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(covered.map(|c| (c.pairs, c.zeros)), Ok((4, 1)));
         assert_eq!(
             records(&usage),
-            [("t1", "a", 10), ("t1", "b", 0), ("t2", "a", 20)]
+            [("t1", "a", 99), ("t1", "b", 0), ("t2", "a", 20)]
         );
         let failed = &usage.failed_accounts[0];
         assert_eq!(usage.failed_accounts.len(), 1);
@@ -203,7 +203,7 @@ mod tests {
     fn an_unknown_account_fails_every_pair_as_not_found_and_a_repeated_id_counts_once() {
         let usage = build(&input(Some(&["zz", "t1", "t1"]), Some(&["a"])));
         assert!(usage.check_coverage(&["zz", "t1"], &["a"]).is_ok());
-        assert_eq!(records(&usage), [("t1", "a", 10)]);
+        assert_eq!(records(&usage), [("t1", "a", 99)]);
         let failed = &usage.failed_accounts[0];
         assert_eq!(
             (failed.account_id.as_str(), failed.error.class),

@@ -407,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tenant_without_an_id_is_left_out_and_a_repeated_id_kept_once_each_with_a_warning() {
+    fn a_tenant_without_an_id_is_left_out_and_a_repeated_id_kept_once_the_last_entry_with_a_warning() {
         let http = FakeHttp::at(API).answer(
             "/v1/tenants?page=1",
             200,
@@ -422,7 +422,7 @@ mod tests {
                 list.accounts[0].name.as_str(),
                 list.accounts[0].status.as_str()
             ),
-            ("First", "unknown")
+            ("Again", "unknown")
         );
         let codes: Vec<(&str, Option<&str>)> = list
             .warnings
