@@ -407,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tenant_without_an_id_is_left_out_and_a_repeated_id_kept_once_the_last_entry_with_a_warning() {
+    fn a_tenant_without_id_is_left_out_and_a_repeated_id_keeps_its_last_entry() {
         let http = FakeHttp::at(API).answer(
             "/v1/tenants?page=1",
             200,
