@@ -557,7 +557,7 @@ fn sync_a_month_later_keeps_a_renamed_customer_and_reports_a_vanished_one() {
         .expect("Acme & Sons keeps its PSA line after the rename");
     assert_eq!(
         acme["vendor_accounts"][0],
-        "Acme & Sons Holdings (Ac7mE2sOnS9q4RtY1uVw)"
+        json!({"vendor_account_id": "Ac7mE2sOnS9q4RtY1uVw", "vendor_name": "Acme & Sons Holdings", "vendor_listed": true})
     );
     assert_eq!(
         (acme["kind"].as_str(), acme["delta"].as_i64()),
@@ -1476,7 +1476,7 @@ fn approving_a_failed_line_is_refused_and_writes_nothing() {
     let reviewed: Value = serde_json::from_str(&read(&folder.join("review.json"))).expect("JSON");
     assert_eq!(
         reviewed["failed"][0]["psa_lines"],
-        json!(["29690001/SA-USERS"])
+        json!([{"psa_account_id": "29690001", "psa_product_id": "SA-USERS"}])
     );
 
     let run = approve(
@@ -1528,9 +1528,9 @@ fn approving_chosen_lines_of_a_csv_psa_changes_only_those() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         read(&folder.join("changes.csv")),
-        "psa_account_id,psa_account_name,psa_product_id,old_quantity,new_quantity,vendor_accounts,as_of\n\
-         29683555,Globex Corp.,SA-USERS,2,0,Globex Corporation (Gl0bExC0rP7a1b2c3d4e),2026-12-01T00:00:00Z\n\
-         30200003,Northwind Traders,SA-USERS,,5,Northwind Traders (No9rThW1nD4tRaD3rS5x),2026-12-01T00:00:00Z\n"
+        "psa_account_id,psa_account_name,psa_product_id,old_quantity,new_quantity,vendor_account_ids,vendor_account_names,as_of\n\
+         29683555,Globex Corp.,SA-USERS,2,0,Gl0bExC0rP7a1b2c3d4e,Globex Corporation,2026-12-01T00:00:00Z\n\
+         30200003,Northwind Traders,SA-USERS,,5,No9rThW1nD4tRaD3rS5x,Northwind Traders,2026-12-01T00:00:00Z\n"
     );
     // The snapshot stays CSV, Northwind's new line in place of its row without a product.
     let written = read(&psa);
@@ -1559,7 +1559,7 @@ fn approving_chosen_lines_of_a_csv_psa_changes_only_those() {
     );
     assert_eq!(
         again["failed"][0]["psa_lines"],
-        json!(["29690001/SA-USERS"])
+        json!([{"psa_account_id": "29690001", "psa_product_id": "SA-USERS"}])
     );
 
     // Approving the rest of the new review leaves the failed line out, saying so.

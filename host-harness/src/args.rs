@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use host_harness::seed::line::PsaLine;
 
 use crate::output::now_rfc3339;
 
@@ -121,7 +122,7 @@ pub(crate) enum Command {
         all: bool,
         /// Approve the line with this key, as the review's LINE column shows it (repeatable).
         #[arg(long = "line", value_name = "LINE")]
-        lines: Vec<String>,
+        lines: Vec<PsaLine>,
         /// The folder of changes.json, changes.csv and approvals.jsonl [default: the review's folder].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,

@@ -8,9 +8,9 @@ use host_harness::conformance::ConformanceError;
 use host_harness::runtime::manifest::ManifestError;
 use host_harness::runtime::plugin::LoadError;
 use host_harness::seed::approve::ApproveError;
+use host_harness::seed::format::FileError;
 use host_harness::seed::psa::PsaError;
 use host_harness::seed::review::SyncError;
-use host_harness::seed::review_file::ReviewFileError;
 use host_harness::traffic::replay::ReplayError;
 use plugin_contract::Secrets;
 
@@ -35,7 +35,7 @@ pub(crate) enum CliError {
     #[error(transparent)]
     Approve(#[from] ApproveError),
     #[error(transparent)]
-    ReviewFile(#[from] ReviewFileError),
+    File(#[from] FileError),
     #[error(transparent)]
     Approval(host_harness::store::approvals::ApprovalError),
     #[error(transparent)]

@@ -76,26 +76,16 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
     what: &'static str,
     path: &Path,
 ) -> Result<T, CliError> {
-    read_json_hashed(what, path).map(|(value, _)| value)
-}
-
-/// Reads a JSON file of type `T`, with the SHA-256 (hex) of the bytes read; `what` names it in
-/// errors.
-pub(crate) fn read_json_hashed<T: serde::de::DeserializeOwned>(
-    what: &'static str,
-    path: &Path,
-) -> Result<(T, String), CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         what,
         path: path.to_owned(),
         source,
     })?;
-    let value = serde_json::from_slice(&bytes).map_err(|source| CliError::Invalid {
+    serde_json::from_slice(&bytes).map_err(|source| CliError::Invalid {
         what,
         path: path.to_owned(),
         source,
-    })?;
-    Ok((value, host_harness::seed::psa::sha256_hex(&bytes)))
+    })
 }
 
 /// Writes `value` as pretty JSON and a final newline.

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::conformance::Report;
 use crate::seed::approve::{Approval, Written};
+use crate::seed::line::{PsaLine, VendorAccount};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::PsaSnapshot;
 use crate::seed::review::{LineKind, Review};
@@ -290,7 +291,7 @@ pub fn review(review: &Review) -> String {
             .filter(|l| l.kind == kind)
             .map(|l| {
                 vec![
-                    l.key(),
+                    l.line().key(),
                     l.psa_account_name.clone(),
                     l.psa_quantity.map_or("-".to_owned(), |q| q.to_string()),
                     l.vendor_quantity.to_string(),
@@ -299,7 +300,7 @@ pub fn review(review: &Review) -> String {
                     } else {
                         format!("{:+}", l.delta)
                     },
-                    l.vendor_accounts.join(", "),
+                    labels(&l.vendor_accounts),
                 ]
             })
             .collect();
@@ -327,7 +328,7 @@ pub fn review(review: &Review) -> String {
             &["VENDOR ACCOUNT", "SERVICE", "QUANTITY"],
             review.unmapped_with_usage.iter().map(|u| {
                 vec![
-                    format!("{} ({})", u.vendor_name, u.vendor_account_id),
+                    u.vendor.label(),
                     u.service_id.clone(),
                     u.quantity.to_string(),
                 ]
@@ -339,9 +340,8 @@ pub fn review(review: &Review) -> String {
         for failed in &review.failed {
             let _ = writeln!(
                 out,
-                "   - {} ({}) {}: {} [{}]",
-                shown(&failed.vendor_name),
-                shown(&failed.vendor_account_id),
+                "   - {} {}: {} [{}]",
+                shown(&failed.vendor.label()),
                 failed.error.class.as_str(),
                 shown(&failed.error.message),
                 shown(&failed.service_ids.join(", "))
@@ -402,11 +402,11 @@ pub fn approval_lines(approval: &Approval) -> String {
             &["LINE", "PSA ACCOUNT", "OLD", "NEW", "VENDOR ACCOUNTS"],
             set.changes.iter().map(|c| {
                 vec![
-                    c.key(),
+                    c.line().key(),
                     c.psa_account_name.clone(),
                     c.old_quantity.map_or("-".to_owned(), |q| q.to_string()),
                     c.new_quantity.to_string(),
-                    c.vendor_accounts.join(", "),
+                    labels(&c.vendor_accounts),
                 ]
             }),
         ));
@@ -415,17 +415,29 @@ pub fn approval_lines(approval: &Approval) -> String {
         let _ = writeln!(
             out,
             "\n   No change, left as they are: {}",
-            shown(&approval.unchanged.join(", "))
+            shown(&keys(&approval.unchanged))
         );
     }
     if !approval.failed.is_empty() {
         let _ = writeln!(
             out,
             "\n   Not approvable, fed by a failed count (the host keeps their last good values): {}",
-            shown(&approval.failed.join(", "))
+            shown(&keys(&approval.failed))
         );
     }
     out
+}
+
+/// Returns the vendor accounts as a person reads them, `Name (id)`, joined by `, `.
+pub fn labels(accounts: &[VendorAccount]) -> String {
+    let labels: Vec<String> = accounts.iter().map(VendorAccount::label).collect();
+    labels.join(", ")
+}
+
+/// Returns the keys of `lines`, joined by `, `.
+pub fn keys(lines: &[PsaLine]) -> String {
+    let keys: Vec<String> = lines.iter().map(PsaLine::key).collect();
+    keys.join(", ")
 }
 
 /// Returns an error's message followed by each of its causes.

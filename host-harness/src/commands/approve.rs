@@ -7,26 +7,27 @@ use host_harness::files;
 use host_harness::render;
 use host_harness::seed::approve::{approve as approve_lines, Choice};
 use host_harness::seed::history::{self, Step};
-use host_harness::seed::mapping::Mapping;
+use host_harness::seed::line::PsaLine;
+use host_harness::seed::mapping_file;
 use host_harness::seed::psa::PsaSnapshot;
 use host_harness::seed::review_file;
 use host_harness::store::approvals::ApprovalError;
 use host_harness::store::steps::StepError;
 
 use crate::error::{CliError, Failure};
-use crate::output::{now_rfc3339, print, print_line, read_json_hashed};
+use crate::output::{now_rfc3339, print, print_line};
 use crate::Exit;
 
-/// Approves lines of the review in `review_path`, made from `psa_file` and `mapping_file`:
+/// Approves lines of the review in `review_path`, made from `psa_file` and `mapping_path`:
 /// writes the change set into `out` (the review's folder by default), applies it to the PSA
 /// snapshot and adds it to the history, all under the PSA snapshot's lock. An approval an
 /// earlier run left unfinished is finished first.
 pub(crate) fn on_files(
     review_path: &Path,
     psa_file: &Path,
-    mapping_file: &Path,
+    mapping_path: &Path,
     all: bool,
-    lines: &[String],
+    lines: &[PsaLine],
     out: Option<&Path>,
 ) -> Result<Exit, Failure> {
     let out = out.unwrap_or_else(|| review_path.parent().unwrap_or(Path::new(".")));
@@ -53,7 +54,7 @@ pub(crate) fn on_files(
         );
     }
     let review = review_file::read(review_path)?;
-    let (mapping, mapping_sha256) = read_json_hashed::<Mapping>("the mapping file", mapping_file)?;
+    let (mapping, mapping_sha256) = mapping_file::read(mapping_path)?;
     let (mut psa, psa_sha256) = PsaSnapshot::load_hashed(psa_file)?;
     history::check_made_from(&review, &psa_sha256, &mapping_sha256, &history::read(out)?)?;
     let approval = approve_lines(&review, &mapping, choice(all, lines), &mut psa)?;
@@ -76,7 +77,7 @@ pub(crate) fn on_files(
 
 /// Approves lines of the store's latest review; the approval and the PSA snapshot as approved
 /// are kept in one transaction.
-pub(crate) fn on_store(store_path: &Path, all: bool, lines: &[String]) -> Result<Exit, Failure> {
+pub(crate) fn on_store(store_path: &Path, all: bool, lines: &[PsaLine]) -> Result<Exit, Failure> {
     let mut store = super::open_store(store_path, None)?;
     let Some(sync) = store.last_review()? else {
         return Err(CliError::Step(StepError::MappingNotFinished).into());
@@ -102,7 +103,7 @@ pub(crate) fn on_store(store_path: &Path, all: bool, lines: &[String]) -> Result
 }
 
 /// Returns the lines `--all` or `--line` name.
-fn choice(all: bool, lines: &[String]) -> Choice<'_> {
+fn choice(all: bool, lines: &[PsaLine]) -> Choice<'_> {
     if all {
         Choice::All
     } else {

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use host_harness::files;
 use host_harness::seed::history::change_set_files;
+use host_harness::seed::mapping_file;
 use host_harness::seed::review_file;
 use plugin_contract::Secrets;
 
@@ -21,7 +22,7 @@ pub(crate) fn run(store_path: &Path, out: &Path) -> Result<Exit, Failure> {
         source,
     })?;
     let mut written = vec![out.join("mapping.json")];
-    write_json(&written[0], &store.mapping()?)?;
+    mapping_file::write(&written[0], &store.mapping()?)?;
     if let Some((psa, _)) = store.psa()? {
         written.push(out.join("psa.json"));
         write_json(&out.join("psa.json"), &psa)?;

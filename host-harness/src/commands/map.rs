@@ -5,13 +5,14 @@ use std::path::Path;
 
 use host_harness::render;
 use host_harness::seed::mapping::{auto_map, Mapping};
+use host_harness::seed::mapping_file;
 use host_harness::seed::psa::PsaSnapshot;
 use host_harness::store::steps::{self, Calling, StepError};
 use plugin_contract::VendorPlugin;
 
 use crate::args::Cli;
 use crate::error::Failure;
-use crate::output::{emit, now_rfc3339, print_line, print_result, read_json, write_json};
+use crate::output::{emit, now_rfc3339, print_line, print_result};
 use crate::session::Session;
 use crate::Exit;
 
@@ -20,7 +21,7 @@ use crate::Exit;
 pub(crate) fn on_files(cli: &Cli, psa: &Path, mapping: &Path) -> Result<Exit, Failure> {
     let psa = PsaSnapshot::load(psa)?;
     let previous = if mapping.exists() {
-        read_json::<Mapping>("the mapping file", mapping)?
+        mapping_file::read(mapping)?.0
     } else {
         Mapping::default()
     };
@@ -35,7 +36,7 @@ pub(crate) fn on_files(cli: &Cli, psa: &Path, mapping: &Path) -> Result<Exit, Fa
         match listed {
             Ok((accounts, services)) => {
                 let mapped = auto_map(&accounts.accounts, &services.services, &psa, &previous);
-                write_json(mapping, &mapped)?;
+                mapping_file::write(mapping, &mapped)?;
                 emit(&session.secrets(), &render::mapping(&mapped, &psa))?;
                 print_line(&format!(
                     "   Written to {}: edit state and psa_account_id / psa_product_id to decide.",

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use host_harness::render;
-use host_harness::seed::mapping::Mapping;
+use host_harness::seed::mapping_file;
 use host_harness::seed::psa::PsaSnapshot;
 use host_harness::seed::review::{sync_and_review, MadeFrom, SyncError};
 use host_harness::seed::review_file;
@@ -12,7 +12,7 @@ use host_harness::store::steps::{self, StepError};
 
 use crate::args::Cli;
 use crate::error::Failure;
-use crate::output::{emit, now_rfc3339, print_line, print_result, read_json_hashed};
+use crate::output::{emit, now_rfc3339, print_line, print_result};
 use crate::session::Session;
 use crate::Exit;
 
@@ -27,7 +27,7 @@ pub(crate) fn on_files(
     review_path: &Path,
 ) -> Result<Exit, Failure> {
     let (psa, psa_sha256) = PsaSnapshot::load_hashed(psa_file)?;
-    let (mapping, mapping_sha256) = read_json_hashed::<Mapping>("the mapping file", mapping)?;
+    let (mapping, mapping_sha256) = mapping_file::read(mapping)?;
     let made_from = MadeFrom {
         psa_sha256,
         mapping_sha256,

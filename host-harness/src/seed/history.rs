@@ -24,22 +24,50 @@
 //! A review binds itself to the snapshot and mapping it was made from ([`MadeFrom`]); the
 //! history's hashes let [`check_made_from`] accept the snapshot as the review's earlier
 //! approvals left it, so that a review's lines can be approved in several runs.
+//!
+//! # Formats
+//!
+//! A person or a script keeps `changes.json` and the history, so each says its format:
+//! `changes.json` and every history line begin with `format_version` ([`FORMAT_VERSION`]), and
+//! `contract/schemas/host/` describes them ([`crate::seed::schemas`]). Format 1 (no member)
+//! named vendor accounts `Name (id)` and lines by their keys; format 2 names them by their ids
+//! ([`crate::seed::line`]). The history is read in either, since it is never rewritten; a line
+//! of any other format is refused, by its number.
 
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::files;
 use crate::seed::approve::{apply, Approval, ApproveError, Change, ChangeSet, Written};
+use crate::seed::format::{Kind, Unread};
+use crate::seed::line::VendorAccount;
 use crate::seed::psa::{sha256_hex, PsaSnapshot};
 use crate::seed::review::{MadeFrom, Review};
 
 /// The history's file name in the out folder.
 pub const HISTORY: &str = "approvals.jsonl";
 
+/// The format of `changes.json` and of the history's lines this harness writes.
+pub const FORMAT_VERSION: &str = "2";
+
+/// What a history line is, for [`crate::seed::format`]: read in format 1 (no
+/// `format_version`) and 2.
+pub const KIND: Kind = Kind {
+    what: "the history",
+    writes: FORMAT_VERSION,
+    reads: &["1", FORMAT_VERSION],
+    advice: "approve with the harness that wrote it",
+};
+
 /// One line of the history: what was approved, when, and the PSA snapshot it changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryEntry {
+    /// The format of the line: "2" ("1" when absent, in lines written before it existed).
+    #[serde(default = "format_1")]
+    #[schemars(extend("const" = FORMAT_VERSION))]
+    pub format_version: String,
     /// The clock's time of the approval (RFC 3339).
     pub approved_at: String,
     /// The instant the approved counts were counted as of.
@@ -52,6 +80,22 @@ pub struct HistoryEntry {
     pub psa_sha256_after: Option<String>,
     /// The changes, as `changes.json` lists them.
     pub changes: Vec<Change>,
+}
+
+/// Returns the format of a history line without `format_version`.
+fn format_1() -> String {
+    "1".to_owned()
+}
+
+/// `changes.json` as written: the format's version, then the change set.
+#[derive(Serialize, JsonSchema)]
+pub struct ChangesFile<'a> {
+    /// The format of the file: "2" (files without it are format 1).
+    #[schemars(extend("const" = FORMAT_VERSION))]
+    pub format_version: &'a str,
+    /// The change set.
+    #[serde(flatten)]
+    pub change_set: &'a ChangeSet,
 }
 
 /// A point between the steps of [`write_approval`], where a test may stop the process.
@@ -99,10 +143,18 @@ pub fn read(out: &Path) -> Result<Vec<HistoryEntry>, ApproveError> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(at, line)| {
-            serde_json::from_str(line).map_err(|source| ApproveError::History {
-                path: path.clone(),
-                line: at + 1,
-                source,
+            KIND.parse(line.as_bytes()).map_err(|unread| match unread {
+                Unread::Invalid(source) => ApproveError::History {
+                    path: path.clone(),
+                    line: at + 1,
+                    source,
+                },
+                Unread::UnknownFormat(found) => ApproveError::HistoryFormat {
+                    path: path.clone(),
+                    line: at + 1,
+                    found,
+                    reads: KIND.reads,
+                },
             })
         })
         .collect()
@@ -177,6 +229,7 @@ pub fn write_approval(
     std::fs::create_dir_all(out).map_err(write(out))?;
     let psa_bytes = psa.encode(psa_path).map_err(write(psa_path))?;
     let entry = HistoryEntry {
+        format_version: FORMAT_VERSION.to_owned(),
         approved_at: approved_at.to_owned(),
         as_of: set.as_of.clone(),
         psa_sha256_before: Some(psa_sha256.to_owned()),
@@ -270,12 +323,16 @@ pub fn finish_interrupted(psa_path: &Path, out: &Path) -> Result<Option<String>,
 
 /// Returns the bytes of `changes.json` and `changes.csv` for `set`.
 pub fn change_set_files(set: &ChangeSet) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
-    let json = serde_json::to_string_pretty(set)? + "\n";
+    let file = ChangesFile {
+        format_version: FORMAT_VERSION,
+        change_set: set,
+    };
+    let json = serde_json::to_string_pretty(&file)? + "\n";
     Ok((json.into_bytes(), change_set_csv(set)?.into_bytes()))
 }
 
-/// Returns the change set as CSV, one row per change; vendor accounts are joined by `; `, a
-/// new-revenue line's old quantity is empty, and every text cell a spreadsheet would run as a
+/// Returns the change set as CSV, one row per change; the vendor accounts' ids, and their names
+/// in the same order, are joined by `; `, a new-revenue line's old quantity is empty, and every text cell a spreadsheet would run as a
 /// formula has a `'` before it ([`files::csv_text`]); the quantities are ours, unsigned, and
 /// written as they are.
 fn change_set_csv(set: &ChangeSet) -> std::io::Result<String> {
@@ -286,7 +343,8 @@ fn change_set_csv(set: &ChangeSet) -> std::io::Result<String> {
         "psa_product_id",
         "old_quantity",
         "new_quantity",
-        "vendor_accounts",
+        "vendor_account_ids",
+        "vendor_account_names",
         "as_of",
     ])?;
     let text = |cell: &str| files::csv_text(cell).into_owned();
@@ -299,12 +357,18 @@ fn change_set_csv(set: &ChangeSet) -> std::io::Result<String> {
                 .old_quantity
                 .map_or_else(String::new, |q| q.to_string()),
             change.new_quantity.to_string(),
-            text(&change.vendor_accounts.join("; ")),
+            text(&joined(&change.vendor_accounts, |a| a.id.clone())),
+            text(&joined(&change.vendor_accounts, VendorAccount::shown_name)),
             text(&set.as_of),
         ])?;
     }
     let bytes = out.into_inner().map_err(|e| e.into_error())?;
     String::from_utf8(bytes).map_err(std::io::Error::other)
+}
+
+/// Joins what `cell` takes of each account with `; `.
+fn joined(accounts: &[VendorAccount], cell: impl Fn(&VendorAccount) -> String) -> String {
+    accounts.iter().map(cell).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]
@@ -318,14 +382,23 @@ mod tests {
             psa_product_id: "PROD".into(),
             old_quantity: old,
             new_quantity: new,
-            vendor_accounts: vec![format!("V{account} (v{account})")],
+            vendor_accounts: vec![VendorAccount {
+                id: format!("v{account}"),
+                name: format!("V{account}"),
+                listed: true,
+            }],
         }
     }
 
     #[test]
     fn the_change_set_as_csv_leaves_new_revenues_old_quantity_empty_and_defuses_formulas() {
         let mut formula = change("R", Some(3), 5);
-        formula.vendor_accounts = vec!["=HYPERLINK(\"https://evil.example\") (vR)".into()];
+        formula.vendor_accounts[0].name = "=HYPERLINK(\"https://evil.example\")".into();
+        formula.vendor_accounts.push(VendorAccount {
+            id: "-2+3".into(),
+            name: "Gone".into(),
+            listed: false,
+        });
         formula.psa_account_name = "@SUM(1+1)".into();
         let set = ChangeSet {
             as_of: "t".into(),
@@ -333,20 +406,46 @@ mod tests {
         };
         assert_eq!(
             change_set_csv(&set).unwrap(),
-            "psa_account_id,psa_account_name,psa_product_id,old_quantity,new_quantity,vendor_accounts,as_of\n\
-             N,N Co,PROD,,4,VN (vN),t\n\
-             R,'@SUM(1+1),PROD,3,5,\"'=HYPERLINK(\"\"https://evil.example\"\") (vR)\",t\n"
+            "psa_account_id,psa_account_name,psa_product_id,old_quantity,new_quantity,vendor_account_ids,vendor_account_names,as_of\n\
+             N,N Co,PROD,,4,vN,VN,t\n\
+             R,'@SUM(1+1),PROD,3,5,vR; -2+3,\"'=HYPERLINK(\"\"https://evil.example\"\"); Gone (no longer listed by the vendor)\",t\n"
         );
     }
 
     fn entry(before: &str, after: &str) -> HistoryEntry {
         HistoryEntry {
+            format_version: FORMAT_VERSION.into(),
             approved_at: "now".into(),
             as_of: "t".into(),
             psa_sha256_before: Some(before.into()),
             psa_sha256_after: Some(after.into()),
             changes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_history_of_format_1_is_read_and_a_line_of_an_unknown_format_is_refused_by_number() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let format_1 = r#"{"approved_at":"now","as_of":"t","psa_sha256_before":"a","psa_sha256_after":"b","changes":[{"psa_account_id":"R","psa_account_name":"R Co","psa_product_id":"PROD","old_quantity":3,"new_quantity":5,"vendor_accounts":["VR (vR)"]}]}"#;
+        std::fs::write(dir.path().join(HISTORY), format!("{format_1}\n")).expect("written");
+        let history = read(dir.path()).expect("format 1 is read");
+        assert_eq!(history[0].format_version, "1");
+        assert_eq!(history[0].changes, [change("R", Some(3), 5)]);
+        let format_3 = serde_json::to_string(&HistoryEntry {
+            format_version: "3".into(),
+            ..history[0].clone()
+        })
+        .expect("JSON");
+        std::fs::write(
+            dir.path().join(HISTORY),
+            format!("{format_1}\n{format_3}\n"),
+        )
+        .expect("written");
+        let error = read(dir.path()).expect_err("format 3 is refused");
+        assert!(
+            matches!(&error, ApproveError::HistoryFormat { line: 2, found, .. } if found == "3"),
+            "{error}"
+        );
     }
 
     #[test]

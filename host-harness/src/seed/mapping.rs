@@ -11,12 +11,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plugin_contract::{Account, Service};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::seed::psa::PsaSnapshot;
 
 /// The mapping file a person reviews and edits.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Mapping {
     /// One entry per vendor account, sorted by vendor id.
     pub accounts: Vec<AccountMapping>,
@@ -25,7 +26,7 @@ pub struct Mapping {
 }
 
 /// Where a vendor account goes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AccountMapping {
     /// The vendor's account id (the key; names may change).
     pub vendor_account_id: String,
@@ -46,7 +47,7 @@ pub struct AccountMapping {
 }
 
 /// A PSA account a person might map a vendor account to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Suggestion {
     /// The PSA account.
     pub psa_account_id: String,
@@ -57,7 +58,7 @@ pub struct Suggestion {
 }
 
 /// Where a vendor service goes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceMapping {
     /// The vendor's service id.
     pub service_id: String,
@@ -73,7 +74,7 @@ pub struct ServiceMapping {
 }
 
 /// What a mapping decision rests on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The vendor links the account to a PSA id.
@@ -90,7 +91,7 @@ pub enum Basis {
 }
 
 /// A mapping decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Goes to the named PSA record.
@@ -256,7 +257,7 @@ impl Mapping {
 }
 
 /// Which vendor accounts a mapping screen shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Show {
     /// Every account.

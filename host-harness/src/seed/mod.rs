@@ -6,8 +6,11 @@
 //! both.
 
 pub mod approve;
+pub mod format;
 pub mod history;
+pub mod line;
 pub mod mapping;
+pub mod mapping_file;
 pub mod psa;
 pub mod review;
 pub mod review_file;

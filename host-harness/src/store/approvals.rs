@@ -69,6 +69,7 @@ impl Store {
             .approvals()?
             .into_iter()
             .map(|a| HistoryEntry {
+                format_version: crate::seed::history::FORMAT_VERSION.to_owned(),
                 approved_at: a.approved_at,
                 as_of: a.approval.change_set.as_of.clone(),
                 psa_sha256_before: Some(a.psa_sha256_before),

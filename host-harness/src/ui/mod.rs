@@ -30,6 +30,7 @@ use crate::runtime::manifest::{ManifestError, PluginManifest};
 use crate::runtime::plugin::{LoadError, PluginModule};
 use crate::seed::approve::Choice;
 use crate::seed::history::change_set_files;
+use crate::seed::line::{NotAKey, PsaLine};
 use crate::seed::mapping::Edit;
 use crate::seed::psa::{PsaError, PsaSnapshot};
 use crate::store::approvals::ApprovalError;
@@ -612,8 +613,18 @@ impl App {
                 message: "which sync's review?".into(),
             });
         };
-        let lines = form.all("line");
-        let choice = match (form.get("all"), lines) {
+        let lines: Result<Vec<PsaLine>, NotAKey> =
+            form.all("line").iter().map(|key| key.parse()).collect();
+        let lines = match lines {
+            Ok(lines) => lines,
+            Err(not_a_key) => {
+                return Ok(Reply::Error {
+                    status: 400,
+                    message: not_a_key.to_string(),
+                })
+            }
+        };
+        let choice = match (form.get("all"), &lines[..]) {
             (Some(_), _) => Choice::All,
             (None, []) => {
                 return Ok(Reply::Error {

@@ -4,6 +4,7 @@ use maud::{html, Markup, DOCTYPE};
 use plugin_contract::{Credentials, ErrorClass, PluginError};
 use serde_json::Value;
 
+use crate::render::{keys, labels};
 use crate::seed::psa::PsaSnapshot;
 use crate::seed::review::{LineKind, ReviewLine};
 use crate::store::approvals::ApprovalRow;
@@ -459,7 +460,7 @@ impl ReviewView {
                 b.delta
                     .abs()
                     .cmp(&a.delta.abs())
-                    .then_with(|| a.key().cmp(&b.key()))
+                    .then_with(|| a.line().cmp(&b.line()))
             }),
             _ => shown.sort_by(|a, b| {
                 (&a.psa_account_name, &a.psa_product_id)
@@ -520,7 +521,7 @@ pub fn review(
                     thead { tr { th { span.visually-hidden { "Select" } } th { "PSA account" } th { "Product" } th { "Kind" } th { "PSA" } th { "Vendor" } th { "Change" } th { "Vendor accounts" } th { span.visually-hidden { "Approve" } } } }
                     tbody {
                         @for line in view.lines(&review.lines) {
-                            @let key = line.key();
+                            @let key = line.line().key();
                             tr data-line=(key) {
                                 td { input type="checkbox" name="line" value=(key) aria-label=(format!("Select line {key}")); }
                                 td { (line.psa_account_name) " " span.id { (line.psa_account_id) } }
@@ -529,7 +530,7 @@ pub fn review(
                                 td.number { @match line.psa_quantity { Some(q) => { (q) } None => { "–" } } }
                                 td.number { (line.vendor_quantity) }
                                 td.number { @if line.delta == 0 { "0" } @else { (format!("{:+}", line.delta)) } }
-                                td { (line.vendor_accounts.join(", ")) }
+                                td { (labels(&line.vendor_accounts)) }
                                 td { button type="submit" name="line" value=(key) formnovalidate aria-label=(format!("Approve {key}")) { "Approve" } }
                             }
                         }
@@ -543,14 +544,14 @@ pub fn review(
                 h2 { "Failed (" (review.failed.len()) ")" }
                 @if review.failed.is_empty() { p { "None." } }
                 ul { @for failed in &review.failed {
-                    li { (failed.vendor_name) " (" (failed.vendor_account_id) "): " strong { (failed.error.class.as_str()) } " " (failed.error.message) " · keeps the last good value of " (failed.psa_lines.join(", ")) }
+                    li { (failed.vendor.label()) ": " strong { (failed.error.class.as_str()) } " " (failed.error.message) " · keeps the last good value of " (keys(&failed.psa_lines)) }
                 } }
             }
             section #unmapped-usage {
                 h2 { "Unmapped usage (" (review.unmapped_with_usage.len()) ")" }
                 @if review.unmapped_with_usage.is_empty() { p { "None." } }
                 ul { @for unmapped in &review.unmapped_with_usage {
-                    li { (unmapped.vendor_name) " (" (unmapped.vendor_account_id) "): " (unmapped.quantity) " " (unmapped.service_id) }
+                    li { (unmapped.vendor.label()) ": " (unmapped.quantity) " " (unmapped.service_id) }
                 } }
             }
             section #warnings {
@@ -580,12 +581,12 @@ pub fn approval(context: &Context, row: &ApprovalRow) -> Markup {
             table #change-set {
                 thead { tr { th { "PSA account" } th { "Product" } th { "Old" } th { "New" } th { "Vendor accounts" } } }
                 tbody { @for change in &set.changes {
-                    tr data-line=(change.key()) {
+                    tr data-line=(change.line().key()) {
                         td { (change.psa_account_name) " " span.id { (change.psa_account_id) } }
                         td { (change.psa_product_id) }
                         td.number { @match change.old_quantity { Some(q) => { (q) } None => { "–" } } }
                         td.number { (change.new_quantity) }
-                        td { (change.vendor_accounts.join(", ")) }
+                        td { (labels(&change.vendor_accounts)) }
                     }
                 } }
             }
@@ -632,7 +633,7 @@ pub fn history(context: &Context, syncs: &[SyncRow], approvals: &[ApprovalRow]) 
                             td { a href=(format!("/approvals/{}", row.id)) { (row.id) } }
                             td { (row.approved_at) }
                             td { (row.sync_id) }
-                            td { (row.approval.change_set.changes.iter().map(|c| c.key()).collect::<Vec<_>>().join(", ")) }
+                            td { (keys(&row.approval.change_set.changes.iter().map(|c| c.line()).collect::<Vec<_>>())) }
                         }
                     } }
                 }

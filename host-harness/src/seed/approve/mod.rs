@@ -3,8 +3,8 @@
 //! writes the files).
 //!
 //! A person approves what they reviewed, not a fresh count: `sync` writes the review it printed
-//! (`review.json`) and approval reads it back, with no plugin call. Lines are named by their key,
-//! `psa_account_id/psa_product_id` (the review's LINE column, [`line_key`]). Only new revenue and
+//! (`review.json`) and approval reads it back, with no plugin call. Lines are named by their PSA
+//! account and product ([`PsaLine`]; a person types its key, the review's LINE column). Only new revenue and
 //! reconcile lines change anything; an approved no-change line is accepted and left out of the
 //! change set. A key naming a PSA line fed by a failed count (listed under the review's
 //! `failed`), or no line at all, refuses the whole approval, and so does a PSA snapshot that no
@@ -34,23 +34,25 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use plugin_contract::MAX_PLAUSIBLE_QUANTITY;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::seed::line::{PsaLine, VendorAccount};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::{AgreementLine, PsaError, PsaIndex, PsaSnapshot};
-use crate::seed::review::{compare, line_key, LineKind, Review, ReviewLine};
+use crate::seed::review::{compare, LineKind, Review, ReviewLine};
 
 /// Which review lines a person approves.
 #[derive(Clone, Copy, Debug)]
 pub enum Choice<'a> {
     /// Every line with a count (a line fed by a failed count has none).
     All,
-    /// The lines of these keys.
-    Lines(&'a [String]),
+    /// These lines.
+    Lines(&'a [PsaLine]),
 }
 
 /// One PSA line's approved quantity: a row of the change set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     /// The PSA account.
     pub psa_account_id: String,
@@ -63,18 +65,18 @@ pub struct Change {
     /// What the vendor counted, now approved.
     pub new_quantity: u64,
     /// The vendor accounts counted into the line.
-    pub vendor_accounts: Vec<String>,
+    pub vendor_accounts: Vec<VendorAccount>,
 }
 
 impl Change {
-    /// Returns the key of the line changed.
-    pub fn key(&self) -> String {
-        line_key(&self.psa_account_id, &self.psa_product_id)
+    /// Returns the line changed.
+    pub fn line(&self) -> PsaLine {
+        PsaLine::new(&self.psa_account_id, &self.psa_product_id)
     }
 }
 
 /// The PSA change set of one approval.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChangeSet {
     /// The instant the approved counts were counted as of.
     pub as_of: String,
@@ -87,10 +89,10 @@ pub struct ChangeSet {
 pub struct Approval {
     /// The lines that change.
     pub change_set: ChangeSet,
-    /// Keys of approved lines that already agree, left out of the change set.
-    pub unchanged: Vec<String>,
-    /// Keys of the review's PSA lines fed by a failed count, which no approval takes.
-    pub failed: Vec<String>,
+    /// Approved lines that already agree, left out of the change set.
+    pub unchanged: Vec<PsaLine>,
+    /// The review's PSA lines fed by a failed count, which no approval takes.
+    pub failed: Vec<PsaLine>,
 }
 
 /// The files an approval wrote.
@@ -215,6 +217,18 @@ pub enum ApproveError {
         line: usize,
         source: serde_json::Error,
     },
+    /// A line of the history is in a format this harness does not read.
+    #[error(
+        "cannot read the history {}: line {line} has format_version {found:?}, which this \
+         harness does not read (it reads {reads:?}): approve with the harness that wrote it",
+        .path.display()
+    )]
+    HistoryFormat {
+        path: std::path::PathBuf,
+        line: usize,
+        found: String,
+        reads: &'static [&'static str],
+    },
     /// A file could not be read.
     #[error("cannot read {}", .path.display())]
     Read {
@@ -262,29 +276,25 @@ pub fn approve(
 ) -> Result<Approval, ApproveError> {
     let index = psa.index();
     let lines = checked_lines(review, mapping, &index)?;
-    let failed: HashSet<&str> = review
-        .failed
-        .iter()
-        .flat_map(|f| f.psa_lines.iter().map(String::as_str))
-        .collect();
+    let failed: HashSet<&PsaLine> = review.failed.iter().flat_map(|f| &f.psa_lines).collect();
     let chosen: Vec<&ReviewLine> = match choice {
         Choice::All => review.lines.iter().collect(),
-        Choice::Lines(keys) => {
+        Choice::Lines(named) => {
             let mut seen = HashSet::new();
             let mut chosen = Vec::new();
-            for key in keys {
-                if !seen.insert(key.as_str()) {
+            for line in named {
+                if !seen.insert(line) {
                     continue;
                 }
-                match lines.get(key.as_str()) {
-                    Some(line) => chosen.push(*line),
-                    None if failed.contains(key.as_str()) => {
+                match lines.get(line) {
+                    Some(reviewed) => chosen.push(*reviewed),
+                    None if failed.contains(line) => {
                         return Err(ApproveError::FailedLine {
-                            key: key.clone(),
-                            reasons: failure_of(review, key),
+                            key: line.key(),
+                            reasons: failure_of(review, line),
                         })
                     }
-                    None => return Err(ApproveError::NoSuchLine { key: key.clone() }),
+                    None => return Err(ApproveError::NoSuchLine { key: line.key() }),
                 }
             }
             chosen
@@ -313,16 +323,16 @@ pub fn approve(
         let now = index.billed(&change.psa_account_id, &change.psa_product_id);
         if now != change.old_quantity.map(Some) {
             return Err(ApproveError::PsaChanged {
-                key: change.key(),
+                key: change.line().key(),
                 reviewed: describe(change.old_quantity.map(Some)),
                 now: describe(now),
             });
         }
     }
     apply(psa, &changes);
-    let mut unchanged: Vec<String> = unchanged.iter().map(|l| l.key()).collect();
+    let mut unchanged: Vec<PsaLine> = unchanged.iter().map(|l| l.line()).collect();
     unchanged.sort();
-    let mut failed: Vec<String> = failed.into_iter().map(str::to_owned).collect();
+    let mut failed: Vec<PsaLine> = failed.into_iter().cloned().collect();
     failed.sort();
     Ok(Approval {
         change_set: ChangeSet {
@@ -358,12 +368,12 @@ impl<'m> Fed<'m> {
 }
 
 /// Checks every line of `review` against `mapping` and the snapshot (see the module's
-/// documentation); returns the lines by key.
+/// documentation); returns the lines by their PSA line.
 fn checked_lines<'r>(
     review: &'r Review,
     mapping: &Mapping,
     psa: &PsaIndex,
-) -> Result<HashMap<String, &'r ReviewLine>, ApproveError> {
+) -> Result<HashMap<PsaLine, &'r ReviewLine>, ApproveError> {
     if !plugin_contract::time::is_rfc3339(&review.as_of) {
         return Err(ApproveError::NotAnInstant {
             as_of: review.as_of.clone(),
@@ -372,9 +382,10 @@ fn checked_lines<'r>(
     let fed = Fed::of(mapping);
     let mut lines = HashMap::with_capacity(review.lines.len());
     for line in &review.lines {
-        let key = line.key();
+        let named = line.line();
+        let key = named.key();
         check_line(line, &key, &fed, psa)?;
-        if lines.insert(key.clone(), line).is_some() {
+        if lines.insert(named, line).is_some() {
             return Err(ApproveError::DuplicateLine { key });
         }
     }
@@ -412,11 +423,11 @@ fn check_line(line: &ReviewLine, key: &str, fed: &Fed, psa: &PsaIndex) -> Result
     if let Some(unknown) = line
         .vendor_accounts
         .iter()
-        .find(|named| !vendors.iter().any(|id| names_account(named, id)))
+        .find(|account| !vendors.contains(&account.id.as_str()))
     {
         return Err(ApproveError::UnknownVendorAccount {
             key: key(),
-            vendor_account: unknown.clone(),
+            vendor_account: unknown.label(),
         });
     }
     if line.vendor_quantity > MAX_PLAUSIBLE_QUANTITY.saturating_mul(pairs) {
@@ -433,25 +444,16 @@ fn check_line(line: &ReviewLine, key: &str, fed: &Fed, psa: &PsaIndex) -> Result
     Ok(())
 }
 
-/// Tells whether `named`, a review's `Name (id)`, names the vendor account `id`.
-fn names_account(named: &str, id: &str) -> bool {
-    named
-        .strip_suffix(')')
-        .and_then(|rest| rest.strip_suffix(id))
-        .is_some_and(|rest| rest.ends_with(" ("))
-}
-
-/// Returns why the failed PSA line `key` has no count, from the review's failed entries.
-fn failure_of(review: &Review, key: &str) -> String {
+/// Returns why the failed PSA line `line` has no count, from the review's failed entries.
+fn failure_of(review: &Review, line: &PsaLine) -> String {
     let reasons: Vec<String> = review
         .failed
         .iter()
-        .filter(|f| f.psa_lines.iter().any(|l| l == key))
+        .filter(|f| f.psa_lines.contains(line))
         .map(|f| {
             format!(
-                "{} ({}) {}: {}",
-                f.vendor_name,
-                f.vendor_account_id,
+                "{} {}: {}",
+                f.vendor.label(),
                 f.error.class.as_str(),
                 f.error.message
             )

@@ -1,22 +1,42 @@
 //! Tests of an approval: what it writes, in which order, and what it refuses.
 
 use super::*;
+use crate::seed::line::VendorAccount;
 use crate::seed::mapping::{AccountMapping, Basis, ServiceMapping};
 use crate::seed::psa::PsaAccount;
 use crate::seed::review::FailedCount;
 use plugin_contract::PluginError;
 
-fn line(kind: LineKind, account: &str, psa: Option<u64>, vendor: u64) -> ReviewLine {
+fn line(kind: LineKind, account: &str, psa: Option<u64>, counted: u64) -> ReviewLine {
     ReviewLine {
         kind,
         psa_account_id: account.into(),
         psa_account_name: format!("{account} Co"),
         psa_product_id: "PROD".into(),
-        vendor_accounts: vec![format!("V{account} (v{account})")],
+        vendor_accounts: vec![vendor(account)],
         psa_quantity: psa,
-        vendor_quantity: vendor,
-        delta: i128::from(vendor) - i128::from(psa.unwrap_or(0)),
+        vendor_quantity: counted,
+        delta: i128::from(counted) - i128::from(psa.unwrap_or(0)),
     }
+}
+
+/// Returns vendor account `v{account}`, named `V{account}`.
+fn vendor(account: &str) -> VendorAccount {
+    VendorAccount {
+        id: format!("v{account}"),
+        name: format!("V{account}"),
+        listed: true,
+    }
+}
+
+/// Returns the lines of `keys`, as a person types them.
+fn keyed(keys: &[&str]) -> Vec<PsaLine> {
+    keys.iter().map(|key| key.parse().expect("a key")).collect()
+}
+
+/// Returns the keys of `lines`.
+fn keys_of(lines: &[PsaLine]) -> Vec<String> {
+    lines.iter().map(PsaLine::key).collect()
 }
 
 /// New revenue on N, reconcile on R (3 → 5), no change on S, a failed count on F.
@@ -31,11 +51,10 @@ fn review() -> Review {
         ],
         unmapped_with_usage: Vec::new(),
         failed: vec![FailedCount {
-            vendor_account_id: "vF".into(),
-            vendor_name: "VF".into(),
+            vendor: vendor("F"),
             service_ids: vec!["s".into()],
             error: PluginError::transient("HTTP 503"),
-            psa_lines: vec!["F/PROD".into()],
+            psa_lines: keyed(&["F/PROD"]),
         }],
         warnings: Vec::new(),
     }
@@ -108,13 +127,13 @@ fn quantities(psa: &PsaSnapshot) -> Vec<(String, String, u64)> {
 fn all_approves_new_revenue_and_reconcile_and_skips_no_change_and_failed() {
     let mut psa = psa();
     let approval = approved(&review(), Choice::All, &mut psa).unwrap();
-    let keys: Vec<String> = approval
+    let changed: Vec<PsaLine> = approval
         .change_set
         .changes
         .iter()
-        .map(Change::key)
+        .map(Change::line)
         .collect();
-    assert_eq!(keys, ["N/PROD", "R/PROD"]);
+    assert_eq!(keys_of(&changed), ["N/PROD", "R/PROD"]);
     assert_eq!(approval.change_set.changes[0].old_quantity, None);
     assert_eq!(
         (
@@ -123,8 +142,8 @@ fn all_approves_new_revenue_and_reconcile_and_skips_no_change_and_failed() {
         ),
         (Some(3), 5)
     );
-    assert_eq!(approval.unchanged, ["S/PROD"]);
-    assert_eq!(approval.failed, ["F/PROD"]);
+    assert_eq!(keys_of(&approval.unchanged), ["S/PROD"]);
+    assert_eq!(keys_of(&approval.failed), ["F/PROD"]);
     let billed: Vec<(&str, &str, u64)> = vec![
         ("N", "OTHER", 9),
         ("N", "PROD", 4),
@@ -143,7 +162,7 @@ fn all_approves_new_revenue_and_reconcile_and_skips_no_change_and_failed() {
 #[test]
 fn chosen_lines_change_only_those() {
     let mut psa = psa();
-    let keys = ["R/PROD".to_owned(), "R/PROD".to_owned()];
+    let keys = keyed(&["R/PROD", "R/PROD"]);
     let approval = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap();
     assert_eq!(approval.change_set.changes.len(), 1);
     assert!(approval.unchanged.is_empty());
@@ -154,7 +173,7 @@ fn chosen_lines_change_only_those() {
 #[test]
 fn a_failed_line_is_refused_naming_why_and_nothing_changes() {
     let mut psa = psa();
-    let keys = ["R/PROD".to_owned(), "F/PROD".to_owned()];
+    let keys = keyed(&["R/PROD", "F/PROD"]);
     let error = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
     assert!(matches!(error, ApproveError::FailedLine { .. }), "{error}");
     assert!(
@@ -169,10 +188,10 @@ fn a_failed_line_is_refused_naming_why_and_nothing_changes() {
 #[test]
 fn a_key_naming_no_line_is_refused() {
     let mut psa = psa();
-    let keys = ["R/PROD".to_owned(), "R".to_owned()];
+    let keys = keyed(&["R/PROD", "R/OTHER"]);
     let error = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap_err();
     assert!(
-        matches!(&error, ApproveError::NoSuchLine { key } if key == "R"),
+        matches!(&error, ApproveError::NoSuchLine { key } if key == "R/OTHER"),
         "{error}"
     );
     assert_eq!(psa, self::psa());
@@ -195,10 +214,10 @@ fn a_psa_changed_since_the_review_is_refused_so_approving_twice_is_too() {
 #[test]
 fn an_approved_no_change_line_changes_nothing() {
     let mut psa = psa();
-    let keys = ["S/PROD".to_owned()];
+    let keys = keyed(&["S/PROD"]);
     let approval = approved(&review(), Choice::Lines(&keys), &mut psa).unwrap();
     assert!(approval.change_set.changes.is_empty());
-    assert_eq!(approval.unchanged, ["S/PROD"]);
+    assert_eq!(keys_of(&approval.unchanged), ["S/PROD"]);
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("out");
     let written = crate::seed::history::write_approval(
@@ -234,7 +253,7 @@ fn several_agreement_lines_for_one_product_keep_their_sum_equal_to_the_approved_
         let old: u64 = lines.iter().sum();
         review.lines[1] = line(LineKind::Reconcile, "R", Some(old), new);
         let mut psa = split(lines);
-        let keys = ["R/PROD".to_owned()];
+        let keys = keyed(&["R/PROD"]);
         approved(&review, Choice::Lines(&keys), &mut psa).unwrap();
         psa.agreement_lines
             .iter()
@@ -316,7 +335,7 @@ fn a_spoofed_review_is_refused_naming_what_is_wrong() {
         matches!(error, ApproveError::Inconsistent { .. }),
         "{error}"
     );
-    let error = refusal(|r| r.lines[1].vendor_accounts = vec!["Evil (vEvil)".into()]);
+    let error = refusal(|r| r.lines[1].vendor_accounts = vec![vendor("Evil")]);
     assert!(
         matches!(error, ApproveError::UnknownVendorAccount { .. }),
         "{error}"
@@ -374,30 +393,21 @@ fn ids_with_a_slash_are_approved_by_their_own_key_only() {
         line.psa_product_id = product.into();
         review.lines.push(line);
     }
-    let keys: Vec<String> = review.lines[3..].iter().map(ReviewLine::key).collect();
-    assert_eq!(keys, ["A/B%2FC", "A%2FB/C"]);
-    let ambiguous = ["A/B/C".to_owned()];
-    let refused = approve(
-        &review,
-        &mapping,
-        Choice::Lines(&ambiguous),
-        &mut psa.clone(),
-    );
-    assert!(
-        matches!(refused, Err(ApproveError::NoSuchLine { .. })),
-        "{refused:?}"
-    );
-    for key in keys {
-        let chosen = [key.clone()];
+    let lines: Vec<PsaLine> = review.lines[3..].iter().map(ReviewLine::line).collect();
+    assert_eq!(keys_of(&lines), ["A/B%2FC", "A%2FB/C"]);
+    assert!("A/B/C".parse::<PsaLine>().is_err());
+    for line in lines {
+        let key = line.key();
+        let chosen = [line];
         let approval =
             approve(&review, &mapping, Choice::Lines(&chosen), &mut psa.clone()).unwrap();
-        let changed: Vec<String> = approval
+        let changed: Vec<PsaLine> = approval
             .change_set
             .changes
             .iter()
-            .map(Change::key)
+            .map(Change::line)
             .collect();
-        assert_eq!(changed, [key]);
+        assert_eq!(keys_of(&changed), [key]);
     }
 }
 

@@ -12,9 +12,9 @@
 //! quantity at all: like a line fed by a failed pair, it is left out of `lines` and its vendor
 //! accounts are listed under `failed`, with a reason that names the PSA line (see [`Review::build`]).
 //!
-//! A person names a line by its key, `psa_account_id/psa_product_id` ([`line_key`], a `/` or `%`
-//! in an id escaped), and every
-//! entry of `failed` lists the keys of the PSA lines it leaves without a count, so that
+//! Lines and vendor accounts are kept by their ids ([`PsaLine`], [`VendorAccount`]); a person
+//! names a line by its key (`psa_account_id/psa_product_id`, [`PsaLine::key`]), and every entry
+//! of `failed` lists the PSA lines it leaves without a count, so that
 //! [`approve`](crate::seed::approve) can read the review back and refuse them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,6 +26,7 @@ use plugin_contract::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::seed::line::{PsaLine, VendorAccount};
 use crate::seed::mapping::{Mapping, State};
 use crate::seed::psa::{PsaIndex, PsaSnapshot};
 
@@ -69,8 +70,8 @@ pub struct ReviewLine {
     pub psa_account_name: String,
     /// The PSA product.
     pub psa_product_id: String,
-    /// The vendor accounts counted into this line, with their current names.
-    pub vendor_accounts: Vec<String>,
+    /// The vendor accounts counted into this line, with their current names, sorted by name, then id.
+    pub vendor_accounts: Vec<VendorAccount>,
     /// What the PSA bills now; absent for new revenue.
     pub psa_quantity: Option<u64>,
     /// What the vendor counts.
@@ -118,9 +119,8 @@ impl LineKind {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct UnmappedUsage {
     /// The vendor account.
-    pub vendor_account_id: String,
-    /// Its current name.
-    pub vendor_name: String,
+    #[serde(flatten)]
+    pub vendor: VendorAccount,
     /// The service.
     pub service_id: String,
     /// The count.
@@ -132,40 +132,25 @@ pub struct UnmappedUsage {
 /// An account whose services failed for different reasons has one entry per reason.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FailedCount {
-    /// The vendor account.
-    pub vendor_account_id: String,
-    /// Its name (from the vendor, or from the mapping file when the vendor no longer lists it).
-    pub vendor_name: String,
+    /// The vendor account (its name from the vendor, or from the mapping file when the vendor no
+    /// longer lists it).
+    #[serde(flatten)]
+    pub vendor: VendorAccount,
     /// The services without a count.
     pub service_ids: Vec<String>,
     /// Why: the plugin's error for these services (per pair, from
     /// [`plugin_contract::FailedAccount::error_of`]), or the host's when their counts add up to more than
     /// 2^64−1 (see [`Review::build`]).
     pub error: PluginError,
-    /// The PSA lines (keys, see [`line_key`]) left without a count by it: never approvable.
+    /// The PSA lines left without a count by it: never approvable.
     #[serde(default)]
-    pub psa_lines: Vec<String>,
-}
-
-/// Returns the key a person types to name a PSA line: `psa_account_id/psa_product_id`, each id
-/// with `%` written `%25` and `/` written `%2F`, so that no two lines share a key (`A` with
-/// `B/C` is `A/B%2FC`, `A/B` with `C` is `A%2FB/C`).
-pub fn line_key(psa_account_id: &str, psa_product_id: &str) -> String {
-    format!("{}/{}", key_part(psa_account_id), key_part(psa_product_id))
-}
-
-/// Returns an id as a part of a line key: `%` as `%25`, `/` as `%2F`.
-fn key_part(id: &str) -> std::borrow::Cow<'_, str> {
-    match id.contains(['%', '/']) {
-        true => id.replace('%', "%25").replace('/', "%2F").into(),
-        false => id.into(),
-    }
+    pub psa_lines: Vec<PsaLine>,
 }
 
 impl ReviewLine {
-    /// Returns the line's key, as the review's LINE column shows it.
-    pub fn key(&self) -> String {
-        line_key(&self.psa_account_id, &self.psa_product_id)
+    /// Returns the PSA line it is.
+    pub fn line(&self) -> PsaLine {
+        PsaLine::new(&self.psa_account_id, &self.psa_product_id)
     }
 }
 
@@ -319,12 +304,17 @@ impl<'a> VendorNames<'a> {
         }
     }
 
-    /// Returns the name of vendor account `id`, or the id when nobody named it.
-    fn of(&self, id: &str) -> String {
-        match (self.current.get(id), self.mapped.get(id)) {
-            (Some(name), _) => (*name).to_owned(),
-            (None, Some(name)) => format!("{name} (no longer listed by the vendor)"),
-            (None, None) => id.to_owned(),
+    /// Returns vendor account `id` with its name, or the id when nobody named it.
+    fn of(&self, id: &str) -> VendorAccount {
+        let (name, listed) = match (self.current.get(id), self.mapped.get(id)) {
+            (Some(name), _) => (*name, true),
+            (None, Some(name)) => (*name, false),
+            (None, None) => (id, false),
+        };
+        VendorAccount {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            listed,
         }
     }
 }
@@ -370,9 +360,7 @@ impl Review {
             ))
         });
         failed.extend(failed_counts(&usage, &psa_accounts, &products, &names));
-        failed.sort_by(|a, b| {
-            (&a.vendor_account_id, &a.service_ids).cmp(&(&b.vendor_account_id, &b.service_ids))
-        });
+        failed.sort_by(|a, b| (&a.vendor.id, &a.service_ids).cmp(&(&b.vendor.id, &b.service_ids)));
         Review {
             as_of: usage.as_of,
             made_from: None,
@@ -439,8 +427,7 @@ fn group_records(
                     .insert(record.service_id.clone());
             }
             None if record.quantity > 0 => unmapped_with_usage.push(UnmappedUsage {
-                vendor_account_id: record.account_id.clone(),
-                vendor_name: names.of(&record.account_id),
+                vendor: names.of(&record.account_id),
                 service_id: record.service_id.clone(),
                 quantity: record.quantity,
             }),
@@ -485,16 +472,15 @@ fn review_line(
                     u64::MAX
                 ))
             };
-            let key = line_key(&psa_account_id, &psa_product_id);
+            let line = PsaLine::new(&psa_account_id, &psa_product_id);
             return Err(group
                 .accounts
                 .into_iter()
                 .map(|(account_id, services)| FailedCount {
-                    vendor_name: names.of(&account_id),
-                    vendor_account_id: account_id,
+                    vendor: names.of(&account_id),
                     service_ids: services.into_iter().collect(),
                     error: error.clone(),
-                    psa_lines: vec![key.clone()],
+                    psa_lines: vec![line.clone()],
                 })
                 .collect());
         }
@@ -509,13 +495,12 @@ fn review_line(
         delta,
         psa_account_id,
         psa_product_id,
-        vendor_accounts: group
-            .accounts
-            .keys()
-            .map(|id| format!("{} ({id})", names.of(id)))
-            .collect::<BTreeSet<String>>()
-            .into_iter()
-            .collect(),
+        vendor_accounts: {
+            let mut accounts: Vec<VendorAccount> =
+                group.accounts.keys().map(|id| names.of(id)).collect();
+            accounts.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+            accounts
+        },
         psa_quantity,
         vendor_quantity,
     }))
@@ -535,14 +520,13 @@ fn failed_counts(
             continue;
         };
         for (error, service_ids) in account.by_error() {
-            let psa_lines: BTreeSet<String> = service_ids
+            let psa_lines: BTreeSet<PsaLine> = service_ids
                 .iter()
                 .filter_map(|service| products.get(service.as_str()))
-                .map(|product| line_key(psa_account, product))
+                .map(|product| PsaLine::new(psa_account, product))
                 .collect();
             failed.push(FailedCount {
-                vendor_account_id: account.account_id.clone(),
-                vendor_name: names.of(&account.account_id),
+                vendor: names.of(&account.account_id),
                 service_ids,
                 error: error.clone(),
                 psa_lines: psa_lines.into_iter().collect(),
