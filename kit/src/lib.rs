@@ -17,7 +17,7 @@
 //! | [`page`] | telling a web page (or an empty body) from JSON by the body alone |
 //! | [`entries`] | reading a JSON list entry by entry, so one broken entry fails alone, and the named members of an object envelope |
 //! | [`accounts`] | accounts sorted by id, each id once, a warning for each repeat |
-//! | [`usage`] | [`UsageBuilder`](usage::UsageBuilder): `fetch_usage`'s input checked, one outcome per requested pair, a sorted, contract-valid `Usage` |
+//! | [`usage`] | [`UsageBuilder`](usage::UsageBuilder): `fetch_usage`'s input checked, one outcome per requested pair (`build`), or an account at a time with its warnings and a failure that ends the call (`count_accounts`), a sorted, contract-valid `Usage` |
 //! | [`url`] | checking a URL credential before the key is sent to it |
 //! | `testing` | `FakeHttp`, canned responses for native unit tests (feature `testing`) |
 //!

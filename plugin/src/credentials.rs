@@ -77,9 +77,7 @@ impl Config {
     pub fn from_credentials(credentials: &Credentials) -> Result<Config, PluginError> {
         let api_key = credentials.get("api_key").map(str::trim).unwrap_or("");
         if api_key.is_empty() {
-            return Err(PluginError::config(format!(
-                "api_key is missing: paste the key from {API_KEY_HELP}."
-            )));
+            return Err(key_refused("is missing: paste the key from"));
         }
         check_api_key(api_key)?;
         let api_url = credentials.get("api_url").map(str::trim).unwrap_or("");
@@ -104,21 +102,27 @@ fn check_api_key(api_key: &str) -> Result<(), PluginError> {
         )));
     }
     if api_key.contains(['\r', '\n']) {
-        return Err(PluginError::config(format!(
-            "api_key contains a line break; paste the key alone, on one line, from {API_KEY_HELP}."
-        )));
+        return Err(key_refused(
+            "contains a line break; paste the key alone, on one line, from",
+        ));
     }
     if api_key.chars().any(char::is_control) {
-        return Err(PluginError::config(format!(
-            "api_key contains a control character (a tab or an invisible character); paste the key again from {API_KEY_HELP}."
-        )));
+        return Err(key_refused(
+            "contains a control character (a tab or an invisible character); paste the key again from",
+        ));
     }
     if !api_key.is_ascii() {
-        return Err(PluginError::config(format!(
-            "api_key contains characters other than ASCII letters, digits and punctuation, which an HTTP header cannot carry as they are; paste the key again from {API_KEY_HELP}."
-        )));
+        return Err(key_refused(
+            "contains characters other than ASCII letters, digits and punctuation, which an HTTP header cannot carry as they are; paste the key again from",
+        ));
     }
     Ok(())
+}
+
+/// Returns the `config` error "api_key `problem` (where the key is).", one format for every
+/// refusal of a key (one `format!` costs the size-budgeted wasm less than four).
+fn key_refused(problem: &str) -> PluginError {
+    PluginError::config(format!("api_key {problem} {API_KEY_HELP}."))
 }
 
 /// Reduces a pasted API URL to `scheme://host[:port][/path]` without the API prefix.

@@ -124,6 +124,10 @@ impl Wanted {
 }
 
 /// Collects one account's records, warnings and failures.
+///
+/// It keeps the rules of the kit's `UsageBuilder::count_accounts` (every pair once, a failure
+/// that concerns the key or the tenant ending the call), in the plugin's own code: counting
+/// through the kit measured 202,736 bytes of wasm, over the 200,000 the module may take.
 struct AccountCounter<'w> {
     account_id: String,
     wanted: &'w Wanted,
@@ -228,7 +232,7 @@ impl<'w> AccountCounter<'w> {
         self.failed.extend(
             service_ids
                 .iter()
-                .map(|service_id| (service_id.to_string(), error.clone())),
+                .map(|service_id| ((*service_id).to_owned(), error.clone())),
         );
     }
 

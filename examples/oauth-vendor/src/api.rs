@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use plugin_contract::{ErrorClass, PluginError, Service};
+use plugin_contract::{ErrorClass, PluginError, Service, Warning};
+use vendor_kit::accounts;
 use vendor_kit::entries::{self, Broken, List, Members};
 use vendor_kit::http::Http;
 use vendor_kit::oauth::AuthorizedError;
@@ -34,21 +35,26 @@ pub struct Company {
     pub status: String,
 }
 
-/// Lists every company, sorted by id, each id once (the first listed kept); `first` says
-/// whether it is the call's first request to the API, where a wrong api_url shows.
+/// Lists every company, sorted by id, each id once (the last listed kept, with a warning
+/// naming it: the kit's one rule); `first` says whether it is the call's first request to the
+/// API, where a wrong api_url shows.
 pub fn companies<H: Http>(
     http: &mut H,
     config: &Config,
     first: Request,
-) -> Result<Vec<Company>, PluginError> {
+) -> Result<(Vec<Company>, Vec<Warning>), PluginError> {
     let mut companies = pages(http, config, "/v1/companies", "", first, read_company)?;
-    plugin_contract::order::sort_by(&mut companies, |a, b| a.id.cmp(&b.id));
-    companies.dedup_by(|later, first| later.id == first.id);
-    Ok(companies)
+    let warnings = accounts::sort_unique_by_id(
+        &mut companies,
+        |c| &c.id,
+        "duplicate_company_id",
+        |id| format!("Tally Cloud listed company {id} more than once; the last entry is kept."),
+    );
+    Ok((companies, warnings))
 }
 
-/// Lists every product as a service, sorted by id, each id once; always a call's first request
-/// to the API.
+/// Lists every product as a service, sorted by id, each id once (the last listed kept, as for
+/// companies; a service list carries no warnings); always a call's first request to the API.
 pub fn products<H: Http>(http: &mut H, config: &Config) -> Result<Vec<Service>, PluginError> {
     let mut services = pages(
         http,
@@ -58,8 +64,7 @@ pub fn products<H: Http>(http: &mut H, config: &Config) -> Result<Vec<Service>, 
         Request::First,
         read_product,
     )?;
-    plugin_contract::order::sort_by(&mut services, |a, b| a.id.cmp(&b.id));
-    services.dedup_by(|later, first| later.id == first.id);
+    accounts::sort_unique_by_id(&mut services, |s| &s.id, "", |_| String::new());
     Ok(services)
 }
 

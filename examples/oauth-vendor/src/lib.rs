@@ -14,15 +14,13 @@
 //! - The five calls are [`TallyCloud`]'s [`VendorPlugin`] impl, exported by one line of
 //!   `plugin_contract::export_plugin!`.
 //! - [`api`] is the vendor's HTTP: the token, the paged lists, what each answer means.
-//! - `fetch_usage` asks for one company's subscriptions at a time, so one company's failure
-//!   fails that company's pairs only; the kit's [`UsageBuilder`] checks the input and makes the
-//!   `Usage`.
+//! - `fetch_usage` asks for one company's subscriptions at a time; the kit's [`UsageBuilder`]
+//!   checks the input, makes one company's failure fail that company's pairs only (unless it
+//!   concerns the credentials or the whole tenant) and makes the `Usage`.
 //!
 //! Lines under `#[cfg(feature = "mutant-…")]` (and `cfg!(feature = "mutant-…")`) are deliberate
 //! bugs, one per cargo feature: `tests/mutants.rs` builds each and shows that a conformance
 //! check catches it (the table in `README.md`). A copy of this plugin deletes them.
-
-use std::collections::BTreeMap;
 
 use plugin_contract::{
     Account, AccountList, Authenticated, Credentials, CredentialsInput, Description,
@@ -31,7 +29,7 @@ use plugin_contract::{
 use serde_json::{json, Value};
 use vendor_kit::http::Http;
 use vendor_kit::oauth::{ClientAuth, ClientCredentials};
-use vendor_kit::status::{self, Request};
+use vendor_kit::status::Request;
 use vendor_kit::url;
 use vendor_kit::usage::UsageBuilder;
 
@@ -80,7 +78,7 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
 
     fn authenticate(&mut self, input: &CredentialsInput) -> Result<Authenticated, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
-        let companies = api::companies(&mut self.http, &config, Request::First)?;
+        let (companies, _) = api::companies(&mut self.http, &config, Request::First)?;
         let active = companies.iter().filter(|c| c.status == "active").count();
         Ok(Authenticated {
             detail: format!(
@@ -93,7 +91,8 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
 
     fn list_accounts(&mut self, input: &CredentialsInput) -> Result<AccountList, PluginError> {
         let config = Config::from_credentials(&input.credentials)?;
-        let accounts = api::companies(&mut self.http, &config, Request::First)?
+        let (companies, warnings) = api::companies(&mut self.http, &config, Request::First)?;
+        let accounts = companies
             .into_iter()
             .map(|company| Account {
                 id: company.id,
@@ -104,10 +103,7 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
                 psa_refs: Vec::new(),
             })
             .collect();
-        Ok(AccountList {
-            accounts,
-            warnings: Vec::new(),
-        })
+        Ok(AccountList { accounts, warnings })
     }
 
     fn list_services(&mut self, input: &CredentialsInput) -> Result<ServiceList, PluginError> {
@@ -125,54 +121,46 @@ impl<H: Http> VendorPlugin for TallyCloud<H> {
         let config = Config::from_credentials(&input.credentials)?;
         let products = api::products(&mut self.http, &config)?;
         let product_ids: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
-        let builder = UsageBuilder::new(input, &product_ids)?;
+        let mut builder = UsageBuilder::new(input, &product_ids)?;
         // The products answered the call's first request: a 404 or a web page on the
         // companies is Tally Cloud's doing.
-        let companies = api::companies(&mut self.http, &config, Request::Later)?;
-        let asked = |id: &str| {
-            input
-                .account_ids
-                .as_ref()
-                .is_none_or(|ids| ids.iter().any(|a| a == id))
-        };
-        // One request (or more, paged) per company asked for: its failure is its own, unless
-        // it concerns the credentials or the whole tenant (`status::stops_the_whole_call`).
-        let mut counted: Vec<(String, Quantities)> = Vec::new();
-        for company in companies.iter().filter(|c| asked(&c.id)) {
-            let quantities = api::subscriptions(&mut self.http, &config, &company.id);
-            if let Err(error) = &quantities {
-                if status::stops_the_whole_call(error.class)
-                    || cfg!(feature = "mutant-one-account-fails-all")
-                {
-                    return Err(error.clone());
-                }
-            }
-            #[cfg(feature = "mutant-zero-for-failed")]
-            let quantities = quantities.or_else(|_| Ok(BTreeMap::new()));
-            counted.push((company.id.clone(), quantities));
-        }
-        let accounts = counted
-            .iter()
-            .map(|(id, quantities)| (id.as_str(), quantities));
+        let (companies, warnings) = api::companies(&mut self.http, &config, Request::Later)?;
+        builder.warn(warnings);
         let unknown = |id: &str| {
             format!("Tally Cloud has no company {id:?} (deleted, or another partner's).")
         };
-        let usage = builder.build(
-            accounts,
+        #[cfg(feature = "mutant-one-account-fails-all")]
+        let mut first_failure = None;
+        // One request (or more, paged) per company asked for: the kit makes its failure the
+        // company's own, unless it concerns the credentials or the whole tenant.
+        let usage = builder.count_accounts(
+            companies.iter().map(|c| (c.id.as_str(), c)),
             unknown,
-            |quantities, product_id| match quantities {
-                Ok(quantities) => Ok(quantities.get(product_id).copied().unwrap_or(0)),
-                Err(error) => Err(error.clone()),
+            |company, usage| {
+                let quantities = api::subscriptions(&mut self.http, &config, &company.id);
+                #[cfg(feature = "mutant-one-account-fails-all")]
+                if let Err(error) = &quantities {
+                    first_failure.get_or_insert_with(|| error.clone());
+                }
+                #[cfg(feature = "mutant-zero-for-failed")]
+                let quantities = quantities.or_else(|_| Ok(Default::default()));
+                let quantities = quantities?;
+                for product_id in usage.service_ids() {
+                    let quantity = quantities.get(product_id).copied().unwrap_or(0);
+                    usage.record(product_id, quantity);
+                }
+                Ok(())
             },
-        );
+        )?;
+        #[cfg(feature = "mutant-one-account-fails-all")]
+        if let Some(error) = first_failure {
+            return Err(error);
+        }
         #[cfg(feature = "mutant-as-of-unchecked")]
         let usage = mutants::as_of_echoed(usage, input);
         Ok(usage)
     }
 }
-
-/// The quantity of each product a company holds, or why they cannot be counted.
-type Quantities = Result<BTreeMap<String, u64>, PluginError>;
 
 /// Returns the JSON Schema of the credentials form.
 pub fn credentials_schema() -> Value {

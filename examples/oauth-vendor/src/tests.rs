@@ -150,6 +150,29 @@ fn every_page_of_companies_is_followed_and_they_come_back_sorted_inactive_ones_i
 }
 
 #[test]
+fn a_company_listed_twice_keeps_its_last_entry_and_is_warned_about() {
+    let http = tally().answer(
+        "/v1/companies?page=1&size=200",
+        200,
+        page(r#"{"id": "c2", "name": "Birch Co", "status": "Inactive"}, {"id": "c1", "name": "Alder LLP (renamed)", "status": "Active"}"#, 1, 2),
+    );
+    let http = token_endpoint(
+        http,
+        200,
+        r#"{"access_token": "tok-1", "token_type": "Bearer", "expires_in": 86400}"#,
+    );
+    let list = TallyCloud::new(http).list_accounts(&input()).unwrap();
+    let names: Vec<&str> = list.accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Alder LLP (renamed)", "Birch Co", "Cedar Dental"]);
+    let warned: Vec<(&str, Option<&str>)> = list
+        .warnings
+        .iter()
+        .map(|w| (w.code.as_str(), w.account_id.as_deref()))
+        .collect();
+    assert_eq!(warned, [("duplicate_company_id", Some("c1"))]);
+}
+
+#[test]
 fn products_are_the_services_by_id() {
     let services = plugin().list_services(&input()).unwrap().services;
     let ids: Vec<(&str, &str, &str)> = services
