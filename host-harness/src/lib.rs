@@ -22,7 +22,7 @@
 //!
 //! Beside them, [`render`] lays out every text for a person, [`flow`] prints the seed flow for
 //! a person (the seed's steps laid out by render, so above both), [`bundle`] writes the release
-//! bundle a host installs, [`clock`] reads the time, and [`files`] writes every file whole or not at all (any folder may
+//! bundle a host installs, [`clock`] reads the time, [`schema_files`] generates and checks the committed JSON Schemas, and [`files`] writes every file whole or not at all (any folder may
 //! use it; it uses none). The CLI (`src/main.rs`) only parses arguments and calls these.
 
 pub mod bundle;
@@ -32,6 +32,7 @@ pub mod files;
 pub mod flow;
 pub mod render;
 pub mod runtime;
+pub mod schema_files;
 pub mod seed;
 pub mod store;
 pub mod traffic;

@@ -65,7 +65,10 @@ impl Exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = run(&cli).unwrap_or_else(|failure| {
-        eprintln!("host-harness: {}", render::for_terminal(&failure.message()));
+        crate::output::note(&format!(
+            "host-harness: {}",
+            render::for_terminal(&failure.message())
+        ));
         Exit::Failure
     });
     exit.into()
@@ -159,7 +162,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         | Command::Sync { psa: None, .. }
         | Command::Approve { psa: None, .. } => {
             // clap refuses this command line first (`required_unless_present`).
-            eprintln!("host-harness: give --psa FILE or --store FILE");
+            crate::output::note("host-harness: give --psa FILE or --store FILE");
             Ok(Exit::Failure)
         }
     }

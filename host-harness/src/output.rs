@@ -43,6 +43,12 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// Writes `text` and a newline on stderr, for a person watching; a closed or failing stderr is
+/// ignored (`eprintln!` would panic), since it is where a failure would be reported.
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// Prints `text` and a newline on stdout (see [`print`]).
 pub(crate) fn print_line(text: &str) -> Result<(), CliError> {
     print(&format!("{text}\n"))

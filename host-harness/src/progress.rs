@@ -51,8 +51,8 @@ impl Progress {
             host_harness::render::shown(&self.secrets.redact(text))
         );
         match &*self.bar() {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.suspend(|| crate::output::note(&line)),
+            None => crate::output::note(&line),
         }
     }
 }

@@ -174,9 +174,9 @@ impl Session {
 /// scripts written before replays were kept to their own server may still pass it.
 pub(crate) fn warn_allow_hosts_ignored(cli: &Cli) {
     if !cli.allow_hosts.is_empty() {
-        eprintln!(
+        crate::output::note(&format!(
             "host-harness: --allow-host is ignored: a replay reaches only its own server ({REPLAY_HOST})"
-        );
+        ));
     }
 }
 

@@ -37,21 +37,21 @@ pub(crate) fn on_files(
         out
     };
     let _lock = files::lock_beside(psa_file, |lock| {
-        eprintln!(
+        crate::output::note(&format!(
             "host-harness: another approve of {} holds {}; waiting for it to finish",
             psa_file.display(),
             lock.display()
-        );
+        ));
     })
     .map_err(|source| CliError::Write {
         path: psa_file.to_owned(),
         source,
     })?;
     if let Some(approved_at) = history::finish_interrupted(psa_file, out)? {
-        eprintln!(
+        crate::output::note(&format!(
             "host-harness: finished the approval of {approved_at}, which was stopped before {} was written",
             psa_file.display()
-        );
+        ));
     }
     let review = review_file::read(review_path)?;
     let (mapping, mapping_sha256) = mapping_file::read(mapping_path)?;

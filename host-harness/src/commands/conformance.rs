@@ -21,8 +21,8 @@ use crate::Exit;
 pub(crate) fn run(cli: &Cli, fixtures: &Path, write_pending: bool) -> Result<Exit, Failure> {
     warn_allow_hosts_ignored(cli);
     if cli.replay.is_some() {
-        eprintln!(
-            "host-harness: --replay is ignored: conformance replays the scenarios of --fixtures"
+        crate::output::note(
+            "host-harness: --replay is ignored: conformance replays the scenarios of --fixtures",
         );
     }
     let given = given_credentials(cli)?;
@@ -48,10 +48,10 @@ fn checks(
                     source,
                 },
             )?;
-            eprintln!(
+            crate::output::note(&format!(
                 "host-harness: wrote {}: read it, and rename it over the expected outputs to accept it",
                 pending.path.display()
-            );
+            ));
         }
     }
     Ok(if report.passed() {

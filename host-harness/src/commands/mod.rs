@@ -73,10 +73,10 @@ fn open_store(store: &Path, psa: Option<&Path>) -> Result<Store, CliError> {
         if opened.psa()?.is_none() {
             opened.import_psa(&PsaSnapshot::load(path)?)?;
         } else {
-            eprintln!(
+            crate::output::note(&format!(
                 "host-harness: {} already holds a PSA snapshot (as its approvals left it); --psa is not imported again",
                 store.display()
-            );
+            ));
         }
     }
     Ok(opened)

@@ -6,12 +6,13 @@ use std::path::Path;
 use host_harness::render;
 use host_harness::seed::mapping_file;
 use host_harness::seed::psa::PsaSnapshot;
-use host_harness::seed::review::{sync_and_review, MadeFrom, SyncError};
+use host_harness::seed::review::{sync_and_review, MadeFrom, Review, SyncError};
 use host_harness::seed::review_file;
 use host_harness::store::steps::{self, StepError};
+use plugin_contract::Secrets;
 
 use crate::args::Cli;
-use crate::error::Failure;
+use crate::error::{CliError, Failure};
 use crate::output::{emit, now_rfc3339, print_line, print_result};
 use crate::session::Session;
 use crate::Exit;
@@ -46,18 +47,13 @@ pub(crate) fn on_files(
             Ok(mut review) => {
                 review.made_from = Some(made_from);
                 review_file::write(review_path, &review, &secrets)?;
-                if json {
-                    let shown = secrets.redact_json(&serde_json::to_string_pretty(&review)?);
-                    print_line(&render::terminal_json(&shown))?;
-                } else {
-                    emit(&secrets, &render::review(&review))?;
-                    print_line(&format!(
-                        "\n   Written to {}: approve it with `host-harness approve --review {} --psa {} --all` (or `--line LINE` for each line).",
-                        review_path.display(),
-                        review_path.display(),
-                        psa_file.display()
-                    ))?;
-                }
+                let next = format!(
+                    "Written to {}: approve it with `host-harness approve --review {} --psa {} --all` (or `--line LINE` for each line).",
+                    review_path.display(),
+                    review_path.display(),
+                    psa_file.display()
+                );
+                show(&secrets, &review, json, &next)?;
                 Ok(Exit::Success)
             }
             Err(SyncError::Call { error, .. }) => print_result::<()>(&secrets, Err(error)),
@@ -90,17 +86,12 @@ pub(crate) fn on_store(
         let secrets = session.secrets();
         match synced {
             Ok((id, review)) => {
-                if json {
-                    let shown = secrets.redact_json(&serde_json::to_string_pretty(&review)?);
-                    print_line(&render::terminal_json(&shown))?;
-                } else {
-                    emit(&secrets, &render::review(&review))?;
-                    print_line(&format!(
-                        "\n   Sync {id} kept in {}: approve it with `host-harness approve --store {} --all` (or `--line LINE`).",
-                        store_path.display(),
-                        store_path.display()
-                    ))?;
-                }
+                let next = format!(
+                    "Sync {id} kept in {}: approve it with `host-harness approve --store {} --all` (or `--line LINE`).",
+                    store_path.display(),
+                    store_path.display()
+                );
+                show(&secrets, &review, json, &next)?;
                 Ok(Exit::Success)
             }
             Err(StepError::Call { error, .. }) => print_result::<()>(&secrets, Err(error)),
@@ -109,4 +100,16 @@ pub(crate) fn on_store(
     })?;
     session.close(false)?;
     Ok(exit)
+}
+
+/// Prints `review` with every form of `secrets` removed: as JSON, or as tables followed by
+/// `next`, the step that approves it.
+fn show(secrets: &Secrets, review: &Review, json: bool, next: &str) -> Result<(), CliError> {
+    if json {
+        let shown = secrets.redact_json(&serde_json::to_string_pretty(review)?);
+        print_line(&render::terminal_json(&shown))
+    } else {
+        emit(secrets, &render::review(review))?;
+        print_line(&format!("\n   {next}"))
+    }
 }

@@ -11,8 +11,6 @@
 //! After changing a type, regenerate the files with `UPDATE_SCHEMAS=1 cargo test -p
 //! host-harness schemas` or `host-harness schemas --write contract/schemas`.
 
-use std::collections::BTreeSet;
-use std::fs;
 use std::io;
 use std::path::Path;
 
@@ -22,10 +20,11 @@ use plugin_contract::{
     ServiceList, Usage,
 };
 use schemars::JsonSchema;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::conformance::plan::Plan;
 use crate::runtime::manifest::PluginManifest;
+use crate::schema_files::SchemaSet;
 use crate::traffic::replay::Recording;
 use crate::traffic::transcript::Transcript;
 
@@ -136,84 +135,31 @@ pub fn of_interface(interface_version: &str) -> Vec<(&'static str, Value)> {
         .collect()
 }
 
+/// Returns the set of every schema, for writing and checking.
+fn set() -> SchemaSet {
+    SchemaSet::new(ID_BASE, all())
+}
+
 /// Writes every schema into `dir` as pretty JSON with a trailing newline, and removes the
 /// schemas of an earlier generation that are no longer generated.
 pub fn write(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    for (file, schema) in all() {
-        crate::files::write(&dir.join(file), render(&schema).as_bytes())?;
-    }
-    for file in extra_json_files(dir) {
-        let path = dir.join(&file);
-        let id = fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-            .and_then(|schema| schema.get("$id")?.as_str().map(str::to_owned));
-        if id.is_some_and(|id| id.starts_with(ID_BASE)) {
-            fs::remove_file(path)?;
-        }
-    }
-    Ok(())
+    set().write(dir)
 }
 
 /// Lists, sorted, the file names in `dir` that differ from the generated schemas: changed,
 /// missing, or `.json` files that are not generated.
 pub fn drifted(dir: &Path) -> Vec<String> {
-    let mut drifted: Vec<String> = all()
-        .into_iter()
-        .filter(|(file, schema)| fs::read_to_string(dir.join(file)).ok() != Some(render(schema)))
-        .map(|(file, _)| file.to_owned())
-        .collect();
-    drifted.extend(extra_json_files(dir));
-    drifted.sort();
-    drifted
+    set().drifted(dir)
 }
 
 /// Generates the schema of `T` with its `$id` and `title`, object keys sorted.
 fn schema_of<T: JsonSchema>(file: &'static str, title: &str) -> (&'static str, Value) {
-    let mut schema = schemars::schema_for!(T);
-    schema.insert("$id".to_owned(), format!("{ID_BASE}{file}").into());
-    schema.insert("title".to_owned(), title.into());
-    (file, sorted(schema.to_value()))
-}
-
-/// Sorts the keys of every object, so that the files do not depend on serde_json's features.
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, value)| (key, sorted(value)))
-                    .collect::<Map<String, Value>>(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-/// Renders a schema as its file holds it.
-fn render(schema: &Value) -> String {
-    format!("{schema:#}\n")
-}
-
-/// Lists the `.json` files in `dir` that are not generated schemas.
-fn extra_json_files(dir: &Path) -> Vec<String> {
-    let generated: BTreeSet<&str> = all().into_iter().map(|(file, _)| file).collect();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".json") && !generated.contains(name.as_str()))
-        .collect()
+    SchemaSet::schema_of::<T>(ID_BASE, file, title)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::PathBuf;
 
     use serde_json::json;

@@ -1,6 +1,8 @@
-//! JSON Schemas of the files the host writes for a person or a script to keep (the mapping file,
-//! `review.json`, `changes.json`, a line of the history `approvals.jsonl`), generated from the Rust types that write them, committed in `contract/schemas/host/`
-//! and checked against the types by the test `committed_host_schemas_match_the_rust_types`.
+//! JSON Schemas of the files the host writes for a person or a script to keep (the mapping
+//! file, `review.json`, `changes.json`, a line of the history `approvals.jsonl`), generated
+//! from the Rust types that write them ([`crate::schema_files`]), committed in
+//! `contract/schemas/host/` and checked against the types by the test
+//! `committed_host_schemas_match_the_rust_types`.
 //!
 //! They are apart from the contract's schemas ([`crate::conformance::schemas`], the boundary with a
 //! plugin) because these files are the host's own: a script that keeps them reads their
@@ -8,13 +10,13 @@
 //! `UPDATE_SCHEMAS=1 cargo test -p host-harness host_schemas` or `host-harness schemas --write
 //! contract/schemas` (which writes `host/` too).
 
-use std::fs;
 use std::io;
 use std::path::Path;
 
 use schemars::JsonSchema;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::schema_files::SchemaSet;
 use crate::seed::history::{ChangesFile, HistoryEntry};
 use crate::seed::mapping_file::MappingFile;
 use crate::seed::review_file::ReviewFile;
@@ -49,57 +51,26 @@ pub fn all() -> Vec<(&'static str, Value)> {
     schemas
 }
 
-/// Writes every schema into `dir` as pretty JSON with a trailing newline.
+/// Writes every schema into `dir` as pretty JSON with a trailing newline, and removes the
+/// schemas of an earlier generation that are no longer generated.
 pub fn write(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    for (file, schema) in all() {
-        crate::files::write(&dir.join(file), render(&schema).as_bytes())?;
-    }
-    Ok(())
+    SchemaSet::new(ID_BASE, all()).write(dir)
 }
 
-/// Lists, sorted, the schemas that differ from the files in `dir`: changed or missing.
+/// Lists, sorted, the schemas that differ from the files in `dir`: changed, missing, or `.json`
+/// files that are not generated.
 pub fn drifted(dir: &Path) -> Vec<String> {
-    all()
-        .into_iter()
-        .filter(|(file, schema)| fs::read_to_string(dir.join(file)).ok() != Some(render(schema)))
-        .map(|(file, _)| file.to_owned())
-        .collect()
+    SchemaSet::new(ID_BASE, all()).drifted(dir)
 }
 
 /// Generates the schema of `T` with its `$id` and `title`, object keys sorted.
 fn schema_of<T: JsonSchema>(file: &'static str, title: &str) -> (&'static str, Value) {
-    let mut schema = schemars::schema_for!(T);
-    schema.insert("$id".to_owned(), format!("{ID_BASE}{file}").into());
-    schema.insert("title".to_owned(), title.into());
-    (file, sorted(schema.to_value()))
-}
-
-/// Sorts the keys of every object, so that the files do not depend on serde_json's features.
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, value)| (key, sorted(value)))
-                    .collect::<Map<String, Value>>(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-/// Renders a schema as its file holds it.
-fn render(schema: &Value) -> String {
-    format!("{schema:#}\n")
+    SchemaSet::schema_of::<T>(ID_BASE, file, title)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::PathBuf;
 
     use plugin_contract::Secrets;

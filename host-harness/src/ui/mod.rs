@@ -18,7 +18,7 @@ pub mod lists;
 pub mod pages;
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::path::PathBuf;
 
 use maud::Markup;
@@ -105,7 +105,8 @@ pub fn serve(options: &UiOptions, ready: impl FnOnce(&str)) -> Result<(), UiErro
         };
         store.import_psa(&PsaSnapshot::load(path)?)?;
     } else if options.psa.is_some() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "host-harness ui: {} already holds a PSA snapshot (as its approvals left it); --psa is not imported again",
             options.store.display()
         );
@@ -164,7 +165,10 @@ pub fn serve(options: &UiOptions, ready: impl FnOnce(&str)) -> Result<(), UiErro
         let handled =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.handle(request)));
         if handled.is_err() {
-            eprintln!("host-harness ui: a request failed inside the host; it was answered 500");
+            let _ = writeln!(
+                std::io::stderr(),
+                "host-harness ui: a request failed inside the host; it was answered 500"
+            );
         }
     }
     Ok(())
