@@ -271,12 +271,13 @@ fn each_harness_folder_uses_only_the_folders_its_job_needs() {
         ("traffic", &["runtime", "traffic", "files"]),
         (
             "conformance",
-            &["runtime", "traffic", "conformance", "files"],
+            &["runtime", "traffic", "conformance", "files", "schema_files"],
         ),
         ("files", &[]),
         ("clock", &[]),
+        ("schema_files", &["files"]),
         // The seed holds rules only: render lays them out, flow prints them.
-        ("seed", &["seed", "runtime", "files", "clock"]),
+        ("seed", &["seed", "runtime", "files", "clock", "schema_files"]),
         // The store keeps the seed's state; the web host is a face over it, used by no one.
         ("store", &["store", "seed", "clock"]),
     ];

@@ -6,6 +6,11 @@ exactly; past it, that); or a date in one of RFC 9110's three forms, IMF-fixdate
 and asctime (`Sun Nov  6 08:49:37 1994`) forms, as the seconds until it (0 if past). A date is
 read as the Rust harness's `httpdate` reads it: the exact form, the weekday the date's, years
 1970 to 9999, seconds 0 to 59, an RFC 850 year below 70 in the 2000s. Anything else is no wait.
+
+Written here rather than taken from the standard library: `email.utils.parsedate_to_datetime`
+reads `26 Oct 2026 00:01:30 GMT`, `+0000`, lowercase names and a wrong weekday as dates, all of
+which the shared vectors refuse (contract/vectors/retry-after.json), and no well-kept package
+reads exactly RFC 9110's three forms.
 """
 
 from __future__ import annotations
