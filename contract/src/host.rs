@@ -17,6 +17,26 @@ pub use allowed_hosts::{host_allowed, host_matches, normalized_host};
 #[cfg(feature = "host")]
 pub use retry_after::{fill_retry_after, retry_after_seconds, MAX_RETRY_AFTER_S};
 
+/// Checks a host's rule against one file of [`HOST_VECTORS`], as every host's tests do: panics,
+/// listing them, unless `mismatch` (what the rule makes of a case, when that is not the case's
+/// expectation) finds nothing in every one of `cases`, and finds something in `wrong_case`, the
+/// case whose expectation is deliberately wrong (so that a test that checks nothing fails).
+pub fn assert_follows_vectors<C>(
+    cases: &[C],
+    wrong_case: &C,
+    mismatch: impl Fn(&C) -> Option<String>,
+) {
+    let wrong: Vec<String> = cases.iter().filter_map(&mismatch).collect();
+    assert!(
+        wrong.is_empty(),
+        "cases this host decides otherwise: {wrong:#?}"
+    );
+    assert!(
+        mismatch(wrong_case).is_some(),
+        "the deliberately wrong case passed: the test compares nothing"
+    );
+}
+
 /// The version of the host profile this crate describes; a bundle's manifest names it.
 ///
 /// A host meets a bundle's profile when [`Version::serves`](crate::Version::serves) it: the

@@ -277,7 +277,10 @@ fn each_harness_folder_uses_only_the_folders_its_job_needs() {
         ("clock", &[]),
         ("schema_files", &["files"]),
         // The seed holds rules only: render lays them out, flow prints them.
-        ("seed", &["seed", "runtime", "files", "clock", "schema_files"]),
+        (
+            "seed",
+            &["seed", "runtime", "files", "clock", "schema_files"],
+        ),
         // The store keeps the seed's state; the web host is a face over it, used by no one.
         ("store", &["store", "seed", "clock"]),
     ];

@@ -66,12 +66,7 @@ mod tests {
             let got = retry_after_seconds(&case.value, vectors.now_unix_s);
             (got != case.seconds).then(|| format!("{:?}: {got:?}", case.value))
         };
-        let wrong: Vec<String> = vectors.cases.iter().filter_map(mismatch).collect();
-        assert!(
-            mismatch(&vectors.wrong_case).is_some(),
-            "the deliberately wrong case passed"
-        );
-        assert!(wrong.is_empty(), "{wrong:#?}");
+        crate::host::assert_follows_vectors(&vectors.cases, &vectors.wrong_case, mismatch);
     }
 
     #[test]
