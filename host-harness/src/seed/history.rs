@@ -332,9 +332,9 @@ pub fn change_set_files(set: &ChangeSet) -> std::io::Result<(Vec<u8>, Vec<u8>)> 
 }
 
 /// Returns the change set as CSV, one row per change; the vendor accounts' ids, and their names
-/// in the same order, are joined by `; `, a new-revenue line's old quantity is empty, and every text cell a spreadsheet would run as a
-/// formula has a `'` before it ([`files::csv_text`]); the quantities are ours, unsigned, and
-/// written as they are.
+/// in the same order, are joined by `; `, a new-revenue line's old quantity is empty, and every
+/// text cell a spreadsheet would run as a formula has a `'` before it ([`files::csv_text`]); the
+/// quantities are ours, unsigned, and written as they are.
 fn change_set_csv(set: &ChangeSet) -> std::io::Result<String> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([

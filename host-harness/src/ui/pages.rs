@@ -5,6 +5,7 @@ use plugin_contract::{Credentials, ErrorClass, PluginError};
 use serde_json::Value;
 
 use crate::render::{keys, labels};
+use crate::seed::approve::Change;
 use crate::seed::psa::PsaSnapshot;
 use crate::seed::review::{LineKind, ReviewLine};
 use crate::store::approvals::ApprovalRow;
@@ -633,7 +634,7 @@ pub fn history(context: &Context, syncs: &[SyncRow], approvals: &[ApprovalRow]) 
                             td { a href=(format!("/approvals/{}", row.id)) { (row.id) } }
                             td { (row.approved_at) }
                             td { (row.sync_id) }
-                            td { (keys(&row.approval.change_set.changes.iter().map(|c| c.line()).collect::<Vec<_>>())) }
+                            td { (keys(&row.approval.change_set.changes.iter().map(Change::line).collect::<Vec<_>>())) }
                         }
                     } }
                 }

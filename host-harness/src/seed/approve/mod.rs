@@ -4,9 +4,9 @@
 //!
 //! A person approves what they reviewed, not a fresh count: `sync` writes the review it printed
 //! (`review.json`) and approval reads it back, with no plugin call. Lines are named by their PSA
-//! account and product ([`PsaLine`]; a person types its key, the review's LINE column). Only new revenue and
-//! reconcile lines change anything; an approved no-change line is accepted and left out of the
-//! change set. A key naming a PSA line fed by a failed count (listed under the review's
+//! account and product ([`PsaLine`]; a person types its key, the review's LINE column). Only new
+//! revenue and reconcile lines change anything; an approved no-change line is accepted and left
+//! out of the change set. A key naming a PSA line fed by a failed count (listed under the review's
 //! `failed`), or no line at all, refuses the whole approval, and so does a PSA snapshot that no
 //! longer bills what the review showed (approved already, or edited since): a change set whose
 //! old quantity is wrong would mislead whoever applies it. Nothing is written then.

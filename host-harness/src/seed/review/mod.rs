@@ -70,7 +70,8 @@ pub struct ReviewLine {
     pub psa_account_name: String,
     /// The PSA product.
     pub psa_product_id: String,
-    /// The vendor accounts counted into this line, with their current names, sorted by name, then id.
+    /// The vendor accounts counted into this line, with their current names, sorted by name,
+    /// then id.
     pub vendor_accounts: Vec<VendorAccount>,
     /// What the PSA bills now; absent for new revenue.
     pub psa_quantity: Option<u64>,
