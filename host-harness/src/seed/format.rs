@@ -54,13 +54,12 @@ pub enum FileError {
     },
 }
 
-/// A kind of kept file: what errors call it, the format written, the formats read, and what a
-/// person does with a file of another format.
+/// A kind of kept file: what errors call it, the formats read, and what a person does with a
+/// file of another format. (The format written is the file's own `FORMAT_VERSION`, which its
+/// writer puts first.)
 pub struct Kind {
     /// What errors call the file, e.g. "the review".
     pub what: &'static str,
-    /// The format this harness writes.
-    pub writes: &'static str,
     /// The formats it reads, the one it writes among them.
     pub reads: &'static [&'static str],
     /// What to do with a file of another format.

@@ -56,7 +56,6 @@ pub const FORMAT_VERSION: &str = "2";
 /// `format_version`) and 2.
 pub const KIND: Kind = Kind {
     what: "the history",
-    writes: FORMAT_VERSION,
     reads: &["1", FORMAT_VERSION],
     advice: "approve with the harness that wrote it",
 };

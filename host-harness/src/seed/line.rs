@@ -5,14 +5,13 @@
 //! the `Deserialize` impls): `review.json`, `changes.json`, the history and a store written
 //! before these types existed stay readable.
 
-use std::fmt;
 use std::str::FromStr;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One PSA agreement line, or the line that would be new: a PSA account and a PSA product.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct PsaLine {
     /// The PSA account.
     pub psa_account_id: String,
@@ -38,13 +37,6 @@ impl PsaLine {
             key_part(&self.psa_account_id),
             key_part(&self.psa_product_id)
         )
-    }
-}
-
-/// Shows the line as its key.
-impl fmt::Display for PsaLine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.key())
     }
 }
 
@@ -130,7 +122,7 @@ impl<'de> Deserialize<'de> for PsaLine {
 
 /// A vendor account as the seed shows it: its id, and its name as the vendor lists it now or,
 /// when the vendor no longer lists it, as the mapping file last saw it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct VendorAccount {
     /// The vendor account's id.
     #[serde(rename = "vendor_account_id")]

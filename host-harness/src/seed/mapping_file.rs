@@ -19,7 +19,6 @@ pub const FORMAT_VERSION: &str = "1";
 /// What the mapping file is, for [`crate::seed::format`].
 pub const KIND: Kind = Kind {
     what: "the mapping file",
-    writes: FORMAT_VERSION,
     reads: &[FORMAT_VERSION],
     advice: "map again with this harness",
 };

@@ -22,7 +22,6 @@ pub const FORMAT_VERSION: &str = "2";
 /// What `review.json` is, for [`crate::seed::format`].
 pub const KIND: Kind = Kind {
     what: "the review",
-    writes: FORMAT_VERSION,
     reads: &["1", FORMAT_VERSION],
     advice: "sync again with this harness",
 };
