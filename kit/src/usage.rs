@@ -166,15 +166,27 @@ impl UsageBuilder {
             warnings: self.warnings,
             failed_accounts: Vec::new(),
         };
+        // Both lists are sorted: the account asked for next is most often the next one listed,
+        // found by one comparison from where the last one was instead of a search (whose string
+        // comparisons took a tenth of a sync of every account in the SaaS Alerts plugin's wasm).
+        let mut from = 0;
         for account_id in account_ids {
+            let rest = listed.get(from..).unwrap_or_default();
+            let found = match rest.first() {
+                Some((next, _)) if *next == account_id => Ok(0),
+                _ => rest.binary_search_by(|(id, _)| (*id).cmp(account_id)),
+            };
             let mut account = AccountUsage {
                 account_id,
                 service_ids: &self.service_ids,
                 outcomes: vec![None; self.service_ids.len()],
                 warnings: Vec::new(),
             };
-            let counted = match listed.binary_search_by(|(id, _)| (*id).cmp(account_id)) {
-                Ok(at) => count(listed[at].1, &mut account),
+            let counted = match found {
+                Ok(at) => {
+                    from += at + 1;
+                    count(rest[at].1, &mut account)
+                }
                 Err(_) => Err(PluginError::not_found(unknown(account_id))),
             };
             if let Err(error) = counted {
@@ -459,6 +471,33 @@ mod tests {
             ),
             (Some("t1"), "t1 looks odd")
         );
+    }
+
+    #[test]
+    fn accounts_asked_in_order_are_found_whether_next_further_on_or_missing() {
+        let listed = [("d", &4u64), ("b", &2), ("a", &1), ("c", &3)];
+        let asked = ["a", "a0", "c", "d", "e"];
+        let usage = UsageBuilder::new(&input(Some(&asked), Some(&["a"])), SERVICES)
+            .unwrap()
+            .count_accounts(
+                listed,
+                |id| format!("no {id}"),
+                |n: &u64, usage| {
+                    usage.record("a", *n);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            records(&usage),
+            [("a", "a", 1), ("c", "a", 3), ("d", "a", 4)]
+        );
+        let missing: Vec<&str> = usage
+            .failed_accounts
+            .iter()
+            .map(|f| f.error.message.as_str())
+            .collect();
+        assert_eq!(missing, ["no a0", "no e"]);
     }
 
     #[test]

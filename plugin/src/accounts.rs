@@ -26,44 +26,17 @@ impl<'a> Tenant<'a> {
             })
             .collect();
         let mut customers: Vec<&Customer> = list.customers.iter().collect();
-        // A stable sort keeps entries of one id in list order, so the last is the one kept.
-        plugin_contract::order::sort_by(&mut customers, |a, b| a.id.cmp(&b.id));
-        customers.dedup_by(|later, earlier| {
-            let repeated = later.id == earlier.id;
-            if repeated {
-                warnings.push(warning(
-                    "duplicate_customer",
-                    format!(
-                        "SaaS Alerts lists customer {} more than once; the last entry is used.",
-                        later.id
-                    ),
-                    &later.id,
-                ));
-                // Keep the later entry in the place of the earlier one.
-                std::mem::swap(later, earlier);
-            }
-            repeated
-        });
+        // The kit's one rule for a repeated id: the last entry is kept, with a warning.
+        warnings.extend(vendor_kit::accounts::sort_unique_by_id(
+            &mut customers,
+            |c| &c.id,
+            "duplicate_customer",
+            |id| format!("SaaS Alerts lists customer {id} more than once; the last entry is used."),
+        ));
         Tenant {
             customers,
             warnings,
         }
-    }
-
-    /// Returns the customer of id `id`, if the tenant lists it, looking from position `*from`
-    /// on and moving it past the customer found.
-    ///
-    /// Ids asked for in order are found from where the last one was: the next customer is most
-    /// often the one, found by one comparison instead of a search (whose string comparisons
-    /// took a tenth of a sync of all accounts in wasm).
-    pub fn find(&self, id: &str, from: &mut usize) -> Option<&'a Customer> {
-        let rest = self.customers.get(*from..)?;
-        let at = match rest.first() {
-            Some(next) if next.id == id => 0,
-            _ => rest.binary_search_by(|c| c.id.as_str().cmp(id)).ok()?,
-        };
-        *from += at + 1;
-        Some(rest[at])
     }
 
     /// Lists the customers, sorted by id.
@@ -153,20 +126,6 @@ mod tests {
 
     fn list(entries: serde_json::Value) -> CustomerList {
         customers_of(serde_json::from_value(entries).unwrap())
-    }
-
-    #[test]
-    fn ids_asked_in_order_are_found_whether_next_further_on_or_missing() {
-        let customers = list(json!([{"id": "d"}, {"id": "b"}, {"id": "a"}, {"id": "c"}]));
-        let tenant = Tenant::of(&customers);
-        let mut from = 0;
-        let mut found = |id: &str| tenant.find(id, &mut from).map(|c| c.id.clone());
-        assert_eq!(found("a").as_deref(), Some("a"));
-        assert_eq!(found("a0"), None, "a missing id between two listed ones");
-        assert_eq!(found("c").as_deref(), Some("c"), "one further on, past b");
-        assert_eq!(found("d").as_deref(), Some("d"));
-        assert_eq!(found("e"), None, "past the last customer");
-        assert_eq!(from, 4);
     }
 
     #[test]

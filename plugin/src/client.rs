@@ -140,11 +140,6 @@ impl ApiError {
         }
     }
 
-    /// Tells whether this failure concerns the key or the tenant, not just one customer.
-    pub fn stops_the_whole_call(&self) -> bool {
-        status::stops_the_whole_call(self.class(Request::Later))
-    }
-
     /// Turns the failure of the first request of a call into the error the MSP sees.
     ///
     /// The first request is where a wrong URL shows: there a redirect, a 404 or a web page
@@ -445,8 +440,8 @@ mod tests {
                     message: "too big.".into(),
                 },
             };
-            let stops = failure.stops_the_whole_call();
             let error = failure.into_plugin_error();
+            let stops = status::stops_the_whole_call(error.class);
             assert_eq!(error.class, class, "{kind:?}");
             assert!(error.message.contains(advice), "{}", error.message);
             assert!(!error.message.contains(".."), "{}", error.message);
@@ -470,14 +465,17 @@ mod tests {
 
     #[test]
     fn only_key_and_tenant_failures_stop_the_whole_call() {
-        let status = |status| ApiError::Status {
-            endpoint: "GET /x".into(),
-            status,
+        let stops = |code| {
+            let error = ApiError::Status {
+                endpoint: "GET /x".into(),
+                status: code,
+            };
+            status::stops_the_whole_call(error.into_plugin_error().class)
         };
-        assert!(status(401).stops_the_whole_call());
-        assert!(status(429).stops_the_whole_call());
-        assert!(!status(500).stops_the_whole_call());
-        assert!(!status(404).stops_the_whole_call());
+        assert!(stops(401));
+        assert!(stops(429));
+        assert!(!stops(500));
+        assert!(!stops(404));
     }
 
     /// The whole plugin over one customers body (and user lists), as a host would call it.

@@ -3,58 +3,109 @@
 //! `billable-users` comes from the customer list alone, so it costs one request for the whole
 //! tenant. The per-platform services need one `/reports/users` request per customer, made only
 //! when one of them is asked for. A count that cannot be read is never reported as 0: its
-//! (account, service) pairs go to `failed_accounts` with the reason.
+//! (account, service) pairs go to `failed_accounts` with the reason. The bookkeeping (every
+//! requested pair once, an unlisted customer `not_found`, a failure that concerns the key or the
+//! tenant ending the call, the contract's order) is the kit's `UsageBuilder::count_accounts`,
+//! as in every plugin here; this module says how one customer is counted.
 
-use plugin_contract::{FailedAccount, FetchUsageInput, PluginError, Usage, UsageRecord, Warning};
+use plugin_contract::{FetchUsageInput, PluginError, Usage};
 use vendor_kit::http::Http;
+use vendor_kit::usage::{AccountUsage, UsageBuilder};
 
-use crate::accounts::{warning, Tenant};
+use crate::accounts::Tenant;
 use crate::client::Client;
 use crate::credentials::Config;
 use crate::model::{Customer, User};
-use crate::services::{self, Platform, BILLABLE_USERS};
+use crate::services::{Platform, BILLABLE_USERS};
 
 /// Counts the requested services for the requested accounts as of `input.as_of`.
 pub fn fetch_usage<H: Http>(http: &mut H, input: &FetchUsageInput) -> Result<Usage, PluginError> {
     let config = Config::from_credentials(&input.credentials)?;
-    input.check_as_of()?;
-    let wanted = Wanted::from_ids(input.service_ids.as_deref())?;
+    // The kit's builder checks as_of and service_ids before any request, then keeps the
+    // contract: every requested pair once, an unlisted customer `not_found` (never 0), a
+    // failure that concerns the key or the tenant ending the call, all sorted.
+    let services: Vec<&str> = std::iter::once(BILLABLE_USERS)
+        .chain(Platform::ALL.iter().map(|p| p.service_id()))
+        .collect();
+    let mut builder = UsageBuilder::new(input, &services)?;
     if let Some(ids) = &input.account_ids {
         check_account_ids(ids)?;
     }
+    let wanted = Wanted::of(builder.service_ids());
     let mut client = Client::new(http, &config);
     let customers = client
         .customers()
         .map_err(|e| e.into_first_request_error(&config.api_root))?;
 
     let mut tenant = Tenant::of(&customers);
-    let mut usage = Usage {
-        as_of: input.as_of.clone(),
-        records: Vec::new(),
-        warnings: std::mem::take(&mut tenant.warnings),
-        failed_accounts: Vec::new(),
-    };
-    let mut account_ids: Vec<&str> = match &input.account_ids {
-        Some(ids) => ids.iter().map(String::as_str).collect(),
-        None => tenant.customers().iter().map(|c| c.id.as_str()).collect(),
-    };
-    plugin_contract::order::sort(&mut account_ids);
-    account_ids.dedup();
+    builder.warn(std::mem::take(&mut tenant.warnings));
+    let customers = tenant.customers().iter().map(|c| (c.id.as_str(), *c));
+    builder.count_accounts(customers, unknown, |customer, usage| {
+        count(&mut client, &wanted, customer, usage)
+    })
+}
 
-    let mut from = 0;
-    for account_id in account_ids {
-        let mut counter = AccountCounter::new(account_id, &wanted);
-        match tenant.find(account_id, &mut from) {
-            Some(customer) => counter.count(&mut client, customer)?,
-            None => counter.fail_all(PluginError::not_found(format!(
-                "SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."
-            ))),
+/// Returns why an account asked for is not counted: SaaS Alerts does not list it.
+fn unknown(account_id: &str) -> String {
+    format!(
+        "SaaS Alerts has no customer with id {account_id:?} (deleted, or never this partner's)."
+    )
+}
+
+/// Counts the wanted services of `customer` into `usage`: billable users from the customer
+/// list, the platforms from one `/reports/users` request, made only when one is wanted.
+fn count<H: Http>(
+    client: &mut Client<'_, H>,
+    wanted: &Wanted,
+    customer: &Customer,
+    usage: &mut AccountUsage<'_>,
+) -> Result<(), PluginError> {
+    let billable = &customer.billable_count;
+    if wanted.billable_users {
+        match billable {
+            Ok(quantity) => usage.record(BILLABLE_USERS, *quantity),
+            Err(problem) => usage.fail(
+                [BILLABLE_USERS],
+                PluginError::vendor(format!(
+                    "SaaS Alerts sent no usable billable count for customer {}: {problem}.",
+                    customer.id
+                )),
+            ),
         }
-        counter.finish(&mut usage);
     }
-
-    usage.sort();
-    Ok(usage)
+    if wanted.platforms.is_empty() {
+        return Ok(());
+    }
+    // A failure fails the platforms of this customer only, unless it concerns the key or the
+    // tenant: then the builder ends the call.
+    let users = client
+        .users(&customer.id)
+        .map_err(|e| e.into_plugin_error())?;
+    let tally = Tally::of(&users);
+    for platform in &wanted.platforms {
+        usage.record(
+            platform.service_id(),
+            tally.per_platform[*platform as usize],
+        );
+    }
+    if let Ok(count) = billable {
+        if tally.billable != *count {
+            usage.warn(
+                "platform_sum_mismatch",
+                format!("Users flagged isBillable add up to {} but billingUsers.count is {count}; the invoice follows billingUsers.count.", tally.billable),
+            );
+        }
+    }
+    if tally.unflagged > 0 {
+        usage.warn(
+            "billable_flag_missing",
+            format!(
+                "{} users have no isBillable flag and were not counted on any platform.",
+                tally.unflagged
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// The most account ids one call takes; it bounds the memory a call's input and output need.
@@ -83,165 +134,15 @@ struct Wanted {
 }
 
 impl Wanted {
-    fn from_ids(ids: Option<&[String]>) -> Result<Wanted, PluginError> {
-        let Some(ids) = ids else {
-            return Ok(Wanted {
-                billable_users: true,
-                platforms: Platform::ALL.to_vec(),
-            });
-        };
-        let mut unknown: Vec<&str> = ids
-            .iter()
-            .map(String::as_str)
-            .filter(|id| !services::is_known(id))
-            .collect();
-        plugin_contract::order::sort(&mut unknown);
-        unknown.dedup();
-        if !unknown.is_empty() {
-            return Err(PluginError::config(format!(
-                "service_ids names services this plugin does not have: {}. list_services gives the valid ids.",
-                unknown.join(", ")
-            )));
-        }
-        let mut platforms: Vec<Platform> = ids
-            .iter()
-            .filter_map(|id| Platform::from_service_id(id))
-            .collect();
-        plugin_contract::order::sort_by(&mut platforms, |a, b| a.service_id().cmp(b.service_id()));
-        platforms.dedup();
-        Ok(Wanted {
-            billable_users: ids.iter().any(|id| id == BILLABLE_USERS),
-            platforms,
-        })
-    }
-
-    fn service_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.billable_users
-            .then_some(BILLABLE_USERS)
-            .into_iter()
-            .chain(self.platforms.iter().map(|p| p.service_id()))
-    }
-}
-
-/// Collects one account's records, warnings and failures.
-///
-/// It keeps the rules of the kit's `UsageBuilder::count_accounts` (every pair once, a failure
-/// that concerns the key or the tenant ending the call), in the plugin's own code: counting
-/// through the kit measured 202,736 bytes of wasm, over the 200,000 the module may take.
-struct AccountCounter<'w> {
-    account_id: String,
-    wanted: &'w Wanted,
-    records: Vec<UsageRecord>,
-    warnings: Vec<Warning>,
-    failed: Vec<(String, PluginError)>,
-}
-
-impl<'w> AccountCounter<'w> {
-    fn new(account_id: &str, wanted: &'w Wanted) -> Self {
-        AccountCounter {
-            account_id: account_id.to_owned(),
-            wanted,
-            records: Vec::new(),
-            warnings: Vec::new(),
-            failed: Vec::new(),
-        }
-    }
-
-    fn count<H: Http>(
-        &mut self,
-        client: &mut Client<'_, H>,
-        customer: &Customer,
-    ) -> Result<(), PluginError> {
-        let billable = &customer.billable_count;
-        if self.wanted.billable_users {
-            match &billable {
-                Ok(quantity) => self.record(BILLABLE_USERS, *quantity),
-                Err(problem) => self.fail(
-                    &[BILLABLE_USERS],
-                    PluginError::vendor(format!(
-                        "SaaS Alerts sent no usable billable count for customer {}: {problem}.",
-                        customer.id
-                    )),
-                ),
-            }
-        }
-        if self.wanted.platforms.is_empty() {
-            return Ok(());
-        }
-        let platform_ids: Vec<&str> = self
-            .wanted
-            .platforms
-            .iter()
-            .map(|p| p.service_id())
-            .collect();
-        match client.users(&customer.id) {
-            Ok(users) => {
-                let tally = Tally::of(&users);
-                let wanted = self.wanted;
-                for platform in &wanted.platforms {
-                    let quantity = tally.per_platform[*platform as usize];
-                    self.record(platform.service_id(), quantity);
-                }
-                self.check(&tally, billable.as_ref().ok().copied());
-            }
-            Err(e) if e.stops_the_whole_call() => return Err(e.into_plugin_error()),
-            Err(e) => self.fail(&platform_ids, e.into_plugin_error()),
-        }
-        Ok(())
-    }
-
-    /// Warns where the user list and the customer's billing count disagree.
-    fn check(&mut self, tally: &Tally, billable: Option<u64>) {
-        if let Some(count) = billable {
-            if tally.billable != count {
-                self.warn(
-                    "platform_sum_mismatch",
-                    format!("Users flagged isBillable add up to {} but billingUsers.count is {count}; the invoice follows billingUsers.count.", tally.billable),
-                );
-            }
-        }
-        if tally.unflagged > 0 {
-            self.warn(
-                "billable_flag_missing",
-                format!(
-                    "{} users have no isBillable flag and were not counted on any platform.",
-                    tally.unflagged
-                ),
-            );
-        }
-    }
-
-    fn fail_all(&mut self, error: PluginError) {
-        let ids: Vec<&str> = self.wanted.service_ids().collect();
-        self.fail(&ids, error);
-    }
-
-    fn record(&mut self, service_id: &str, quantity: u64) {
-        self.records.push(UsageRecord {
-            account_id: self.account_id.clone(),
-            service_id: service_id.to_owned(),
-            quantity,
-        });
-    }
-
-    fn warn(&mut self, code: &str, message: String) {
-        self.warnings.push(warning(code, message, &self.account_id));
-    }
-
-    fn fail(&mut self, service_ids: &[&str], error: PluginError) {
-        self.failed.extend(
-            service_ids
+    /// Splits `service_ids` (known ones, sorted) by where their counts come from.
+    fn of(service_ids: &[String]) -> Wanted {
+        Wanted {
+            billable_users: service_ids.iter().any(|id| id == BILLABLE_USERS),
+            platforms: service_ids
                 .iter()
-                .map(|service_id| ((*service_id).to_owned(), error.clone())),
-        );
-    }
-
-    fn finish(self, usage: &mut Usage) {
-        usage.records.extend(self.records);
-        usage.warnings.extend(self.warnings);
-        usage
-            .failed_accounts
-            .extend(FailedAccount::of(&self.account_id, self.failed));
+                .filter_map(|id| Platform::from_service_id(id))
+                .collect(),
+        }
     }
 }
 
@@ -399,7 +300,10 @@ mod tests {
             .answer("/reports/users?customerId=c2", 404, "{}");
         let accounts = ["c1", "c2", "gone"];
         let usage = fetch_usage(&mut http, &input(Some(&accounts), None)).unwrap();
-        let services: Vec<String> = services::catalog().into_iter().map(|s| s.id).collect();
+        let services: Vec<String> = crate::services::catalog()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
         let coverage = usage.check_coverage(&accounts, &services);
         assert_eq!(coverage.map(|c| c.pairs), Ok(3 * services.len()));
     }
